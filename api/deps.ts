@@ -1,0 +1,26 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Config } from '../core/config.js'
+import type { Counters } from '../core/counters.js'
+import type { Logger } from '../core/logger.js'
+import type { DeviceRegistry } from '../core/registry/registry.js'
+import type { Store } from '../core/store/store.js'
+
+export const apiCounterNames = ['requests', 'client_errors', 'server_errors'] as const
+export type ApiCounter = (typeof apiCounterNames)[number]
+
+/** What the API reads from; it owns none of it and closes none of it. */
+export interface ApiDeps {
+  readonly config: Config
+  readonly registry: DeviceRegistry
+  readonly store: Store
+  /** Probes for `/health`; each answers whether its service is reachable right now. */
+  readonly health: { kafka(): Promise<boolean> }
+  readonly logger: Logger
+  /** Counts requests and failed responses when given. */
+  readonly counters?: Counters<ApiCounter>
+}
+
+/** A Fastify scope whose route schemas are zod schemas: where routes are declared. */
+export type ZodScope = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>

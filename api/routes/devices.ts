@@ -1,0 +1,83 @@
+import { PlatformError } from '../../core/errors.js'
+import { publicView, type Device } from '../../core/registry/device.js'
+import type { DeviceRegistry } from '../../core/registry/registry.js'
+import type { SeriesSelector, StoredValue } from '../../core/store/store.js'
+import type { ApiDeps, ZodScope } from '../deps.js'
+import { devicesBody, deviceParams, devicesQuery, errorResponses, latestBody, readingsBody, readingsQuery } from '../schemas.js'
+import { storedMeasurements, unitOf } from '../stored-fields.js'
+import { readingsRange } from '../time-range.js'
+
+export function registerDeviceRoutes(app: ZodScope, deps: ApiDeps): void {
+  app.get(
+    '/v1/devices',
+    { schema: { summary: 'Registered devices', tags: ['devices'], querystring: devicesQuery, response: { 200: devicesBody, ...errorResponses(400) } } },
+    async (request) => {
+      const { tenant, site, kind } = request.query
+      const devices = deps.registry
+        .list()
+        .filter((d) => (tenant === undefined || d.tenant === tenant) && (site === undefined || d.site === site) && (kind === undefined || d.kind === kind))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      return { devices: devices.map(publicView) }
+    },
+  )
+
+  app.get(
+    '/v1/devices/:id/latest',
+    {
+      schema: {
+        summary: 'The newest value of every field the device has reported',
+        tags: ['devices'],
+        params: deviceParams,
+        response: { 200: latestBody, ...errorResponses(400, 404, 502, 503) },
+      },
+    },
+    async (request) => {
+      const device = registeredDevice(deps.registry, request.params.id)
+      const values = await deps.store.latest(deviceSeries(device))
+      return { deviceId: device.id, values: values.map((v) => ({ measurement: v.measurement, field: v.field, value: v.value, unit: unitOfValue(v), time: isoTime(v.time) })) }
+    },
+  )
+
+  app.get(
+    '/v1/devices/:id/readings',
+    {
+      schema: {
+        summary: 'Stored readings of a device in a time range, oldest first',
+        tags: ['devices'],
+        params: deviceParams,
+        querystring: readingsQuery,
+        response: { 200: readingsBody, ...errorResponses(400, 404, 502, 503) },
+      },
+    },
+    async (request) => {
+      const device = registeredDevice(deps.registry, request.params.id)
+      const { from, to } = readingsRange(request.query.from, request.query.to, Date.now())
+      const values = await deps.store.readings({ ...deviceSeries(device), from, to, fields: request.query.field, limit: request.query.limit })
+      return {
+        deviceId: device.id,
+        from: isoTime(from),
+        to: isoTime(to),
+        readings: values.map((v) => ({ time: isoTime(v.time), measurement: v.measurement, field: v.field, value: v.value, unit: unitOfValue(v) })),
+      }
+    },
+  )
+}
+
+function registeredDevice(registry: DeviceRegistry, id: string): Device {
+  const device = registry.get(id)
+  if (device === undefined) throw new PlatformError('DEVICE_UNKNOWN', `no device "${id}" is registered`, { deviceId: id })
+  return device
+}
+
+/** The device's own series: scoped by tenant as well, so an id reused elsewhere never leaks in. */
+function deviceSeries(device: Device): SeriesSelector {
+  return { measurements: storedMeasurements, tags: { device: device.id, tenant: device.tenant } }
+}
+
+function unitOfValue(value: StoredValue): string {
+  return typeof value.value === 'number' ? unitOf(value.measurement, value.field) : ''
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString()
+}

@@ -1,0 +1,66 @@
+/**
+ * The message bus as the broker, the processors and the API see it. The Kafka implementation is
+ * the production one; an embedded implementation can stand in without changing any caller.
+ */
+
+export type Headers = Readonly<Record<string, string>>
+
+export interface OutgoingRecord {
+  readonly topic: string
+  /** Partitioning key: records with the same key keep their order. */
+  readonly key: string
+  readonly value: Buffer
+  readonly headers: Headers
+}
+
+export interface IncomingRecord {
+  readonly topic: string
+  readonly partition: number
+  /** Decimal string: Kafka offsets are 64-bit. */
+  readonly offset: string
+  readonly key: string
+  readonly value: Buffer
+  readonly headers: Headers
+  /** Record timestamp, ms since epoch. */
+  readonly timestamp: number
+}
+
+export interface BatchContext {
+  /** Tells the group coordinator this consumer is alive; call it while a batch takes long. */
+  readonly heartbeat: () => Promise<void>
+  /** False once the consumer is stopping or its partitions were taken away. */
+  readonly isActive: () => boolean
+}
+
+export interface ConsumeOptions {
+  readonly groupId: string
+  readonly topics: readonly string[]
+  /**
+   * Handles records of one partition, in offset order. Their offsets are committed only after
+   * this resolves; if it throws, nothing is committed and the records are delivered again.
+   */
+  readonly handleBatch: (records: readonly IncomingRecord[], context: BatchContext) => Promise<void>
+}
+
+export interface Consumption {
+  /** Stops fetching, lets the batch in hand finish and leaves the group. */
+  stop(): Promise<void>
+}
+
+export interface TopicSpec {
+  readonly topic: string
+  readonly partitions: number
+  /** Compacted topics keep the newest record per key (for state changelogs). */
+  readonly compacted?: boolean
+}
+
+export interface Bus {
+  /** Resolves once every record is durably stored (Kafka: acknowledged by all in-sync replicas). */
+  publish(records: readonly OutgoingRecord[]): Promise<void>
+  consume(options: ConsumeOptions): Promise<Consumption>
+  /** Creates the topics that do not exist yet; existing topics are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>
+  /** Whether the bus answers right now. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}

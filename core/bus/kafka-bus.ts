@@ -1,0 +1,174 @@
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer, type Message, type LogEntry } from 'kafkajs'
+import type { Config } from '../config.js'
+import { PlatformError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
+import { Batcher } from './publish-batcher.js'
+
+/** The bus on Apache Kafka through kafkajs, producing with acks=all and committing after handling. */
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka
+  private producer: Producer | undefined
+  private producerReady: Promise<Producer> | undefined
+  private readonly batcher: Batcher<OutgoingRecord>
+  private readonly consumers = new Set<Consumer>()
+
+  constructor(
+    private readonly config: Config['kafka'],
+    private readonly logger: Logger,
+  ) {
+    this.kafka = new Kafka({
+      clientId: config.clientId,
+      brokers: [...config.brokers],
+      connectionTimeout: 3000,
+      requestTimeout: 30_000,
+      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 8 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => this.logKafka(entry),
+    })
+    this.batcher = new Batcher((records) => this.send(records), { maxItems: config.batchMax, lingerMs: config.lingerMs })
+  }
+
+  publish(records: readonly OutgoingRecord[]): Promise<void> {
+    return this.batcher.add(records)
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumption> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.config.sessionTimeoutMs / 10)),
+      // A handler error must never stop consumption for good: restart and redeliver.
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
+    })
+    this.consumers.add(consumer)
+    await consumer.connect()
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true })
+    let stopping = false
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => {
+        if (payload.batch.messages.length === 0 || payload.isStale()) return
+        await this.handle(consumer, payload, options, () => !stopping && payload.isRunning() && !payload.isStale())
+      },
+    })
+    return {
+      stop: async () => {
+        stopping = true
+        await consumer.disconnect()
+        this.consumers.delete(consumer)
+      },
+    }
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = this.kafka.admin()
+    await admin.connect()
+    try {
+      const existing = new Set(await admin.listTopics())
+      const missing = specs.filter((s) => !existing.has(s.topic))
+      if (missing.length === 0) return
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: this.config.replicationFactor,
+          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      })
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const admin = this.kafka.admin({ retry: { retries: 0 } })
+    try {
+      await admin.connect()
+      await admin.describeCluster()
+      return true
+    } catch {
+      return false
+    } finally {
+      await admin.disconnect().catch(() => undefined)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.drain()
+    await Promise.all([...this.consumers].map((c) => c.disconnect()))
+    this.consumers.clear()
+    if (this.producer) await this.producer.disconnect()
+  }
+
+  private async handle(consumer: Consumer, payload: EachBatchPayload, options: ConsumeOptions, isActive: () => boolean): Promise<void> {
+    const { batch } = payload
+    const records = batch.messages.map((m): IncomingRecord => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key?.toString('utf8') ?? '',
+      value: m.value ?? Buffer.alloc(0),
+      headers: decodeHeaders(m.headers),
+      timestamp: Number(m.timestamp),
+    }))
+    await options.handleBatch(records, { heartbeat: () => payload.heartbeat(), isActive })
+    const last = batch.lastOffset()
+    // The committed offset is the next one to read (Kafka convention), hence last + 1.
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }])
+    payload.resolveOffset(last)
+  }
+
+  private async send(records: OutgoingRecord[]): Promise<void> {
+    const producer = await this.connectedProducer()
+    const byTopic = new Map<string, Message[]>()
+    for (const r of records) {
+      let messages = byTopic.get(r.topic)
+      if (!messages) byTopic.set(r.topic, (messages = []))
+      messages.push({ key: r.key, value: r.value, headers: r.headers })
+    }
+    try {
+      await producer.sendBatch({ acks: -1, timeout: 30_000, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+    } catch (error) {
+      throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${records.length} record(s): ${(error as Error).message}`, {}, { cause: error })
+    }
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer)
+    this.producerReady ??= (async () => {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
+      try {
+        await producer.connect()
+      } catch (error) {
+        this.producerReady = undefined
+        throw new PlatformError('KAFKA_UNAVAILABLE', `cannot connect to Kafka: ${(error as Error).message}`, {}, { cause: error })
+      }
+      this.producer = producer
+      return producer
+    })()
+    return this.producerReady
+  }
+
+  private logKafka({ level, log }: LogEntry): void {
+    const { message, ...rest } = log
+    if (level <= logLevel.ERROR) this.logger.error({ kafka: rest }, message)
+    else if (level === logLevel.WARN) this.logger.warn({ kafka: rest }, message)
+    else this.logger.debug({ kafka: rest }, message)
+  }
+}
+
+function decodeHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!headers) return out
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    const single = Array.isArray(value) ? value[value.length - 1] : value
+    if (single !== undefined) out[name] = single.toString()
+  }
+  return out
+}

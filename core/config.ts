@@ -1,0 +1,145 @@
+import { z } from 'zod'
+import { PlatformError } from './errors.js'
+
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, . _ -')
+const optionalSecret = z.string().min(1).optional()
+
+/**
+ * Every setting of the platform, read from environment variables once at start-up. Each key is
+ * the variable's name, so a validation error names exactly what to fix.
+ */
+const environmentSchema = z.object({
+  CIRCULAR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CIRCULAR_STATE_DIR: z.string().min(1).default('.local'),
+  REGISTRY_FILE: z.string().min(1).optional(),
+
+  KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)).default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('circular'),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
+  KAFKA_BATCH_MAX: positiveInt.default(1000),
+  TOPIC_RAW: topicName.default('telemetry.raw'),
+  TOPIC_READINGS: topicName.default('telemetry.readings'),
+  TOPIC_DEADLETTER: topicName.default('telemetry.deadletter'),
+
+  INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
+  INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('circular'),
+  INFLUX_USERNAME: optionalSecret,
+  INFLUX_PASSWORD: optionalSecret,
+  INFLUX_TOKEN: optionalSecret,
+  INFLUX_TIMEOUT_MS: positiveInt.default(10_000),
+
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_PORT: port.optional(),
+  MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
+
+  BRIDGE_MQTT_URL: z.string().regex(/^mqtts?:\/\/.+/, 'mqtt://host:port or mqtts://host:port').default('mqtt://127.0.0.1:1883'),
+  BRIDGE_CLIENT_ID: z.string().min(1).default('circular-bridge'),
+  BRIDGE_USERNAME: optionalSecret,
+  BRIDGE_PASSWORD: optionalSecret,
+
+  SINK_BATCH_MAX: positiveInt.default(5000),
+  SINK_RETRY_MAX_MS: positiveInt.default(10_000),
+  MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).default(5 * 60_000),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(8080),
+})
+
+export type Environment = z.infer<typeof environmentSchema>
+
+export interface Config {
+  readonly logLevel: Environment['CIRCULAR_LOG_LEVEL']
+  readonly stateDir: string
+  readonly registryFile: string
+  readonly kafka: {
+    readonly brokers: readonly string[]
+    readonly clientId: string
+    readonly partitions: number
+    readonly replicationFactor: number
+    /** Group session timeout; a crashed consumer's partitions move to the others after this long. */
+    readonly sessionTimeoutMs: number
+    readonly lingerMs: number
+    readonly batchMax: number
+    readonly topics: { readonly raw: string; readonly readings: string; readonly deadLetter: string }
+  }
+  readonly influx: {
+    readonly url: string
+    readonly database: string
+    readonly username?: string
+    readonly password?: string
+    readonly token?: string
+    readonly timeoutMs: number
+  }
+  readonly mqtt: {
+    readonly host: string
+    /** Port for the broker; undefined means 1883, or a free port when 1883 is taken. */
+    readonly port?: number
+    readonly maxPayloadBytes: number
+  }
+  readonly bridge: { readonly url: string; readonly clientId: string; readonly username?: string; readonly password?: string }
+  readonly sink: { readonly batchMax: number; readonly retryMaxMs: number }
+  readonly normaliser: { readonly maxFutureSkewMs: number }
+  readonly api: { readonly host: string; readonly port: number }
+}
+
+/**
+ * Parses the environment into a frozen config. Nothing else in the platform reads
+ * `process.env`; components receive the parts of this object they need.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(withoutEmptyValues(env))
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new PlatformError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { problems })
+  }
+  const e = parsed.data
+  return deepFreeze<Config>({
+    logLevel: e.CIRCULAR_LOG_LEVEL,
+    stateDir: e.CIRCULAR_STATE_DIR,
+    registryFile: e.REGISTRY_FILE ?? `${e.CIRCULAR_STATE_DIR}/registry.json`,
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      partitions: e.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      lingerMs: e.KAFKA_LINGER_MS,
+      batchMax: e.KAFKA_BATCH_MAX,
+      topics: { raw: e.TOPIC_RAW, readings: e.TOPIC_READINGS, deadLetter: e.TOPIC_DEADLETTER },
+    },
+    influx: {
+      url: e.INFLUX_URL.replace(/\/+$/, ''),
+      database: e.INFLUX_DB,
+      username: e.INFLUX_USERNAME,
+      password: e.INFLUX_PASSWORD,
+      token: e.INFLUX_TOKEN,
+      timeoutMs: e.INFLUX_TIMEOUT_MS,
+    },
+    mqtt: { host: e.MQTT_HOST, port: e.MQTT_PORT, maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES },
+    bridge: { url: e.BRIDGE_MQTT_URL, clientId: e.BRIDGE_CLIENT_ID, username: e.BRIDGE_USERNAME, password: e.BRIDGE_PASSWORD },
+    sink: { batchMax: e.SINK_BATCH_MAX, retryMaxMs: e.SINK_RETRY_MAX_MS },
+    normaliser: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS },
+    api: { host: e.API_HOST, port: e.API_PORT },
+  })
+}
+
+/** An empty variable (`FOO=`) means "not set", as in most shells' intent. */
+function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') out[key] = value
+  return out
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,63 @@
+/**
+ * One catalogue of the platform's error codes. Every error that crosses a module boundary is a
+ * `PlatformError` with a code from this table, so callers ask `canRetry` instead of parsing
+ * messages, and the dead-letter topic and the API report the same codes.
+ */
+export const errorCatalogue = {
+  CONFIG_INVALID: { canRetry: false, summary: 'configuration is invalid' },
+  REGISTRY_INVALID: { canRetry: false, summary: 'the device registry file is invalid' },
+  DEVICE_EXISTS: { canRetry: false, summary: 'a device with this id already exists' },
+  DEVICE_UNKNOWN: { canRetry: false, summary: 'no device with this id is registered' },
+  PAYLOAD_MALFORMED: { canRetry: false, summary: 'the payload cannot be parsed' },
+  PAYLOAD_TOO_LARGE: { canRetry: false, summary: 'the payload exceeds the size limit' },
+  FORMAT_UNKNOWN: { canRetry: false, summary: 'the payload format cannot be determined' },
+  FORMAT_UNSUPPORTED: { canRetry: false, summary: 'the payload format is not supported' },
+  ENTITY_TYPE_UNKNOWN: { canRetry: false, summary: 'the entity type is not a known data model' },
+  ENTITY_INVALID: { canRetry: false, summary: 'the entity does not match its data model' },
+  ATTRIBUTE_UNKNOWN: { canRetry: false, summary: 'the attribute is not part of the data model' },
+  UNIT_UNKNOWN: { canRetry: false, summary: 'the unit code is not known' },
+  UNIT_MISMATCH: { canRetry: false, summary: 'the unit measures another quantity than the attribute' },
+  VALUE_OUT_OF_RANGE: { canRetry: false, summary: 'the value is outside the range of the attribute' },
+  VALUE_INVALID: { canRetry: false, summary: 'the value has the wrong type or is not finite' },
+  TIME_INVALID: { canRetry: false, summary: 'the timestamp is invalid or too far in the future' },
+  SENML_INVALID: { canRetry: false, summary: 'the SenML pack breaks RFC 8428' },
+  DEVICE_MISMATCH: { canRetry: false, summary: 'the payload names another device than the one that sent it' },
+  DECODER_FAILED: { canRetry: false, summary: 'decoding failed unexpectedly' },
+  RECORD_INVALID: { canRetry: false, summary: 'a pipeline record lacks required headers or structure' },
+  POINT_REJECTED: { canRetry: false, summary: 'the store refused the point' },
+  KAFKA_UNAVAILABLE: { canRetry: true, summary: 'Kafka did not acknowledge in time' },
+  STORE_UNAVAILABLE: { canRetry: true, summary: 'the time-series store is unreachable or failing' },
+  STORE_QUERY_FAILED: { canRetry: false, summary: 'the time-series store refused the query' },
+  STORE_AUTH_FAILED: { canRetry: false, summary: 'the time-series store refused the credentials' },
+  STORE_REQUEST_REFUSED: { canRetry: false, summary: 'the time-series store refused the request' },
+  INVALID_PARAMETER: { canRetry: false, summary: 'a request parameter is invalid' },
+  REQUEST_INVALID: { canRetry: false, summary: 'the request is malformed' },
+  ROUTE_UNKNOWN: { canRetry: false, summary: 'no such endpoint' },
+  INTERNAL: { canRetry: false, summary: 'an unexpected error occurred' },
+  SHUTTING_DOWN: { canRetry: true, summary: 'the component is shutting down' },
+} as const satisfies Record<string, { canRetry: boolean; summary: string }>
+
+export type ErrorCode = keyof typeof errorCatalogue
+
+export class PlatformError extends Error {
+  readonly code: ErrorCode
+  readonly canRetry: boolean
+  readonly details: Readonly<Record<string, unknown>>
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'PlatformError'
+    this.code = code
+    this.canRetry = errorCatalogue[code].canRetry
+    this.details = Object.freeze({ ...details })
+  }
+
+  static is(error: unknown, code?: ErrorCode): error is PlatformError {
+    return error instanceof PlatformError && (code === undefined || error.code === code)
+  }
+}
+
+/** Whether an arbitrary thrown value is worth retrying; unknown errors count as transient. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof PlatformError ? error.canRetry : true
+}

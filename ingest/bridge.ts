@@ -1,0 +1,94 @@
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
+import type { Config } from '../core/config.js'
+import { PlatformError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import type { DeviceRegistry } from '../core/registry/registry.js'
+import type { Ingest } from './ingest.js'
+import { parseTelemetryTopic } from './topic-scheme.js'
+
+/** Every telemetry topic of the scheme in `topic-scheme.ts`, as subscription filters. */
+export const bridgeFilters = ['devices/+/ngsi-ld', 'devices/+/senml', 'devices/+/attrs', '/json/+/+/attrs', '/json/+/+/attrs/+', '/ul/+/+/attrs', '/ul/+/+/attrs/+', '/+/+/attrs']
+
+export interface RunningBridge {
+  readonly client: MqttClient
+  close(): Promise<void>
+}
+
+/**
+ * Carries telemetry from an external MQTT broker (e.g. Mosquitto) into Kafka. It holds a
+ * persistent QoS 1 session, and mqtt.js sends each PUBACK only after `handleMessage` calls back,
+ * which happens once Kafka has the record; until then the external broker keeps the message.
+ * The external broker authenticates devices, so the topic alone names the device here; a message
+ * from an unregistered device or with a wrong API key goes to the dead-letter topic.
+ */
+export async function startBridge(deps: { config: Config; registry: DeviceRegistry; ingest: Ingest; logger: Logger }): Promise<RunningBridge> {
+  const { config, registry, ingest, logger } = deps
+  let closing = false
+  const client = mqtt.connect(config.bridge.url, {
+    clientId: config.bridge.clientId,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    ...(config.bridge.username ? { username: config.bridge.username } : {}),
+    ...(config.bridge.password ? { password: config.bridge.password } : {}),
+  })
+
+  const hand = async (packet: IPublishPacket): Promise<void> => {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    const receivedAt = Date.now()
+    const topic = parseTelemetryTopic(packet.topic)
+    const device = topic ? registry.get(topic.deviceId) : undefined
+    const deviceId = topic?.deviceId ?? ''
+    if (!topic || !device) {
+      const reason = topic ? `device "${topic.deviceId}" is not registered` : `"${packet.topic}" is not a telemetry topic`
+      return ingest.refuse({ deviceId, mqttTopic: packet.topic, payload, receivedAt, code: 'DEVICE_UNKNOWN', reason })
+    }
+    if (topic.apiKey !== undefined && topic.apiKey !== device.apiKey) {
+      return ingest.refuse({ deviceId, mqttTopic: packet.topic, payload, receivedAt, code: 'DEVICE_MISMATCH', reason: 'API key in the topic does not match the device' })
+    }
+    await ingest.accept({ device, mqttTopic: packet.topic, format: topic.format, payload, receivedAt })
+  }
+
+  client.handleMessage = (packet, callback) => {
+    if (packet.cmd !== 'publish') return callback()
+    void handOverWithRetry(() => hand(packet), () => closing, logger).then(
+      () => callback(),
+      // Only when shutting down: leave the message unacknowledged for the next session.
+      (error: unknown) => logger.warn({ err: error }, 'bridge stopped before Kafka took a message; it stays with the external broker'),
+    )
+  }
+  client.on('error', (error) => logger.error({ err: error }, 'bridge connection error'))
+  client.on('reconnect', () => logger.info('bridge reconnecting'))
+
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve())
+    client.once('error', reject)
+  })
+  await client.subscribeAsync(Object.fromEntries(bridgeFilters.map((topic) => [topic, { qos: 1 as const }])))
+  logger.info({ url: config.bridge.url, filters: bridgeFilters }, 'bridge subscribed')
+  return {
+    client,
+    close: async () => {
+      closing = true
+      await client.endAsync(true)
+    },
+  }
+}
+
+/**
+ * Retries with capped exponential backoff until the hand-over succeeds or the bridge closes. Even
+ * a failure that looks permanent (an unreadable registry) is retried: the message must not be
+ * acknowledged without a home, and the log says why it waits.
+ */
+async function handOverWithRetry(work: () => Promise<void>, closing: () => boolean, logger: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (closing()) throw new PlatformError('SHUTTING_DOWN', 'bridge is closing', {}, { cause: error })
+      const delay = Math.min(10_000, 200 * 2 ** attempt)
+      logger.warn({ err: error, delayMs: delay }, 'Kafka hand-over failed; retrying')
+      await new Promise((r) => setTimeout(r, delay))
+    }
+  }
+}

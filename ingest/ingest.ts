@@ -1,0 +1,87 @@
+import type { Bus, OutgoingRecord } from '../core/bus/bus.js'
+import { header } from '../core/bus/topics.js'
+import type { Config } from '../core/config.js'
+import { Counters } from '../core/counters.js'
+import type { ErrorCode } from '../core/errors.js'
+import type { Device } from '../core/registry/device.js'
+import type { PayloadFormat } from '../models/reading.js'
+
+export const ingestCounterNames = ['received', 'accepted', 'deadLettered'] as const
+export type IngestCounters = Counters<(typeof ingestCounterNames)[number]>
+
+export interface AcceptedMessage {
+  readonly device: Device
+  readonly mqttTopic: string
+  /** The format the topic names; `auto` falls back to the device's registered format. */
+  readonly format: PayloadFormat
+  readonly payload: Buffer
+  readonly receivedAt: number
+}
+
+export interface RefusedMessage {
+  readonly deviceId: string
+  readonly mqttTopic: string
+  readonly payload: Buffer
+  readonly receivedAt: number
+  readonly code: ErrorCode
+  readonly reason: string
+}
+
+/**
+ * Hands MQTT messages to Kafka. The promise resolves only once Kafka has acknowledged the record
+ * with acks=all; callers send the MQTT acknowledgement after that and not before.
+ */
+export class Ingest {
+  readonly counters: IngestCounters = new Counters('ingest', ingestCounterNames)
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly topics: Config['kafka']['topics'],
+  ) {}
+
+  async accept(message: AcceptedMessage): Promise<void> {
+    this.counters.add('received')
+    const format = message.format === 'auto' ? message.device.format : message.format
+    await this.bus.publish([rawRecord(this.topics.raw, message, format)])
+    this.counters.add('accepted')
+  }
+
+  /** A message the broker or bridge took but cannot attribute (e.g. an unknown device on the bridge). */
+  async refuse(message: RefusedMessage): Promise<void> {
+    this.counters.add('received')
+    const reasons = JSON.stringify([{ code: message.code, message: message.reason }])
+    await this.bus.publish([
+      {
+        topic: this.topics.deadLetter,
+        key: message.deviceId,
+        value: message.payload,
+        headers: {
+          [header.device]: message.deviceId,
+          [header.mqttTopic]: message.mqttTopic,
+          [header.receivedAt]: String(message.receivedAt),
+          [header.dlqStage]: 'ingest',
+          [header.dlqCode]: message.code,
+          [header.dlqReasons]: reasons,
+        },
+      },
+    ])
+    this.counters.add('deadLettered')
+  }
+}
+
+/** The original payload bytes, untouched, keyed by device so one device's messages stay in order. */
+function rawRecord(topic: string, message: AcceptedMessage, format: PayloadFormat): OutgoingRecord {
+  return {
+    topic,
+    key: message.device.id,
+    value: message.payload,
+    headers: {
+      [header.tenant]: message.device.tenant,
+      [header.site]: message.device.site,
+      [header.device]: message.device.id,
+      [header.format]: format,
+      [header.mqttTopic]: message.mqttTopic,
+      [header.receivedAt]: String(message.receivedAt),
+    },
+  }
+}

@@ -1,0 +1,35 @@
+import type { ErrorCode } from '../core/errors.js'
+import type { CanonicalReading, DeviceKind, PayloadFormat } from './reading.js'
+
+/** What the decoder knows about the message besides its bytes. */
+export interface DecodeContext {
+  readonly deviceId: string
+  readonly kind: DeviceKind
+  /** Format from the MQTT topic or the device registration; `auto` means sniff the content. */
+  readonly format: PayloadFormat
+  readonly topic: string
+  /** Broker receive time, ms since epoch: the base for SenML relative times and the fallback timestamp. */
+  readonly receivedAt: number
+  /** How far in the future (ms) a timestamp may lie before it is rejected as clock skew. */
+  readonly maxFutureSkewMs: number
+}
+
+/** Why (part of) a payload was refused; `attribute` names the attribute when one is at fault. */
+export interface Rejection {
+  readonly code: ErrorCode
+  readonly message: string
+  readonly attribute?: string
+}
+
+/**
+ * The outcome of decoding one payload. Valid attributes are kept even when others in the same
+ * payload are rejected, so one faulty sensor channel does not hide the others; every rejected
+ * attribute is listed with its reason and goes to the dead-letter topic.
+ */
+export interface DecodeResult {
+  readonly format: Exclude<PayloadFormat, 'auto'> | 'unknown'
+  readonly entityType?: string
+  readonly entityId?: string
+  readonly readings: CanonicalReading[]
+  readonly rejections: Rejection[]
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod'
+
+/** How a payload on MQTT is encoded; detected from the topic, then the content, then the device's registration. */
+export const payloadFormats = ['ngsi-ld', 'senml', 'iota-json', 'ultralight', 'auto'] as const
+export const payloadFormat = z.enum(payloadFormats)
+export type PayloadFormat = z.infer<typeof payloadFormat>
+
+/** What a device is; decides which data model a payload without an entity type follows. */
+export const deviceKinds = ['waste_container', 'energy_meter', 'heat_meter', 'gas_meter', 'weighing_device', 'generic'] as const
+export const deviceKind = z.enum(deviceKinds)
+export type DeviceKind = z.infer<typeof deviceKind>
+
+/**
+ * One measured value in canonical form: one unit per quantity (kg, kWh, W, °C, ratio 0–1),
+ * the InfluxDB measurement and field it is stored under, and the time it was observed.
+ */
+export const canonicalReading = z.object({
+  /** Source attribute name as the data model spells it, e.g. `fillingLevel`. */
+  attribute: z.string().min(1),
+  /** Storage measurement, e.g. `waste_container`. */
+  measurement: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  /** Storage field with its unit in the name, e.g. `cargo_weight_kg`. */
+  field: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  value: z.union([z.number().refine(Number.isFinite, 'must be finite'), z.string(), z.boolean()]),
+  /** Canonical unit symbol (`kg`, `kWh`, `W`, `Cel`, `ratio`, `ppm`, `m3`, ``) for numbers; empty for text and flags. */
+  unit: z.string(),
+  /** Observation time, milliseconds since the Unix epoch (UTC). */
+  time: z.number().int(),
+  /** The unit code the device sent (UN/CEFACT or SenML), kept for audit. */
+  sourceUnit: z.string().optional(),
+  /** The entity this reading describes, set only when one payload describes several entities; otherwise the envelope's `entityId` applies. */
+  entityId: z.string().min(1).optional(),
+})
+export type CanonicalReading = z.infer<typeof canonicalReading>
+
+/** Where a record came from in Kafka, so every stored point can be traced back. */
+export const sourcePosition = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() })
+
+/** The value of one `telemetry.readings` record: every reading decoded from one MQTT message. */
+export const readingEnvelope = z.object({
+  schema: z.literal('circular.readings/v1'),
+  tenant: z.string().min(1),
+  site: z.string().min(1),
+  deviceId: z.string().min(1),
+  kind: deviceKind,
+  format: payloadFormat,
+  entityType: z.string().optional(),
+  entityId: z.string().optional(),
+  receivedAt: z.number().int(),
+  source: sourcePosition,
+  readings: z.array(canonicalReading).min(1),
+})
+export type ReadingEnvelope = z.infer<typeof readingEnvelope>

@@ -1,0 +1,105 @@
+import type { Bus, BatchContext, Consumption, IncomingRecord, OutgoingRecord } from '../core/bus/bus.js'
+import { pipelineTopics } from '../core/bus/topics.js'
+import type { Config } from '../core/config.js'
+import { Counters } from '../core/counters.js'
+import { PlatformError, isRetryable } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import type { Point, Store } from '../core/store/store.js'
+import { readingEnvelope } from '../models/reading.js'
+import { deadLetterRecord } from './dead-letter.js'
+import { envelopeToPoints } from './points.js'
+
+export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
+export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
+
+export interface SinkDeps {
+  readonly config: Config
+  readonly bus: Bus
+  readonly store: Store
+  readonly logger: Logger
+}
+
+const stage = 'influx-sink'
+
+/**
+ * Writes canonical readings to the store in batches and commits their Kafka offsets only after the
+ * store accepted the batch. While the store is down it retries with backoff and takes no new
+ * records (the partition waits, heartbeating), so nothing is skipped; replays overwrite.
+ */
+export class InfluxSink {
+  readonly counters: SinkCounters = new Counters(stage, sinkCounterNames)
+
+  constructor(private readonly deps: SinkDeps) {}
+
+  async start(groupId = 'circular-influx-sink'): Promise<Consumption> {
+    const { bus, config, store } = this.deps
+    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await this.withRetry(() => store.ensureReady(), () => true, async () => undefined)
+    return bus.consume({ groupId, topics: [config.kafka.topics.readings], handleBatch: (records, context) => this.handleBatch(records, context) })
+  }
+
+  async handleBatch(records: readonly IncomingRecord[], context: BatchContext): Promise<void> {
+    const deadLetters: OutgoingRecord[] = []
+    const batch: { point: Point; readings: number; source: IncomingRecord }[] = []
+    for (const record of records) {
+      const parsed = safeJson(record.value)
+      const envelope = readingEnvelope.safeParse(parsed)
+      if (!envelope.success) {
+        const message = `not a readings envelope: ${envelope.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
+        deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message }]))
+        continue
+      }
+      for (const counted of envelopeToPoints(envelope.data)) batch.push({ ...counted, source: record })
+    }
+
+    let stored = 0
+    for (let start = 0; start < batch.length; start += this.deps.config.sink.batchMax) {
+      const chunk = batch.slice(start, start + this.deps.config.sink.batchMax)
+      const outcome = await this.withRetry(() => this.deps.store.write(chunk.map((c) => c.point)), context.isActive, context.heartbeat)
+      const refused = new Set(outcome.rejected.map((r) => r.point))
+      for (const c of chunk) if (!refused.has(c.point)) stored += c.readings
+      for (const rejected of outcome.rejected) {
+        const source = chunk.find((c) => c.point === rejected.point)!.source
+        const value = Buffer.from(JSON.stringify(rejected.point))
+        deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, source, [{ code: 'POINT_REJECTED', message: rejected.reason }], value))
+      }
+    }
+    await this.deps.bus.publish(deadLetters)
+    this.counters.add('received', records.length)
+    this.counters.add('stored', stored)
+    this.counters.add('points', batch.length)
+    this.counters.add('deadLettered', deadLetters.length)
+  }
+
+  /** Retries retryable store failures with capped exponential backoff, heartbeating meanwhile. */
+  private async withRetry<T>(work: () => Promise<T>, isActive: () => boolean, heartbeat: () => Promise<void>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (!isRetryable(error)) throw error
+        if (!isActive()) throw new PlatformError('SHUTTING_DOWN', 'sink stopped while the store was failing; the batch will be delivered again', {}, { cause: error })
+        const delay = Math.min(this.deps.config.sink.retryMaxMs, 100 * 2 ** Math.min(attempt, 16)) * (0.75 + Math.random() * 0.5)
+        this.counters.add('writeRetries')
+        if (attempt === 0 || attempt % 10 === 0) this.deps.logger.warn({ err: error, attempt, delayMs: Math.round(delay) }, 'store write failed; retrying, consumption paused')
+        // Sleep in short slices so the group coordinator keeps hearing from us.
+        for (let waited = 0; waited < delay; waited += 1000) {
+          await sleep(Math.min(1000, delay - waited))
+          await heartbeat()
+        }
+      }
+    }
+  }
+}
+
+function safeJson(value: Buffer): unknown {
+  try {
+    return JSON.parse(value.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

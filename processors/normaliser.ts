@@ -1,0 +1,120 @@
+import type { Bus, BatchContext, Consumption, IncomingRecord, OutgoingRecord } from '../core/bus/bus.js'
+import { header, pipelineTopics } from '../core/bus/topics.js'
+import type { Config } from '../core/config.js'
+import { Counters } from '../core/counters.js'
+import type { Logger } from '../core/logger.js'
+import type { Device } from '../core/registry/device.js'
+import type { DeviceRegistry } from '../core/registry/registry.js'
+import { decodePayload } from '../models/decode.js'
+import type { DecodeResult, Rejection } from '../models/decoding.js'
+import { payloadFormat, type ReadingEnvelope } from '../models/reading.js'
+import { deadLetterRecord } from './dead-letter.js'
+
+export const normaliserCounterNames = ['received', 'accepted', 'deadLettered', 'readings', 'rejectedAttributes'] as const
+export type NormaliserCounters = Counters<(typeof normaliserCounterNames)[number]>
+
+export interface NormaliserDeps {
+  readonly config: Config
+  readonly bus: Bus
+  readonly registry: DeviceRegistry
+  readonly logger: Logger
+}
+
+const stage = 'normaliser'
+
+/**
+ * Turns raw device payloads into canonical readings. Every raw record yields a readings record,
+ * a dead-letter record, or both (when only some attributes were wrong); both are acknowledged by
+ * Kafka before the raw record's offset is committed. Nothing it receives can stop it: decoding
+ * errors become dead letters, and only a failing Kafka makes the batch come round again.
+ */
+export class Normaliser {
+  readonly counters: NormaliserCounters = new Counters(stage, normaliserCounterNames)
+
+  constructor(private readonly deps: NormaliserDeps) {}
+
+  async start(groupId = 'circular-normaliser'): Promise<Consumption> {
+    const { bus, config } = this.deps
+    await bus.ensureTopics(pipelineTopics(config.kafka))
+    return bus.consume({ groupId, topics: [config.kafka.topics.raw], handleBatch: (records, context) => this.handleBatch(records, context) })
+  }
+
+  async handleBatch(records: readonly IncomingRecord[], _context: BatchContext): Promise<void> {
+    const out: OutgoingRecord[] = []
+    let accepted = 0
+    let deadLettered = 0
+    let readings = 0
+    let rejectedAttributes = 0
+    for (const record of records) {
+      const { envelope, reasons } = this.normalise(record)
+      if (envelope) {
+        out.push({ topic: this.deps.config.kafka.topics.readings, key: envelope.deviceId, value: Buffer.from(JSON.stringify(envelope)), headers: record.headers })
+        accepted++
+        readings += envelope.readings.length
+      }
+      if (reasons.length > 0) {
+        out.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, reasons))
+        deadLettered++
+        rejectedAttributes += reasons.length
+      }
+    }
+    await this.deps.bus.publish(out)
+    this.counters.add('received', records.length)
+    this.counters.add('accepted', accepted)
+    this.counters.add('deadLettered', deadLettered)
+    this.counters.add('readings', readings)
+    this.counters.add('rejectedAttributes', rejectedAttributes)
+  }
+
+  /** One raw record → canonical envelope and/or the reasons for refusing (parts of) it. */
+  normalise(record: IncomingRecord): { envelope?: ReadingEnvelope; reasons: Rejection[] } {
+    const deviceId = record.headers[header.device]
+    const receivedAt = Number(record.headers[header.receivedAt])
+    const format = payloadFormat.safeParse(record.headers[header.format])
+    if (!deviceId || !Number.isFinite(receivedAt) || !format.success) {
+      return { reasons: [{ code: 'RECORD_INVALID', message: `raw record lacks a valid ${header.device}, ${header.receivedAt} or ${header.format} header` }] }
+    }
+    const device = this.lookUp(deviceId)
+    if (!device) return { reasons: [{ code: 'DEVICE_UNKNOWN', message: `device "${deviceId}" is not registered` }] }
+    const mqttTopic = record.headers[header.mqttTopic] ?? ''
+    let result: DecodeResult
+    try {
+      result = decodePayload(record.value, {
+        deviceId,
+        kind: device.kind,
+        format: format.data,
+        topic: mqttTopic,
+        receivedAt,
+        maxFutureSkewMs: this.deps.config.normaliser.maxFutureSkewMs,
+      })
+    } catch (error) {
+      this.deps.logger.error({ err: error, deviceId }, 'decoder threw; record goes to the dead-letter topic')
+      return { reasons: [{ code: 'DECODER_FAILED', message: `decoding failed: ${(error as Error).message}` }] }
+    }
+    if (device.entityId !== undefined && result.entityId !== undefined && result.entityId !== device.entityId) {
+      return { reasons: [{ code: 'DEVICE_MISMATCH', message: `payload is about entity "${result.entityId}", but device "${deviceId}" reports for "${device.entityId}"` }] }
+    }
+    if (result.readings.length === 0) {
+      const reasons = result.rejections.length > 0 ? result.rejections : [{ code: 'ENTITY_INVALID' as const, message: 'payload holds no readings' }]
+      return { reasons }
+    }
+    const envelope: ReadingEnvelope = {
+      schema: 'circular.readings/v1',
+      tenant: device.tenant,
+      site: device.site,
+      deviceId,
+      kind: device.kind,
+      format: result.format === 'unknown' ? format.data : result.format,
+      ...(result.entityType !== undefined ? { entityType: result.entityType } : {}),
+      ...(result.entityId !== undefined ? { entityId: result.entityId } : {}),
+      receivedAt,
+      source: { topic: record.topic, partition: record.partition, offset: record.offset },
+      readings: result.readings,
+    }
+    return { envelope, reasons: result.rejections }
+  }
+
+  private lookUp(deviceId: string): Device | undefined {
+    return this.deps.registry.get(deviceId)
+  }
+}

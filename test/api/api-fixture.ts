@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { buildApi } from '../../api/server.js'
+import { loadConfig, type Config } from '../../core/config.js'
+import { Counters } from '../../core/counters.js'
+import type { Device } from '../../core/registry/device.js'
+import { FileRegistry } from '../../core/registry/file-registry.js'
+import type { DeviceRegistry } from '../../core/registry/registry.js'
+import { hashSecret } from '../../core/registry/secret.js'
+import { InfluxStore } from '../../core/store/influx-store.js'
+import type { Store } from '../../core/store/store.js'
+import { apiCounterNames, type ApiCounter } from '../../api/deps.js'
+import { dropDatabase, influxUrl, silentLogger } from '../core/store/test-database.js'
+
+export interface ApiFixture {
+  readonly app: FastifyInstance
+  readonly store: InfluxStore
+  readonly registry: FileRegistry
+  readonly config: Config
+  readonly counters: Counters<ApiCounter>
+  close(): Promise<void>
+}
+
+export interface FixtureOptions {
+  /** The Kafka probe; the API tests have no Kafka of their own. */
+  readonly kafka?: () => Promise<boolean>
+  /** InfluxDB address, e.g. a closed port for the unreachable cases. */
+  readonly influxUrl?: string
+  /** Skip creating the database, for the cases where it must be missing. */
+  readonly createDatabase?: boolean
+  /** Stand-ins for the failure cases the real components cannot produce on demand. */
+  readonly registry?: (real: FileRegistry) => DeviceRegistry
+  readonly store?: (real: InfluxStore) => Store
+}
+
+/** An API over a real InfluxDB database of its own and a registry file in a temporary folder. */
+export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixture> {
+  const directory = mkdtempSync(join(tmpdir(), 'circular-api-'))
+  const database = `test_${Math.random().toString(36).slice(2, 12)}`
+  const config = loadConfig({ CIRCULAR_STATE_DIR: directory, INFLUX_URL: options.influxUrl ?? influxUrl, INFLUX_DB: database, INFLUX_TIMEOUT_MS: '5000', API_PORT: '0' })
+  const registry = new FileRegistry(config.registryFile)
+  const store = new InfluxStore(config.influx, silentLogger)
+  if (options.createDatabase !== false && options.influxUrl === undefined) await store.ensureReady()
+  const counters = new Counters<ApiCounter>('api', apiCounterNames)
+  const app = await buildApi({
+    config,
+    registry: options.registry?.(registry) ?? registry,
+    store: options.store?.(store) ?? store,
+    health: { kafka: options.kafka ?? (async () => true) },
+    logger: silentLogger,
+    counters,
+  })
+  await app.ready()
+  return {
+    app,
+    store,
+    registry,
+    config,
+    counters,
+    async close() {
+      await app.close()
+      await store.close()
+      if (options.influxUrl === undefined) await dropDatabase(database)
+      rmSync(directory, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Registers a device the way `circular devices add` does, with a real secret hash. */
+export async function addDevice(registry: FileRegistry, fields: Partial<Device> & Pick<Device, 'id'>): Promise<Device> {
+  const device: Device = {
+    tenant: 'city',
+    site: 'north',
+    kind: 'waste_container',
+    format: 'ngsi-ld',
+    apiKey: 'city-key',
+    secretHash: await hashSecret(`secret-of-${fields.id}`),
+    createdAt: new Date('2026-01-01T00:00:00Z').toISOString(),
+    ...fields,
+  }
+  registry.add(device)
+  return device
+}
+
+/** The tags the sink writes for a device's points. */
+export function seriesTags(device: Device): Record<string, string> {
+  return { tenant: device.tenant, site: device.site, device: device.id, kind: device.kind }
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import mqtt, { type MqttClient } from 'mqtt'
+import { Kafka, logLevel } from 'kafkajs'
+import { header } from '../../core/bus/topics.js'
+import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
+import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
+
+describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka', () => {
+  const { config, cleanup } = isolatedConfig()
+  let pipeline: InProcessPipeline
+  let alice: TestDevice
+  let bob: TestDevice
+
+  beforeAll(async () => {
+    alice = await registerDevice(config, { id: 'alice-bin' })
+    bob = await registerDevice(config, { id: 'bob-bin', tenant: 'othercity' })
+    pipeline = await startInProcess(config, ['broker'])
+  })
+  afterAll(async () => {
+    await pipeline?.stop()
+    cleanup()
+  })
+
+  function connect(options: mqtt.IClientOptions): Promise<MqttClient> {
+    return mqtt.connectAsync(pipeline.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options })
+  }
+
+  test('broker should refuse a wrong secret with CONNACK 4 (bad user name or password)', async () => {
+    await expect(connect({ clientId: alice.device.id, username: alice.device.id, password: 'not-the-secret' })).rejects.toMatchObject({ code: 4 })
+  })
+
+  test('broker should refuse an unknown device with CONNACK 4', async () => {
+    await expect(connect({ clientId: 'ghost', username: 'ghost', password: 'whatever' })).rejects.toMatchObject({ code: 4 })
+  })
+
+  test("broker should refuse a client id that belongs to another device with CONNACK 2, so no session can be taken over", async () => {
+    await expect(connect({ clientId: bob.device.id, username: alice.device.id, password: alice.secret })).rejects.toMatchObject({ code: 2 })
+  })
+
+  test("broker should refuse a subscription to another device's topics", async () => {
+    const client = await connect({ clientId: alice.device.id, username: alice.device.id, password: alice.secret })
+    // mqtt.js rejects when any filter was refused; the SUBACK it carries says which.
+    const refusal = (await client.subscribeAsync([`devices/${bob.device.id}/#`, '#', `devices/${alice.device.id}/cmd`], { qos: 1 }).catch((e: unknown) => e)) as {
+      packet?: { granted: number[] }
+    }
+    expect(refusal.packet?.granted).toEqual([128, 128, 1])
+    await client.endAsync()
+  })
+
+  test("publishing to another device's topic should close the connection and put nothing into Kafka", async () => {
+    const intruder = await connect({ clientId: alice.device.id, username: alice.device.id, password: alice.secret })
+    const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()))
+    intruder.publish(`devices/${bob.device.id}/senml`, JSON.stringify([{ n: 'temperature', v: 99 }]), { qos: 1 })
+    await closed
+    intruder.end(true)
+
+    // A legitimate message afterwards marks the point up to which the raw topic must be read.
+    const honest = await connect({ clientId: alice.device.id, username: alice.device.id, password: alice.secret })
+    const marker = JSON.stringify([{ n: 'temperature', v: 21 }])
+    await honest.publishAsync(`devices/${alice.device.id}/senml`, marker, { qos: 1 })
+    await honest.endAsync()
+
+    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
+    expect(raw.map((r) => r.key)).toEqual([alice.device.id])
+    expect(raw[0]!.headers).toMatchObject({ [header.tenant]: 'testcity', [header.device]: 'alice-bin', [header.format]: 'senml', [header.mqttTopic]: 'devices/alice-bin/senml' })
+    expect(Number(raw[0]!.headers[header.receivedAt])).toBeGreaterThan(Date.now() - 60_000)
+  })
+
+  test('the PUBACK of a QoS 1 publish should wait until Kafka has the record', async () => {
+    // Take the raw topic away, so Kafka cannot take the record, then give it back.
+    const admin = new Kafka({ clientId: 'test-admin', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    await admin.deleteTopics({ topics: [config.kafka.topics.raw] })
+    await waitFor(async () => !(await admin.listTopics()).includes(config.kafka.topics.raw), 10_000, 'topic deletion')
+
+    const client = await connect({ clientId: alice.device.id, username: alice.device.id, password: alice.secret })
+    const payload = JSON.stringify([{ n: 'cargoWeight', u: 'kg', v: 12.5 }])
+    let acknowledgedAt = 0
+    const acknowledged = client.publishAsync(`devices/${alice.device.id}/senml`, payload, { qos: 1 }).then(() => (acknowledgedAt = Date.now()))
+    await new Promise((r) => setTimeout(r, 3000))
+    expect(acknowledgedAt).toBe(0)
+
+    const recreatedAt = Date.now()
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: config.kafka.topics.raw, numPartitions: 3, replicationFactor: 1 }] })
+    await admin.disconnect()
+    await acknowledged
+    expect(acknowledgedAt).toBeGreaterThanOrEqual(recreatedAt)
+    await client.endAsync()
+    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === payload), 10_000)
+    expect(raw.filter((r) => r.value.equals(Buffer.from(payload)))).toHaveLength(1)
+  })
+})

@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { FileRegistry } from '../../../core/registry/file-registry.js'
+import type { Device } from '../../../core/registry/device.js'
+
+const device = (id: string): Device => ({
+  id,
+  tenant: 'city',
+  site: 'depot',
+  kind: 'waste_container',
+  format: 'auto',
+  apiKey: 'city',
+  secretHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+  createdAt: '2026-01-01T00:00:00.000Z',
+})
+
+describe('file registry', () => {
+  const path = (): string => join(mkdtempSync(join(tmpdir(), 'registry-')), 'registry.json')
+
+  test('add should persist devices that another reader sees, and refuse a duplicate id', () => {
+    const file = path()
+    const writer = new FileRegistry(file)
+    writer.add(device('bin-1'))
+    expect(new FileRegistry(file).get('bin-1')).toEqual(device('bin-1'))
+    expect(() => writer.add(device('bin-1'))).toThrow(expect.objectContaining({ code: 'DEVICE_EXISTS' }))
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, devices: [{ id: 'bin-1' }] })
+  })
+
+  test('a missing file should mean an empty registry', () => {
+    expect(new FileRegistry(path()).list()).toEqual([])
+  })
+
+  test('an invalid file should be refused with a message naming the bad field', () => {
+    const file = path()
+    writeFileSync(file, JSON.stringify({ version: 1, devices: [{ ...device('bin-1'), kind: 'toaster' }] }))
+    expect(() => new FileRegistry(file)).toThrow(/devices\.0\.kind/)
+  })
+
+  test('remove should delete a device and report whether it existed', () => {
+    const registry = new FileRegistry(path())
+    registry.add(device('bin-1'))
+    expect(registry.remove('bin-1')).toBe(true)
+    expect(registry.remove('bin-1')).toBe(false)
+    expect(registry.get('bin-1')).toBeUndefined()
+  })
+})

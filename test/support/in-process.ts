@@ -1,0 +1,45 @@
+import type { Config } from '../../core/config.js'
+import {
+  createPlatform,
+  platformCloser,
+  startApiComponent,
+  startBrokerComponent,
+  startNormaliserComponent,
+  startSinkComponent,
+  type Platform,
+  type Started,
+} from '../../cli/components.js'
+import { testLogger } from './pipeline.js'
+
+export type Part = 'broker' | 'normaliser' | 'sink' | 'api'
+
+const starters: Record<Part, (p: Platform) => Promise<Started>> = {
+  broker: startBrokerComponent,
+  normaliser: startNormaliserComponent,
+  sink: startSinkComponent,
+  api: startApiComponent,
+}
+
+export interface InProcessPipeline {
+  readonly platform: Platform
+  readonly mqttUrl: string
+  readonly apiUrl: string
+  stop(): Promise<void>
+}
+
+/** Runs the chosen components in this process against the real services, as `circular start` does. */
+export async function startInProcess(config: Config, parts: Part[] = ['broker', 'normaliser', 'sink', 'api']): Promise<InProcessPipeline> {
+  const platform = createPlatform(config, testLogger)
+  const started: Started[] = []
+  for (const part of parts) started.push(await starters[part](platform))
+  const address = (name: string): string => started.find((s) => s.name === name)?.address ?? ''
+  return {
+    platform,
+    mqttUrl: address('broker'),
+    apiUrl: address('api'),
+    stop: async () => {
+      for (const s of started.reverse()) await s.stop()
+      await platformCloser(platform).stop()
+    },
+  }
+}
