@@ -20,6 +20,8 @@ export interface ApiDeps {
   readonly logger: Logger
   /** Counts requests and failed responses when given. */
   readonly counters?: Counters<ApiCounter>
+  /** Every component's counters in this process, served at `/metrics` when given. */
+  readonly pipelineCounters?: () => readonly Counters[]
 }
 
 /** A Fastify scope whose route schemas are zod schemas: where routes are declared. */

@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps.js'
 import { errorHandler, notFoundHandler } from './errors.js'
 import { registerDeviceRoutes } from './routes/devices.js'
 import { registerHealthRoutes } from './routes/health.js'
+import { registerMetricsRoutes } from './routes/metrics.js'
 
 /** The API only reads for now; a request body is never needed. */
 const bodyLimitBytes = 4 * 1024
@@ -54,6 +55,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     api.get('/openapi.json', { schema: { hide: true } }, async () => scope.swagger())
     registerHealthRoutes(api, deps)
     registerDeviceRoutes(api, deps)
+    if (deps.pipelineCounters) registerMetricsRoutes(api, deps.pipelineCounters)
   })
   return app
 }

@@ -80,7 +80,7 @@ export async function startApiComponent(p: Platform): Promise<Started> {
   await p.store.ensureReady().catch((error: unknown) => logger.warn({ err: error }, 'InfluxDB not ready; queries fail until it is'))
   const counters = new Counters('api', apiCounterNames)
   p.counters.push(counters)
-  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { kafka: () => p.bus.ping() }, logger, counters })
+  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { kafka: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters })
   const address = await startApi(app, p.config.api)
   return { name: 'api', address, stop: () => app.close() }
 }

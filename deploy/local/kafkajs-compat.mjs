@@ -10,7 +10,10 @@
 //   4. the committed offsets are visible to the admin API (OffsetFetch)
 //   5. a second consumer in the same group resumes after the committed offsets:
 //      it gets only the messages produced later, none of the first batch again
-// Informational (reported, do not fail the run): idempotent producer, deleteTopics.
+// Informational (reported, do not fail the run): idempotent producer, deleteTopics, and
+// a table of the API versions kafkajs will send next to the range the broker accepts.
+// kafkajs picks min(its newest implemented version, broker max) and never looks at the
+// broker's minimum, so a broker that drops old versions (KIP-896) breaks it silently.
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 
@@ -24,12 +27,14 @@ const groupId = `kafkajs-compat-group-${runId}`;
 const FIRST_BATCH = 30;
 const SECOND_BATCH = 20;
 const PHASE_TIMEOUT_MS = 30_000;
+const REQUIRED_CHECKS = 5;
 
 const kafka = new Kafka({
   clientId: 'kafkajs-compat',
   brokers,
   logLevel: logLevel.NOTHING,
-  retry: { retries: 8, initialRetryTime: 200 },
+  // Short backoff: an unreachable broker should fail the run in seconds, not minutes.
+  retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
 });
 
 const results = [];
@@ -71,7 +76,7 @@ async function consumeInGroup(expected, label) {
     groupId,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
-    retry: { retries: 8, initialRetryTime: 200 },
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
   const received = [];
   await consumer.connect();
@@ -104,9 +109,56 @@ async function consumeInGroup(expected, label) {
   return received;
 }
 
+// Uses kafkajs internals (stable for the pinned 2.2.4) to read the broker's ApiVersions.
+async function apiVersionTable() {
+  const src = (m) => require(`kafkajs/src/${m}`);
+  const ConnectionPool = src('network/connectionPool');
+  const Broker = src('broker');
+  const socketFactory = src('network/socketFactory');
+  const { createLogger, LEVELS } = src('loggers');
+  const { requests } = src('protocol/requests');
+  const apiKeys = src('protocol/requests/apiKeys');
+  const [host, port] = brokers[0].split(':');
+  const logger = createLogger({ level: LEVELS.NOTHING, logCreator: () => () => {} });
+  const connectionPool = new ConnectionPool({
+    host,
+    port: Number(port),
+    logger,
+    socketFactory: socketFactory(),
+    connectionTimeout: 3000,
+    requestTimeout: 5000,
+    clientId: 'kafkajs-compat',
+  });
+  const broker = new Broker({ connectionPool, logger });
+  await broker.connect();
+  try {
+    const below = [];
+    for (const [name, definition] of Object.entries(requests)) {
+      const implemented = definition.versions.map(Number);
+      if (implemented.length === 0) continue;
+      const range = broker.versions[apiKeys[name]];
+      if (!range) continue;
+      const sends = Math.min(Math.max(...implemented), range.maxVersion);
+      const ok = sends >= range.minVersion;
+      if (!ok) below.push(name);
+      console.log(
+        `     ${name.padEnd(27)} sends v${sends}  broker v${range.minVersion}-v${range.maxVersion}${ok ? '' : '  BELOW BROKER MINIMUM'}`,
+      );
+    }
+    assert(below.length === 0, `below the broker minimum: ${below.join(', ')}`);
+    return 'every implemented API is within the broker range';
+  } finally {
+    await broker.disconnect();
+  }
+}
+
 async function main() {
   const version = require('kafkajs/package.json').version;
   console.log(`kafkajs ${version} against ${brokers.join(',')}; topic ${topic}`);
+
+  await check('API versions kafkajs sends vs broker range (informational)', apiVersionTable, {
+    required: false,
+  });
 
   const admin = kafka.admin();
   await admin.connect();
@@ -196,11 +248,11 @@ try {
   failed = true;
   console.log(`FAIL could not talk to the broker — ${err?.name ?? 'Error'}: ${err?.message ?? err}`);
 }
-const required = results.filter((r) => r.required);
-const passed = required.filter((r) => r.ok).length;
+const passed = results.filter((r) => r.required && r.ok).length;
 console.log(
-  failed
-    ? `RESULT: FAIL (${passed} of ${required.length} required checks passed)`
-    : `RESULT: PASS (all ${required.length} required checks)`,
+  failed || passed !== REQUIRED_CHECKS
+    ? `RESULT: FAIL (${passed} of ${REQUIRED_CHECKS} required checks passed)`
+    : `RESULT: PASS (all ${REQUIRED_CHECKS} required checks)`,
 );
+failed ||= passed !== REQUIRED_CHECKS;
 process.exit(failed ? 1 : 0);

@@ -225,7 +225,7 @@ bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
 
 [logging]
   format = "logfmt"
-  level = "warn"
+  level = "info"
   suppress-logo = true
 EOF
 }
@@ -552,10 +552,12 @@ kafka_down() {
 }
 
 kafka_status() {
-  local pid
+  local pid running_version
   if pid="$(kafka_pid)"; then
+    # The version that runs, from its class path, not the one KAFKA_VERSION asks for now.
+    running_version="$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -nE 's|.*/kafka-([^/]+)/libs/\*$|\1|p')"
     if port_open "$KAFKA_PORT"; then
-      printf '%-9s running   pid %-7s 127.0.0.1:%s (Kafka %s)\n' kafka "$pid" "$KAFKA_PORT" "$KAFKA_VERSION"
+      printf '%-9s running   pid %-7s 127.0.0.1:%s (Kafka %s)\n' kafka "$pid" "$KAFKA_PORT" "${running_version:-?}"
     else
       printf '%-9s starting  pid %-7s 127.0.0.1:%s (not listening yet)\n' kafka "$pid" "$KAFKA_PORT"
     fi

@@ -92,4 +92,17 @@ describe('pipeline spine: MQTT → Kafka → normaliser → InfluxDB → API', (
     expect(got.find((r) => r.field === 'cargo_weight_kg')).toMatchObject({ value: 12.5, unit: 'kg', time: at(120) })
     expect(got).toHaveLength(5)
   })
+
+  test('health reports both services reachable and /metrics reconciles the hops of the two messages above', async () => {
+    const health = await fetch(`${pipeline.apiUrl}/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok', kafka: { reachable: true }, influxdb: { reachable: true } })
+    const metrics = await (await fetch(`${pipeline.apiUrl}/metrics`)).text()
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1])
+    expect(value('circular_ingest_accepted_total')).toBe(2)
+    expect(value('circular_normaliser_accepted_total')).toBe(2)
+    expect(value('circular_normaliser_readings_total')).toBe(9)
+    expect(value('circular_normaliser_dead_lettered_total')).toBe(0)
+    expect(value('circular_influx_sink_stored_total')).toBe(9)
+  })
 })
