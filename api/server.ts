@@ -7,6 +7,8 @@ import { errorHandler, notFoundHandler } from './errors.js'
 import { registerDeviceRoutes } from './routes/devices.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
+import { registerFootprintRoutes } from './routes/footprint.js'
+import { loadFactorSets } from '../models/factors/factor-sets.js'
 
 /** The API only reads for now; a request body is never needed. */
 const bodyLimitBytes = 4 * 1024
@@ -56,6 +58,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerHealthRoutes(api, deps)
     registerDeviceRoutes(api, deps)
     if (deps.pipelineCounters) registerMetricsRoutes(api, deps.pipelineCounters)
+    registerFootprintRoutes(api, deps, loadFactorSets(deps.config.footprint.factorSetsDir))
   })
   return app
 }

@@ -12,6 +12,7 @@ import { InfluxStore } from '../core/store/influx-store.js'
 import type { Store } from '../core/store/store.js'
 import { startBridge } from '../ingest/bridge.js'
 import { Ingest } from '../ingest/ingest.js'
+import { FootprintProcessor } from '../processors/footprint/footprint-processor.js'
 import { InfluxSink } from '../processors/influx-sink.js'
 import { Normaliser } from '../processors/normaliser.js'
 import type { Stoppable } from './lifecycle.js'
@@ -72,6 +73,13 @@ export async function startSinkComponent(p: Platform): Promise<Started> {
   p.counters.push(sink.counters)
   const consumption = await sink.start()
   return { name: 'influx-sink', stop: () => consumption.stop() }
+}
+
+export async function startFootprintComponent(p: Platform): Promise<Started> {
+  const footprint = new FootprintProcessor({ config: p.config, bus: p.bus, registry: p.registry, logger: p.logger.child({ component: 'footprint' }) })
+  p.counters.push(footprint.counters)
+  const consumption = await footprint.start()
+  return { name: 'footprint', stop: () => consumption.stop() }
 }
 
 export async function startApiComponent(p: Platform): Promise<Started> {

@@ -8,6 +8,7 @@ import {
   startApiComponent,
   startBridgeComponent,
   startBrokerComponent,
+  startFootprintComponent,
   startNormaliserComponent,
   startSinkComponent,
   type Platform,
@@ -16,7 +17,7 @@ import {
 import { registerDeviceCommands } from './devices.js'
 import { logCountersEvery, stopOnSignal, type Stoppable } from './lifecycle.js'
 
-const processorRoles = { normaliser: startNormaliserComponent, 'influx-sink': startSinkComponent } as const
+const processorRoles = { normaliser: startNormaliserComponent, 'influx-sink': startSinkComponent, footprint: startFootprintComponent } as const
 
 /** Starts components in order inside one process and keeps them running until a signal. */
 async function run(starters: ((p: Platform) => Promise<Started>)[]): Promise<void> {
@@ -41,8 +42,8 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('start')
-    .description('run broker, normaliser, InfluxDB sink and API together in one process')
-    .action(() => run([startBrokerComponent, startNormaliserComponent, startSinkComponent, startApiComponent]))
+    .description('run broker, normaliser, footprint processor, InfluxDB sink and API together in one process')
+    .action(() => run([startBrokerComponent, startNormaliserComponent, startFootprintComponent, startSinkComponent, startApiComponent]))
 
   program
     .command('broker')

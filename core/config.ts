@@ -26,6 +26,11 @@ const environmentSchema = z.object({
   TOPIC_RAW: topicName.default('telemetry.raw'),
   TOPIC_READINGS: topicName.default('telemetry.readings'),
   TOPIC_DEADLETTER: topicName.default('telemetry.deadletter'),
+  TOPIC_FOOTPRINT_POINTS: topicName.default('footprint.points'),
+  TOPIC_FOOTPRINT_STATE: topicName.default('footprint.state'),
+  FOOTPRINT_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(2 * 86_400_000),
+  FOOTPRINT_DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. BE').default('BE'),
+  FACTOR_SETS_DIR: z.string().min(1).optional(),
 
   INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
   INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('circular'),
@@ -66,7 +71,15 @@ export interface Config {
     readonly sessionTimeoutMs: number
     readonly lingerMs: number
     readonly batchMax: number
-    readonly topics: { readonly raw: string; readonly readings: string; readonly deadLetter: string }
+    readonly topics: {
+      readonly raw: string
+      readonly readings: string
+      readonly deadLetter: string
+      /** Rollup and event points computed by the footprint processor, written by the sink. */
+      readonly footprintPoints: string
+      /** Compacted changelog of the footprint processor's per-device state. */
+      readonly footprintState: string
+    }
   }
   readonly influx: {
     readonly url: string
@@ -85,6 +98,14 @@ export interface Config {
   readonly bridge: { readonly url: string; readonly clientId: string; readonly username?: string; readonly password?: string }
   readonly sink: { readonly batchMax: number; readonly retryMaxMs: number }
   readonly normaliser: { readonly maxFutureSkewMs: number }
+  readonly footprint: {
+    /** How long after a device's newest reading an older one still corrects its rollups. */
+    readonly allowedLatenessMs: number
+    /** Country whose grid factor applies when a site has none configured. */
+    readonly defaultCountry: string
+    /** Extra factor-set files (`<version>.json`) besides the built-in ones. */
+    readonly factorSetsDir?: string
+  }
   readonly api: { readonly host: string; readonly port: number }
 }
 
@@ -111,7 +132,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       lingerMs: e.KAFKA_LINGER_MS,
       batchMax: e.KAFKA_BATCH_MAX,
-      topics: { raw: e.TOPIC_RAW, readings: e.TOPIC_READINGS, deadLetter: e.TOPIC_DEADLETTER },
+      topics: {
+        raw: e.TOPIC_RAW,
+        readings: e.TOPIC_READINGS,
+        deadLetter: e.TOPIC_DEADLETTER,
+        footprintPoints: e.TOPIC_FOOTPRINT_POINTS,
+        footprintState: e.TOPIC_FOOTPRINT_STATE,
+      },
     },
     influx: {
       url: e.INFLUX_URL.replace(/\/+$/, ''),
@@ -125,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bridge: { url: e.BRIDGE_MQTT_URL, clientId: e.BRIDGE_CLIENT_ID, username: e.BRIDGE_USERNAME, password: e.BRIDGE_PASSWORD },
     sink: { batchMax: e.SINK_BATCH_MAX, retryMaxMs: e.SINK_RETRY_MAX_MS },
     normaliser: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS },
+    footprint: { allowedLatenessMs: e.FOOTPRINT_ALLOWED_LATENESS_MS, defaultCountry: e.FOOTPRINT_DEFAULT_COUNTRY, factorSetsDir: e.FACTOR_SETS_DIR },
     api: { host: e.API_HOST, port: e.API_PORT },
   })
 }

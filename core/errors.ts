@@ -24,6 +24,7 @@ export const errorCatalogue = {
   DEVICE_MISMATCH: { canRetry: false, summary: 'the payload names another device than the one that sent it' },
   DECODER_FAILED: { canRetry: false, summary: 'decoding failed unexpectedly' },
   RECORD_INVALID: { canRetry: false, summary: 'a pipeline record lacks required headers or structure' },
+  READING_TOO_LATE: { canRetry: false, summary: 'the reading arrived after its rollup window closed' },
   POINT_REJECTED: { canRetry: false, summary: 'the store refused the point' },
   KAFKA_UNAVAILABLE: { canRetry: true, summary: 'Kafka did not acknowledge in time' },
   STORE_UNAVAILABLE: { canRetry: true, summary: 'the time-series store is unreachable or failing' },

@@ -6,8 +6,9 @@ import { PlatformError, isRetryable } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Point, Store } from '../core/store/store.js'
 import { readingEnvelope } from '../models/reading.js'
+import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
-import { envelopeToPoints } from './points.js'
+import { envelopeToPoints, type CountedPoint } from './points.js'
 
 export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
 export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
@@ -35,21 +36,19 @@ export class InfluxSink {
     const { bus, config, store } = this.deps
     await bus.ensureTopics(pipelineTopics(config.kafka))
     await this.withRetry(() => store.ensureReady(), () => true, async () => undefined)
-    return bus.consume({ groupId, topics: [config.kafka.topics.readings], handleBatch: (records, context) => this.handleBatch(records, context) })
+    return bus.consume({ groupId, topics: [config.kafka.topics.readings, config.kafka.topics.footprintPoints], handleBatch: (records, context) => this.handleBatch(records, context) })
   }
 
   async handleBatch(records: readonly IncomingRecord[], context: BatchContext): Promise<void> {
     const deadLetters: OutgoingRecord[] = []
     const batch: { point: Point; readings: number; source: IncomingRecord }[] = []
     for (const record of records) {
-      const parsed = safeJson(record.value)
-      const envelope = readingEnvelope.safeParse(parsed)
-      if (!envelope.success) {
-        const message = `not a readings envelope: ${envelope.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
-        deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message }]))
+      const decoded = this.pointsOf(record)
+      if (typeof decoded === 'string') {
+        deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: decoded }]))
         continue
       }
-      for (const counted of envelopeToPoints(envelope.data)) batch.push({ ...counted, source: record })
+      for (const c of decoded) batch.push({ ...c, source: record })
     }
 
     let stored = 0
@@ -69,6 +68,14 @@ export class InfluxSink {
     this.counters.add('stored', stored)
     this.counters.add('points', batch.length)
     this.counters.add('deadLettered', deadLetters.length)
+  }
+
+  /** The points a record asks to store, or why it cannot be read. Computed points carry no readings of their own. */
+  private pointsOf(record: IncomingRecord): CountedPoint[] | string {
+    const parsed = safeJson(record.value)
+    const result = record.topic === this.deps.config.kafka.topics.footprintPoints ? pointsRecord.safeParse(parsed) : readingEnvelope.safeParse(parsed)
+    if (!result.success) return `not a valid ${record.topic} record: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
+    return 'readings' in result.data ? envelopeToPoints(result.data) : result.data.points.map((point) => ({ point, readings: 0 }))
   }
 
   /** Retries retryable store failures with capped exponential backoff, heartbeating meanwhile. */

@@ -40,6 +40,8 @@ export interface ConsumeOptions {
    * this resolves; if it throws, nothing is committed and the records are delivered again.
    */
   readonly handleBatch: (records: readonly IncomingRecord[], context: BatchContext) => Promise<void>
+  /** Called when the group hands this consumer a new set of partitions (state may need reloading). */
+  readonly onAssignment?: () => void
 }
 
 export interface Consumption {
@@ -58,6 +60,11 @@ export interface Bus {
   /** Resolves once every record is durably stored (Kafka: acknowledged by all in-sync replicas). */
   publish(records: readonly OutgoingRecord[]): Promise<void>
   consume(options: ConsumeOptions): Promise<Consumption>
+  /**
+   * Reads a topic from its beginning up to its end as of the call, outside any consumer group:
+   * how a processor restores its state from a compacted changelog topic.
+   */
+  readAll(topic: string): Promise<IncomingRecord[]>
   /** Creates the topics that do not exist yet; existing topics are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>
   /** Whether the bus answers right now. */

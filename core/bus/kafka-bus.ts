@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer, type Message, type LogEntry } from 'kafkajs'
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Message, type LogEntry } from 'kafkajs'
 import type { Config } from '../config.js'
 import { PlatformError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -43,6 +43,7 @@ export class KafkaBus implements Bus {
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
     })
     this.consumers.add(consumer)
+    if (options.onAssignment) consumer.on(consumer.events.GROUP_JOIN, () => options.onAssignment!())
     await consumer.connect()
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: true })
     let stopping = false
@@ -62,6 +63,46 @@ export class KafkaBus implements Bus {
         this.consumers.delete(consumer)
       },
     }
+  }
+
+  async readAll(topic: string): Promise<IncomingRecord[]> {
+    const admin = this.kafka.admin()
+    await admin.connect()
+    let offsets: { partition: number; high: string; low: string }[]
+    try {
+      offsets = await admin.fetchTopicOffsets(topic)
+    } finally {
+      await admin.disconnect()
+    }
+    const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]))
+    // A partition whose records were all deleted (low = high) has nothing to wait for.
+    const pending = new Set(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => p.partition))
+    if (pending.size === 0) return []
+    // A throwaway group that never commits: it only reads what is there now.
+    const consumer = this.kafka.consumer({ groupId: `${this.config.clientId}-read-${topic}-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false })
+    const records: IncomingRecord[] = []
+    await consumer.connect()
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error))
+        void consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const end = ends.get(batch.partition) ?? 0n
+            for (const m of batch.messages) {
+              if (BigInt(m.offset) >= end) break
+              records.push(toIncoming(batch.topic, batch.partition, m))
+            }
+            if (BigInt(batch.lastOffset()) + 1n >= end) pending.delete(batch.partition)
+            if (pending.size === 0) resolve()
+          },
+        })
+      })
+    } finally {
+      await consumer.disconnect()
+    }
+    return records
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -107,15 +148,7 @@ export class KafkaBus implements Bus {
 
   private async handle(consumer: Consumer, payload: EachBatchPayload, options: ConsumeOptions, isActive: () => boolean): Promise<void> {
     const { batch } = payload
-    const records = batch.messages.map((m): IncomingRecord => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      key: m.key?.toString('utf8') ?? '',
-      value: m.value ?? Buffer.alloc(0),
-      headers: decodeHeaders(m.headers),
-      timestamp: Number(m.timestamp),
-    }))
+    const records = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m))
     await options.handleBatch(records, { heartbeat: () => payload.heartbeat(), isActive })
     const last = batch.lastOffset()
     // The committed offset is the next one to read (Kafka convention), hence last + 1.
@@ -159,6 +192,18 @@ export class KafkaBus implements Bus {
     if (level <= logLevel.ERROR) this.logger.error({ kafka: rest }, message)
     else if (level === logLevel.WARN) this.logger.warn({ kafka: rest }, message)
     else this.logger.debug({ kafka: rest }, message)
+  }
+}
+
+function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key?.toString('utf8') ?? '',
+    value: m.value ?? Buffer.alloc(0),
+    headers: decodeHeaders(m.headers),
+    timestamp: Number(m.timestamp),
   }
 }
 

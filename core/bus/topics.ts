@@ -7,6 +7,8 @@ export function pipelineTopics(kafka: Config['kafka']): TopicSpec[] {
     { topic: kafka.topics.raw, partitions: kafka.partitions },
     { topic: kafka.topics.readings, partitions: kafka.partitions },
     { topic: kafka.topics.deadLetter, partitions: kafka.partitions },
+    { topic: kafka.topics.footprintPoints, partitions: kafka.partitions },
+    { topic: kafka.topics.footprintState, partitions: kafka.partitions, compacted: true },
   ]
 }
 

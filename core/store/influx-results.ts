@@ -5,6 +5,8 @@ export interface ResultSeries {
   readonly name: string
   readonly columns: readonly string[]
   readonly values: readonly (readonly unknown[])[]
+  /** The series' tags when the statement grouped by them (`GROUP BY *`). */
+  readonly tags?: Readonly<Record<string, string>>
 }
 
 /**
@@ -35,7 +37,8 @@ function toSeries(series: unknown): ResultSeries {
   if (!isRecord(series) || !Array.isArray(series.columns)) queryFailed('a series has no columns')
   const values = series.values === undefined ? [] : series.values
   if (!Array.isArray(values) || !values.every(Array.isArray)) queryFailed('a series has malformed values')
-  return { name: typeof series.name === 'string' ? series.name : '', columns: series.columns as string[], values: values as unknown[][] }
+  const tags = isRecord(series.tags) ? Object.fromEntries(Object.entries(series.tags).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')) : undefined
+  return { name: typeof series.name === 'string' ? series.name : '', columns: series.columns as string[], values: values as unknown[][], ...(tags ? { tags } : {}) }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

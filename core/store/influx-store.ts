@@ -5,7 +5,7 @@ import { InfluxHttp } from './influx-http.js'
 import { statementSeries } from './influx-results.js'
 import { quoteIdentifier, tagConditions, timeRange, whereClause } from './influxql.js'
 import { encodePoints } from './line-protocol.js'
-import type { FieldValue, Point, ReadingsQuery, RejectedPoint, SeriesSelector, Store, StoredValue, WriteOutcome } from './store.js'
+import type { FieldValue, Point, PointsQuery, ReadingsQuery, RejectedPoint, SeriesSelector, Store, StoredValue, WriteOutcome } from './store.js'
 
 /** Lines per write request; InfluxDB's guidance is batches of about 5000 points. */
 const linesPerRequest = 5000
@@ -98,6 +98,27 @@ export class InfluxStore implements Store {
     )
     const values = await this.runPerField(refs, statements)
     return values.sort((a, b) => a.time - b.time || compareText(a.measurement, b.measurement) || compareText(a.field, b.field))
+  }
+
+  async points(query: PointsQuery): Promise<Point[]> {
+    this.assertOpen()
+    if (!Number.isSafeInteger(query.limit) || query.limit < 1) throw new RangeError(`limit must be a positive integer, got ${query.limit}`)
+    if (query.to <= query.from) return []
+    const where = whereClause([...tagConditions(query.tags), ...timeRange(query.from, query.to)])
+    // GROUP BY * returns each series with its tags apart from the field columns.
+    const statement = `SELECT * FROM ${quoteIdentifier(query.measurement)}${where} GROUP BY * ORDER BY time ASC LIMIT ${query.limit}`
+    const [series = []] = statementSeries(await this.http.query(statement, this.config.database), 1)
+    const points: Point[] = []
+    for (const s of series) {
+      for (const row of s.values) {
+        const fields: Record<string, FieldValue> = {}
+        s.columns.forEach((column, i) => {
+          if (i > 0 && isFieldValue(row[i])) fields[column] = row[i]
+        })
+        if (typeof row[0] === 'number' && Object.keys(fields).length > 0) points.push({ measurement: query.measurement, tags: s.tags ?? {}, fields, time: row[0] })
+      }
+    }
+    return points
   }
 
   async latest(selector: SeriesSelector): Promise<StoredValue[]> {

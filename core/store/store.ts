@@ -50,6 +50,17 @@ export interface StoredValue {
   readonly time: number
 }
 
+/** Whole points of one measurement in a time range, with their tags: how rollups are read back. */
+export interface PointsQuery {
+  readonly measurement: string
+  /** Tag equality filters; all must match. */
+  readonly tags: Readonly<Record<string, string>>
+  readonly from: number
+  readonly to: number
+  /** At most this many points per series. */
+  readonly limit: number
+}
+
 export interface Store {
   /** Creates the database if needed; safe to call repeatedly. */
   ensureReady(): Promise<void>
@@ -60,6 +71,8 @@ export interface Store {
   write(points: readonly Point[]): Promise<WriteOutcome>
   /** Values in a time range, oldest first, at most `limit` per field. */
   readings(query: ReadingsQuery): Promise<StoredValue[]>
+  /** Points with all their tags and fields, oldest first within each series. */
+  points(query: PointsQuery): Promise<Point[]>
   /** The newest value of every field of the selected series. */
   latest(selector: SeriesSelector): Promise<StoredValue[]>
   /** Whether the store answers right now. */

@@ -124,6 +124,7 @@ describe('API errors and headers', () => {
         ensureReady: () => real.ensureReady(),
         write: (points) => real.write(points),
         readings: (query) => real.readings(query),
+        points: (query) => real.points(query),
         latest: () => Promise.reject(new PlatformError('STORE_AUTH_FAILED', 'InfluxDB refused the credentials for user admin')),
         ping: () => real.ping(),
         close: () => real.close(),

@@ -5,7 +5,13 @@ describe('config', () => {
   test('loadConfig should apply defaults and freeze the result', () => {
     const config = loadConfig({})
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092'])
-    expect(config.kafka.topics).toEqual({ raw: 'telemetry.raw', readings: 'telemetry.readings', deadLetter: 'telemetry.deadletter' })
+    expect(config.kafka.topics).toEqual({
+      raw: 'telemetry.raw',
+      readings: 'telemetry.readings',
+      deadLetter: 'telemetry.deadletter',
+      footprintPoints: 'footprint.points',
+      footprintState: 'footprint.state',
+    })
     expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086', database: 'circular' })
     expect(config.mqtt.port).toBeUndefined()
     expect(Object.isFrozen(config)).toBe(true)

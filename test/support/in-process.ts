@@ -4,6 +4,7 @@ import {
   platformCloser,
   startApiComponent,
   startBrokerComponent,
+  startFootprintComponent,
   startNormaliserComponent,
   startSinkComponent,
   type Platform,
@@ -11,11 +12,12 @@ import {
 } from '../../cli/components.js'
 import { testLogger } from './pipeline.js'
 
-export type Part = 'broker' | 'normaliser' | 'sink' | 'api'
+export type Part = 'broker' | 'normaliser' | 'footprint' | 'sink' | 'api'
 
 const starters: Record<Part, (p: Platform) => Promise<Started>> = {
   broker: startBrokerComponent,
   normaliser: startNormaliserComponent,
+  footprint: startFootprintComponent,
   sink: startSinkComponent,
   api: startApiComponent,
 }

@@ -29,6 +29,8 @@ export function isolatedConfig(overrides: Record<string, string> = {}): { config
     TOPIC_RAW: `test.${id}.raw`,
     TOPIC_READINGS: `test.${id}.readings`,
     TOPIC_DEADLETTER: `test.${id}.deadletter`,
+    TOPIC_FOOTPRINT_POINTS: `test.${id}.footprint-points`,
+    TOPIC_FOOTPRINT_STATE: `test.${id}.footprint-state`,
     INFLUX_URL: process.env.INFLUX_URL ?? `http://127.0.0.1:${process.env.INFLUX_PORT ?? '8086'}`,
     INFLUX_DB: `test_${id}`,
     SINK_RETRY_MAX_MS: '1000',

@@ -1,0 +1,105 @@
+import { z } from 'zod'
+import { identifier } from '../../core/registry/device.js'
+import type { Point } from '../../core/store/store.js'
+import type { FactorSet } from '../../models/factors/factor-set.js'
+import { newestVersion } from '../../models/factors/factor-sets.js'
+import type { ApiDeps, ZodScope } from '../deps.js'
+import { invalidParameter } from '../errors.js'
+import { metricCatalogue, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
+import { errorResponses } from '../schemas.js'
+import { readingsRange } from '../time-range.js'
+
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
+
+export const footprintQuery = z.strictObject({
+  metric: z.enum(metricIds).describe(metricCatalogue.map((m) => `${m.id} (${m.catalogue}, ${m.unit}): ${m.summary}`).join('\n')),
+  tenant: identifier.describe('Tenant (city) the metric is computed for'),
+  site: identifier.optional().describe('Only this site; default all sites of the tenant'),
+  from: isoDateTime.optional().describe('Start, inclusive; default 24 hours before `to`'),
+  to: isoDateTime.optional().describe('End, exclusive; default now'),
+  interval: z.enum(['hour', 'day', 'month']).default('day').describe('Window of each row (UTC)'),
+  factorSet: z.string().regex(/^\d{4}\.\d+$/, 'must be a factor-set version such as 2025.1').optional().describe('Emission factor set; default the newest'),
+  format: z.enum(['json', 'csv']).default('json'),
+})
+
+const footprintBody = z.object({
+  metric: z.string(),
+  catalogue: z.string(),
+  summary: z.string(),
+  unit: z.string(),
+  interval: z.enum(['hour', 'day', 'month']),
+  tenant: z.string(),
+  site: z.string().optional(),
+  from: z.string(),
+  to: z.string(),
+  indicative: z.boolean(),
+  factorSet: z.object({ version: z.string(), description: z.string(), country: z.string() }).nullable(),
+  targets: z.array(z.object({ year: z.number(), value: z.number(), source: z.string() })),
+  basis: z.object({ rollupPoints: z.number(), devices: z.number() }).describe('What the values rest on: how many stored rollup points from how many devices'),
+  rows: z.array(z.object({ time: z.string(), dims: z.record(z.string(), z.string()), value: z.number() })),
+})
+
+/**
+ * `GET /v1/footprint`: a footprint metric per window, computed from the stored rollups and, for
+ * CO2e, the factor set asked for, so a new factor set applies to past periods at once.
+ */
+export function registerFootprintRoutes(app: ZodScope, deps: ApiDeps, factorSets: ReadonlyMap<string, FactorSet>): void {
+  app.get(
+    '/v1/footprint',
+    {
+      schema: {
+        summary: 'A footprint metric over time, with its unit, factor set and basis (JSON or CSV)',
+        tags: ['footprint'],
+        querystring: footprintQuery,
+        response: { 200: footprintBody, ...errorResponses(400, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query
+      const metric = metricCatalogue.find((m) => m.id === q.metric) as MetricDefinition
+      const version = q.factorSet ?? newestVersion(factorSets)
+      const factors = factorSets.get(version)
+      if (!factors) throw invalidParameter('factorSet', `is not a known factor set; known: ${[...factorSets.keys()].join(', ')}`)
+      const { from, to } = readingsRange(q.from, q.to, Date.now())
+      const points: Point[] = await deps.store.points({
+        measurement: metric.measurement,
+        tags: { tenant: q.tenant, interval: q.interval, ...(q.site !== undefined ? { site: q.site } : {}) },
+        from,
+        to,
+        limit: 100_000,
+      })
+      const country = deps.config.footprint.defaultCountry
+      const rows = metric.compute(points, { factors, country }).map((r) => ({ time: new Date(r.time).toISOString(), dims: { ...r.dims }, value: r.value }))
+      const body = {
+        metric: metric.id,
+        catalogue: metric.catalogue,
+        summary: metric.summary,
+        unit: metric.unit,
+        interval: q.interval,
+        tenant: q.tenant,
+        ...(q.site !== undefined ? { site: q.site } : {}),
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        indicative: metric.indicative === true,
+        factorSet: metric.usesFactors ? { version, description: factors.description, country } : null,
+        targets: [...(metric.targets ?? [])],
+        basis: { rollupPoints: points.length, devices: new Set(points.map((p) => p.tags.device)).size },
+        rows,
+      }
+      if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').serializer((payload: unknown) => String(payload)).send(toCsv(body) as never)
+      return body
+    },
+  )
+}
+
+/** One line per row: time, each dimension, value; provenance in comment lines on top. */
+function toCsv(body: { metric: string; unit: string; factorSet: { version: string } | null; rows: { time: string; dims: Record<string, string>; value: number }[] }): string {
+  const dims = [...new Set(body.rows.flatMap((r) => Object.keys(r.dims)))].sort()
+  const lines = [`# metric=${body.metric} unit=${body.unit}${body.factorSet ? ` factorSet=${body.factorSet.version}` : ''}`, ['time', ...dims, 'value'].join(',')]
+  for (const r of body.rows) lines.push([r.time, ...dims.map((d) => csvCell(r.dims[d] ?? '')), String(r.value)].join(','))
+  return lines.join('\n') + '\n'
+}
+
+function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}

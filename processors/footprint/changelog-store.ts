@@ -1,0 +1,44 @@
+import type { Bus, OutgoingRecord } from '../../core/bus/bus.js'
+import type { DeviceState } from './state.js'
+
+/**
+ * Device states kept in memory and backed by a compacted Kafka topic (one record per device,
+ * the newest wins). Changes are staged while a batch is handled and written in one go after its
+ * outputs are durable; loading reads the topic back from its beginning.
+ */
+export class ChangelogStore {
+  private states = new Map<string, DeviceState>()
+  private staged = new Set<string>()
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly topic: string,
+  ) {}
+
+  async load(): Promise<number> {
+    const states = new Map<string, DeviceState>()
+    for (const record of await this.bus.readAll(this.topic)) {
+      if (record.value.length === 0) states.delete(record.key)
+      else states.set(record.key, JSON.parse(record.value.toString('utf8')) as DeviceState)
+    }
+    this.states = states
+    this.staged.clear()
+    return states.size
+  }
+
+  get(deviceId: string): DeviceState | undefined {
+    return this.states.get(deviceId)
+  }
+
+  stage(deviceId: string, state: DeviceState): void {
+    this.states.set(deviceId, state)
+    this.staged.add(deviceId)
+  }
+
+  async flush(): Promise<void> {
+    if (this.staged.size === 0) return
+    const records: OutgoingRecord[] = [...this.staged].map((id) => ({ topic: this.topic, key: id, value: Buffer.from(JSON.stringify(this.states.get(id))), headers: {} }))
+    await this.bus.publish(records)
+    this.staged.clear()
+  }
+}

@@ -1,0 +1,76 @@
+import type { Point } from '../../core/store/store.js'
+import { contribute } from './rollups.js'
+import type { ContainerState, DeviceState } from './state.js'
+
+export interface ContainerSettings {
+  /** Fill ratio at which the container counts as full and should be collected (H). */
+  readonly fullAt: number
+  /** A collection below this fill ratio is a low-fill ("wasted") trip (L_low). */
+  readonly lowFillBelow: number
+  /** A drop of at least this much fill ratio, ending at or below `emptyBelow`, is an emptying. */
+  readonly emptyingDrop: number
+  readonly emptyBelow: number
+}
+
+export const defaultContainerSettings: ContainerSettings = { fullAt: 0.8, lowFillBelow: 0.5, emptyingDrop: 0.3, emptyBelow: 0.25 }
+
+const hourMs = 3_600_000
+
+/**
+ * Collection KPIs from a container's fill level (M14–M16): emptying events with the fill (and
+ * weight, when measured) just before them, the fill rate since the last emptying as a
+ * least-squares slope, time-to-full against the container's threshold, and overflow periods
+ * (fill at 100 %). Readings older than the newest one seen do not change these.
+ */
+export function deriveFromFill(state: DeviceState, tags: Readonly<Record<string, string>>, fill: number, time: number, settings: ContainerSettings): Point[] {
+  const c: ContainerState = (state.container ??= { fit: { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 } })
+  if (c.lastFill && time <= c.lastFill.time) return []
+  const points: Point[] = []
+  const previous = c.lastFill
+  if (previous && previous.value - fill >= settings.emptyingDrop && fill <= settings.emptyBelow) {
+    const fields: Record<string, number | boolean> = { fill_at_collection: previous.value, low_fill: previous.value < settings.lowFillBelow }
+    if (c.lastWeightKg) fields.mass_at_collection_kg = c.lastWeightKg.value
+    points.push({ measurement: 'container_collection', tags, fields, time })
+    const add: Record<string, number> = { collections: 1, low_fill_collections: fields.low_fill ? 1 : 0, fill_at_collection_sum: previous.value }
+    if (c.lastWeightKg) add.collected_kg = c.lastWeightKg.value
+    points.push(...contribute(state, tags, { measurement: 'collection_rollup', dims: {}, time, add }))
+    c.fit = { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 }
+    delete c.lastWeightKg
+  }
+  if (fill >= 1 && c.overflowSince === undefined) c.overflowSince = time
+  if (fill < 1 && c.overflowSince !== undefined) {
+    points.push({ measurement: 'container_overflow', tags, fields: { duration_h: (time - c.overflowSince) / hourMs }, time: c.overflowSince })
+    delete c.overflowSince
+  }
+  const t = (time - c.fit.t0) / hourMs
+  c.fit.n++
+  c.fit.st += t
+  c.fit.sf += fill
+  c.fit.stt += t * t
+  c.fit.stf += t * fill
+  c.lastFill = { value: fill, time }
+  points.push(forecastPoint(c, tags, fill, time, settings))
+  return points
+}
+
+export function rememberWeight(state: DeviceState, kg: number, time: number): void {
+  const c = (state.container ??= { fit: { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 } })
+  if (!c.lastWeightKg || time > c.lastWeightKg.time) c.lastWeightKg = { value: kg, time }
+}
+
+/** The fill rate needs three points since the emptying; until then time-to-full is unknown. */
+function forecastPoint(c: ContainerState, tags: Readonly<Record<string, string>>, fill: number, time: number, settings: ContainerSettings): Point {
+  const { n, st, sf, stt, stf } = c.fit
+  const denominator = n * stt - st * st
+  const slopePerHour = n >= 3 && denominator > 0 ? (n * stf - st * sf) / denominator : undefined
+  const fields: Record<string, number> = { fill_level: fill }
+  if (slopePerHour !== undefined) {
+    fields.fill_rate_per_day = slopePerHour * 24
+    if (slopePerHour > 0) {
+      const hoursToFull = Math.max(0, (settings.fullAt - fill) / slopePerHour)
+      fields.time_to_full_h = hoursToFull
+      fields.forecast_full_at = time + hoursToFull * hourMs
+    }
+  }
+  return { measurement: 'container_forecast', tags, fields, time }
+}

@@ -1,0 +1,38 @@
+import type { CanonicalReading } from '../../models/reading.js'
+import { contribute } from './rollups.js'
+import type { DeviceState } from './state.js'
+import type { Point } from '../../core/store/store.js'
+import { spreadOverHours } from './windows.js'
+
+export type MeterType = 'electricity' | 'heat' | 'gas' | 'water'
+
+/** A cumulative register and what its increments mean. */
+export interface CounterSpec {
+  readonly meterType: MeterType
+  /** Rollup field the consumption is summed into. */
+  readonly consumptionField: 'consumption_kwh' | 'consumption_m3'
+}
+
+/**
+ * Interval consumption from a cumulative register (M1–M3 inputs): the non-negative difference to
+ * the previous reading, spread over the hours in between. A register that went backwards was reset
+ * or swapped: it is counted as restarted from zero (the current value is the consumption since)
+ * and flagged in `counter_resets`, so an analyst can see and judge every such interval.
+ */
+export function deriveConsumption(state: DeviceState, tags: Readonly<Record<string, string>>, reading: CanonicalReading, spec: CounterSpec): Point[] {
+  const value = reading.value as number
+  const key = `${reading.measurement}.${reading.field}`
+  const last = state.counters[key]
+  if (!last || reading.time > last.time) state.counters[key] = { value, time: reading.time }
+  // The first reading only sets the baseline; an older one cannot extend the sequence.
+  if (!last || reading.time <= last.time) return []
+  const reset = value < last.value
+  const consumed = reset ? value : value - last.value
+  const dims = { meter_type: spec.meterType }
+  const points: Point[] = []
+  for (const part of spreadOverHours(last.time, reading.time, consumed)) {
+    points.push(...contribute(state, tags, { measurement: 'energy_rollup', dims, time: part.hour, add: { [spec.consumptionField]: part.amount } }))
+  }
+  if (reset) points.push(...contribute(state, tags, { measurement: 'energy_rollup', dims, time: reading.time, add: { counter_resets: 1 } }))
+  return points
+}

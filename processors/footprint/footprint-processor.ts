@@ -1,0 +1,150 @@
+import type { Bus, Consumption, IncomingRecord, OutgoingRecord } from '../../core/bus/bus.js'
+import { pipelineTopics } from '../../core/bus/topics.js'
+import type { Config } from '../../core/config.js'
+import { Counters } from '../../core/counters.js'
+import type { Logger } from '../../core/logger.js'
+import type { DeviceRegistry } from '../../core/registry/registry.js'
+import type { Point } from '../../core/store/store.js'
+import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
+import { deadLetterRecord } from '../dead-letter.js'
+import { encodePointsRecord } from '../points-record.js'
+import { ChangelogStore } from './changelog-store.js'
+import { defaultContainerSettings, deriveFromFill, rememberWeight, type ContainerSettings } from './derive-container.js'
+import { deriveConsumption } from './derive-energy.js'
+import { deriveMaterialFlow } from './derive-weighing.js'
+import { counters, isContainerWeight, isFillLevel, meterTypeOf, weighingsOf } from './inputs.js'
+import { evictClosedWindows } from './rollups.js'
+import { emptyState, type DeviceState } from './state.js'
+
+export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'tooLate', 'points', 'stateReloads'] as const
+
+const stage = 'footprint'
+
+/**
+ * Turns canonical readings into footprint inputs: energy consumption from meter registers,
+ * collection events, fill rates and overflows of containers, and material flows at weighbridges,
+ * rolled up per device into hour, day and month windows in event time.
+ *
+ * Exactly-once effect on restart: per batch, the output points are made durable first, then
+ * the changed device states (each with the offset it reflects) go to a compacted changelog, then
+ * the offsets are committed. A record whose offset a state already reflects is not applied again;
+ * outputs are upserts (same series and time), so re-emitting them is harmless.
+ */
+export class FootprintProcessor {
+  readonly counters = new Counters(stage, footprintCounterNames)
+  private readonly store: ChangelogStore
+  private needsReload = true
+
+  constructor(
+    private readonly deps: { config: Config; bus: Bus; registry: DeviceRegistry; logger: Logger },
+    private readonly containerSettings: ContainerSettings = defaultContainerSettings,
+  ) {
+    this.store = new ChangelogStore(deps.bus, deps.config.kafka.topics.footprintState)
+  }
+
+  async start(groupId = 'circular-footprint'): Promise<Consumption> {
+    const { bus, config } = this.deps
+    await bus.ensureTopics(pipelineTopics(config.kafka))
+    return bus.consume({
+      groupId,
+      topics: [config.kafka.topics.readings],
+      handleBatch: (records) => this.handleBatch(records),
+      // Partitions may have moved: another instance may have advanced their devices' state.
+      onAssignment: () => (this.needsReload = true),
+    })
+  }
+
+  async handleBatch(records: readonly IncomingRecord[]): Promise<void> {
+    try {
+      if (this.needsReload) {
+        const devices = await this.store.load()
+        this.needsReload = false
+        this.counters.add('stateReloads')
+        this.deps.logger.info({ devices }, 'footprint state loaded from changelog')
+      }
+      const points: Point[] = []
+      const deadLetters: OutgoingRecord[] = []
+      for (const record of records) {
+        this.counters.add('received')
+        const parsed = readingEnvelope.safeParse(safeJson(record.value))
+        if (!parsed.success) continue // the sink dead-letters malformed envelopes; nothing to derive
+        const previous = this.store.get(parsed.data.deviceId)
+        if (previous && previous.partition === record.partition && BigInt(previous.offset) >= BigInt(record.offset)) {
+          this.counters.add('skippedAlreadyApplied')
+          continue
+        }
+        const state: DeviceState = previous ? structuredClone(previous) : emptyState(record.partition, record.offset)
+        const tooLate = this.apply(state, parsed.data, points)
+        state.partition = record.partition
+        state.offset = record.offset
+        this.store.stage(parsed.data.deviceId, state)
+        this.counters.add('applied')
+        if (tooLate.length > 0) {
+          this.counters.add('tooLate', tooLate.length)
+          deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, tooLate))
+        }
+      }
+      const out: OutgoingRecord[] = [...deadLetters]
+      if (points.length > 0) out.push(...groupByDevice(points).map(([device, ps]) => ({ topic: this.deps.config.kafka.topics.footprintPoints, key: device, value: encodePointsRecord(ps), headers: {} })))
+      await this.deps.bus.publish(out)
+      await this.store.flush()
+      this.counters.add('points', points.length)
+    } catch (error) {
+      // In-memory states may be ahead of what is durable: start again from the changelog.
+      this.needsReload = true
+      throw error
+    }
+  }
+
+  /** Applies one envelope to its device's state, appending output points; returns the readings that came too late. */
+  private apply(state: DeviceState, envelope: ReadingEnvelope, points: Point[]): { code: 'READING_TOO_LATE'; message: string; attribute: string }[] {
+    const device = this.deps.registry.get(envelope.deviceId)
+    const fraction = (device as { wasteFraction?: string } | undefined)?.wasteFraction ?? (envelope as { fraction?: string }).fraction
+    const tags: Record<string, string> = { tenant: envelope.tenant, site: envelope.site, device: envelope.deviceId, ...(fraction ? { fraction } : {}) }
+    const threshold = (device as { fullnessThreshold?: number } | undefined)?.fullnessThreshold
+    const settings = threshold !== undefined ? { ...this.containerSettings, fullAt: threshold } : this.containerSettings
+    const watermark = state.maxEventTime - this.deps.config.footprint.allowedLatenessMs
+    const tooLate: { code: 'READING_TOO_LATE'; message: string; attribute: string }[] = []
+    const late = (attribute: string, time: number): boolean => {
+      if (time >= watermark) return false
+      tooLate.push({ code: 'READING_TOO_LATE', attribute, message: `observed at ${new Date(time).toISOString()}, before the rollup watermark ${new Date(watermark).toISOString()}; stored, but not in rollups` })
+      return true
+    }
+
+    for (const reading of [...envelope.readings].sort((a, b) => a.time - b.time)) {
+      const counter = counters[`${reading.measurement}.${reading.field}`]
+      if (counter && typeof reading.value === 'number') {
+        if (!late(reading.attribute, reading.time)) points.push(...deriveConsumption(state, tags, reading, { ...counter, meterType: meterTypeOf(envelope, counter) }))
+      } else if (isFillLevel(reading)) {
+        if (!late(reading.attribute, reading.time)) points.push(...deriveFromFill(state, tags, reading.value as number, reading.time, settings))
+      } else if (isContainerWeight(reading)) {
+        rememberWeight(state, reading.value as number, reading.time)
+      }
+      state.maxEventTime = Math.max(state.maxEventTime, reading.time)
+    }
+    for (const weighing of weighingsOf(envelope)) {
+      if (!late('weight', weighing.time)) points.push(...deriveMaterialFlow(state, tags, weighing))
+    }
+    evictClosedWindows(state, state.maxEventTime - this.deps.config.footprint.allowedLatenessMs)
+    return tooLate
+  }
+}
+
+function groupByDevice(points: readonly Point[]): [string, Point[]][] {
+  const byDevice = new Map<string, Point[]>()
+  for (const p of points) {
+    const device = p.tags.device ?? ''
+    let list = byDevice.get(device)
+    if (!list) byDevice.set(device, (list = []))
+    list.push(p)
+  }
+  return [...byDevice]
+}
+
+function safeJson(value: Buffer): unknown {
+  try {
+    return JSON.parse(value.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,39 @@
+import type { Point } from '../../core/store/store.js'
+import type { DeviceState, WindowState } from './state.js'
+import { intervals, windowEnd, windowStart } from './windows.js'
+
+export interface Contribution {
+  /** Rollup measurement, e.g. `energy_rollup`. */
+  readonly measurement: string
+  /** Bounded dimensions the rollup is split by (meter type, fraction, destination …). */
+  readonly dims: Readonly<Record<string, string>>
+  /** Event time the amounts belong to. */
+  readonly time: number
+  /** Amounts to add, e.g. `{ consumption_kwh: 1.5 }`. */
+  readonly add: Readonly<Record<string, number>>
+}
+
+/**
+ * Adds a contribution to the device's hour, day and month windows and returns the corrected
+ * points of those windows. A window is always re-emitted whole, under the same series and
+ * timestamp, so a late contribution overwrites the stored rollup instead of adding a second one.
+ */
+export function contribute(state: DeviceState, tags: Readonly<Record<string, string>>, c: Contribution): Point[] {
+  const points: Point[] = []
+  for (const interval of intervals) {
+    const start = windowStart(interval, c.time)
+    const key = `${c.measurement}|${interval}|${start}|${JSON.stringify(c.dims)}`
+    let window: WindowState | undefined = state.windows[key]
+    if (!window) state.windows[key] = window = { measurement: c.measurement, interval, start, dims: c.dims, fields: {} }
+    for (const [field, amount] of Object.entries(c.add)) window.fields[field] = (window.fields[field] ?? 0) + amount
+    points.push({ measurement: c.measurement, tags: { ...tags, ...c.dims, interval }, fields: { ...window.fields }, time: start })
+  }
+  return points
+}
+
+/** Forgets windows that ended before the watermark: no reading can change them any more. */
+export function evictClosedWindows(state: DeviceState, watermark: number): void {
+  for (const [key, window] of Object.entries(state.windows)) {
+    if (windowEnd(window.interval, window.start) <= watermark) delete state.windows[key]
+  }
+}

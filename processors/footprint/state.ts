@@ -1,0 +1,46 @@
+import type { Point } from '../../core/store/store.js'
+
+/** An open rollup window of one device: running sums of its fields for one dimension combination. */
+export interface WindowState {
+  readonly measurement: string
+  readonly interval: 'hour' | 'day' | 'month'
+  readonly start: number
+  readonly dims: Readonly<Record<string, string>>
+  fields: Record<string, number>
+}
+
+/** What the container derivations remember between readings (M14–M16). */
+export interface ContainerState {
+  lastFill?: { value: number; time: number }
+  lastWeightKg?: { value: number; time: number }
+  /** Least-squares sums of (hours since the first point, fill) since the last emptying. */
+  fit: { t0: number; n: number; st: number; sf: number; stt: number; stf: number }
+  overflowSince?: number
+}
+
+/**
+ * Everything the footprint processor knows about one device. It is written to a compacted
+ * changelog topic together with the Kafka position it reflects, so a restarted processor resumes
+ * exactly where the state left off and never applies a record twice.
+ */
+export interface DeviceState {
+  partition: number
+  /** Offset of the last readings record applied to this state. */
+  offset: string
+  /** Newest observation time seen; the device's watermark is this minus the allowed lateness. */
+  maxEventTime: number
+  counters: Record<string, { value: number; time: number }>
+  container?: ContainerState
+  windows: Record<string, WindowState>
+}
+
+export function emptyState(partition: number, offset: string): DeviceState {
+  return { partition, offset, maxEventTime: 0, counters: {}, windows: {} }
+}
+
+/** What applying one readings record produced. */
+export interface Derived {
+  readonly points: Point[]
+  /** Readings that arrived after their window closed: not in any rollup, reported, not dropped. */
+  readonly tooLate: { attribute: string; time: number }[]
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import mqtt from 'mqtt'
+import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
+import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
+
+const h = 3_600_000
+const t0 = Date.parse('2026-11-02T00:00:00Z')
+const month = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }
+
+/**
+ * A container's month, with the expected KPIs worked out by hand:
+ * - collection 1 at t0+31h: fill 0.45 before it, below the 0.5 low-fill level;
+ * - collection 2 at t0+54h: fill 1.0 before it; full from t0+51h, so 3 h of overflow.
+ * Hence 2 collections, mean fill at collection (0.45 + 1.0) / 2 = 0.725, low-fill share 1/2.
+ */
+const fills: [number, number][] = [
+  [0, 0.1],
+  [10, 0.2],
+  [20, 0.3],
+  [30, 0.45],
+  [31, 0.05],
+  [40, 0.5],
+  [50, 0.95],
+  [51, 1],
+  [53, 1],
+  [54, 0.02],
+]
+
+interface FootprintBody {
+  unit: string
+  basis: { rollupPoints: number; devices: number }
+  rows: { time: string; dims: Record<string, string>; value: number }[]
+}
+
+describe('footprint: container collections survive a processor crash mid-scenario', () => {
+  const { config, env, cleanup } = isolatedConfig()
+  let pipeline: InProcessPipeline
+  let bin: TestDevice
+  let footprint: ChildComponent | undefined
+
+  beforeAll(async () => {
+    bin = await registerDevice(config, { id: 'bin-fp', kind: 'waste_container', format: 'senml', tenant: 'fpcity', site: 'north' })
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'sink', 'api'])
+  })
+  afterAll(async () => {
+    await footprint?.kill('SIGTERM')
+    await pipeline?.stop()
+    cleanup()
+  })
+
+  async function metric(id: string): Promise<FootprintBody> {
+    const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=${id}&tenant=fpcity&interval=month&from=${month.from}&to=${month.to}`)
+    if (response.status !== 200) throw new Error(`API answered ${response.status}: ${await response.text()}`)
+    return (await response.json()) as FootprintBody
+  }
+
+  test('collections, fill at collection and low-fill share match the hand-computed values after a SIGKILL and restart', async () => {
+    const client = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: bin.device.id, username: bin.device.id, password: bin.secret, protocolVersion: 4 })
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (const [hours, fill] of fills.slice(from, to)) {
+        await client.publishAsync('devices/bin-fp/senml', JSON.stringify([{ bn: 'urn:dev:bin-fp:', bt: (t0 + hours * h) / 1000, n: 'fillingLevel', u: '/', v: fill }]), { qos: 1 })
+      }
+    }
+
+    footprint = spawnCircular(['process', 'footprint'], env)
+    await publish(0, 6)
+    // The first collection is computed: the processor is mid-scenario with state worth keeping.
+    await waitFor(async () => (await metric('collections')).rows[0]?.value === 1, 60_000, 'the first collection')
+    await footprint.kill('SIGKILL')
+    footprint = spawnCircular(['process', 'footprint'], env)
+    await publish(6, fills.length)
+    await client.endAsync()
+
+    await waitFor(async () => (await metric('collections')).rows[0]?.value === 2, 60_000, 'the second collection')
+    const collections = await metric('collections')
+    expect(collections.rows).toEqual([{ time: month.from, dims: {}, value: 2 }])
+    expect(collections.basis).toEqual({ rollupPoints: 1, devices: 1 })
+    const atCollection = await metric('fill_at_collection')
+    expect(atCollection.unit).toBe('ratio')
+    expect(atCollection.rows[0]!.value).toBeCloseTo(0.725, 9)
+    expect((await metric('low_fill_share')).rows[0]!.value).toBeCloseTo(0.5, 9)
+  })
+})
