@@ -8,6 +8,7 @@ import { registerDeviceRoutes } from './routes/devices.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerFootprintRoutes } from './routes/footprint.js'
+import { registerForecastRoutes } from './routes/forecast.js'
 import { loadFactorSets } from '../models/factors/factor-sets.js'
 
 /** The API only reads for now; a request body is never needed. */
@@ -59,6 +60,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerDeviceRoutes(api, deps)
     if (deps.pipelineCounters) registerMetricsRoutes(api, deps.pipelineCounters)
     registerFootprintRoutes(api, deps, loadFactorSets(deps.config.footprint.factorSetsDir))
+    registerForecastRoutes(api, deps)
   })
   return app
 }

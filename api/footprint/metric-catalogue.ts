@@ -1,5 +1,6 @@
 import type { Point } from '../../core/store/store.js'
 import type { FactorSet, WasteFraction } from '../../models/factors/factor-set.js'
+import { windowEnd, windowStart, type Interval } from '../../processors/footprint/windows.js'
 
 /** One row of a metric: a window start, the dimensions it is split by, and the value. */
 export interface MetricRow {
@@ -12,6 +13,10 @@ export interface MetricContext {
   readonly factors: FactorSet
   /** Country whose grid factor applies (ISO 3166-1 alpha-2). */
   readonly country: string
+  /** The window the caller asked for; metrics read from hourly rollups bucket into it. */
+  readonly interval: Interval
+  /** Start of the requested range (rows before it only serve as history, e.g. a baseline). */
+  readonly from: number
 }
 
 export interface MetricDefinition {
@@ -27,6 +32,10 @@ export interface MetricDefinition {
   /** EU targets to show beside the value, where there are any. */
   readonly targets?: readonly { year: number; value: number; source: string }[]
   readonly indicative?: boolean
+  /** Read hourly rollups whatever the requested interval (the metric buckets them itself). */
+  readonly fromHourly?: boolean
+  /** History needed before `from`, e.g. for a baseline. */
+  readonly lookbackMs?: number
   compute(points: readonly Point[], context: MetricContext): MetricRow[]
 }
 
@@ -181,4 +190,78 @@ export const metricCatalogue: readonly MetricDefinition[] = [
   },
 ]
 
-export const metricIds = metricCatalogue.map((m) => m.id) as [string, ...string[]]
+const weekMs = 7 * 24 * 3_600_000
+const baselineWeeks = 4
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** Container statistics, telemetry completeness and the energy baseline: operational metrics beside the footprint ones. */
+const operational: readonly MetricDefinition[] = [
+  {
+    id: 'overflow_events', catalogue: 'M15', summary: 'Overflow periods (container at 100 %) that began in the window', unit: 'count',
+    measurement: 'collection_rollup', usesFactors: false,
+    compute: (points) => sumBy(points, 'overflow_events', ['fraction']),
+  },
+  {
+    id: 'overflow_hours', catalogue: 'M15', summary: 'Hours containers spent full (overflowing), by the window the overflow began in', unit: 'h',
+    measurement: 'collection_rollup', usesFactors: false,
+    compute: (points) => sumBy(points, 'overflow_hours', ['fraction']),
+  },
+  {
+    id: 'fill_level_mean', catalogue: 'M14–M16 context', summary: 'Mean of all fill-level readings in the window', unit: 'ratio',
+    measurement: 'container_rollup', usesFactors: false,
+    compute: (points) => {
+      const counts = new Map(sumBy(points, 'fill_count', ['fraction']).map((r) => [`${r.time}|${JSON.stringify(r.dims)}`, r.value]))
+      return sumBy(points, 'fill_sum', ['fraction']).map((r) => ({ ...r, value: r.value / (counts.get(`${r.time}|${JSON.stringify(r.dims)}`) ?? 1) }))
+    },
+  },
+  {
+    id: 'temperature_max_c', catalogue: 'M17 context', summary: 'Highest container temperature in the window', unit: 'Cel',
+    measurement: 'container_rollup', usesFactors: false,
+    compute: (points) => {
+      const max = new Map<number, number>()
+      for (const p of points) if (typeof p.fields.temperature_max_c === 'number') max.set(p.time, Math.max(max.get(p.time) ?? -Infinity, p.fields.temperature_max_c))
+      return [...max].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, dims: {}, value }))
+    },
+  },
+  {
+    id: 'telemetry_completeness', catalogue: 'M18', summary: 'Per device, the share of hours in the window in which it sent anything', unit: 'ratio',
+    measurement: 'telemetry_rollup', usesFactors: false, fromHourly: true,
+    compute: (points, { interval }) => {
+      const heard = new Map<string, { time: number; device: string; hours: number }>()
+      for (const p of points) {
+        const start = windowStart(interval, p.time)
+        const device = p.tags.device ?? ''
+        const key = `${start}|${device}`
+        const entry = heard.get(key) ?? { time: start, device, hours: 0 }
+        entry.hours++
+        heard.set(key, entry)
+      }
+      return [...heard.values()]
+        .sort((a, b) => a.time - b.time || a.device.localeCompare(b.device))
+        .map((e) => ({ time: e.time, dims: { device: e.device }, value: e.hours / ((windowEnd(interval, e.time) - e.time) / 3_600_000) }))
+    },
+  },
+  {
+    id: 'energy_anomaly', catalogue: 'M5', summary: `Hourly consumption against the median of the same hour of the week over the ${baselineWeeks} weeks before, as (kWh − baseline) / baseline`, unit: 'ratio',
+    measurement: 'energy_rollup', usesFactors: false, fromHourly: true, lookbackMs: baselineWeeks * weekMs,
+    compute: (points, { from }) => {
+      const hourly = sumBy(points, 'consumption_kwh', ['meter_type'])
+      const byKey = new Map(hourly.map((r) => [`${r.time}|${r.dims.meter_type}`, r.value]))
+      return hourly.flatMap((r) => {
+        if (r.time < from) return []
+        const history = Array.from({ length: baselineWeeks }, (_, i) => byKey.get(`${r.time - (i + 1) * weekMs}|${r.dims.meter_type}`)).filter((v): v is number => v !== undefined)
+        const baseline = median(history)
+        return baseline === undefined || baseline <= 0 ? [] : [{ ...r, value: (r.value - baseline) / baseline }]
+      })
+    },
+  },
+]
+
+export const allMetrics: readonly MetricDefinition[] = [...metricCatalogue, ...operational]
+export const metricIds = allMetrics.map((m) => m.id) as [string, ...string[]]

@@ -5,14 +5,14 @@ import type { FactorSet } from '../../models/factors/factor-set.js'
 import { newestVersion } from '../../models/factors/factor-sets.js'
 import type { ApiDeps, ZodScope } from '../deps.js'
 import { invalidParameter } from '../errors.js'
-import { metricCatalogue, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
+import { allMetrics, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
 import { errorResponses } from '../schemas.js'
 import { readingsRange } from '../time-range.js'
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
 
 export const footprintQuery = z.strictObject({
-  metric: z.enum(metricIds).describe(metricCatalogue.map((m) => `${m.id} (${m.catalogue}, ${m.unit}): ${m.summary}`).join('\n')),
+  metric: z.enum(metricIds).describe(allMetrics.map((m) => `${m.id} (${m.catalogue}, ${m.unit}): ${m.summary}`).join('\n')),
   tenant: identifier.describe('Tenant (city) the metric is computed for'),
   site: identifier.optional().describe('Only this site; default all sites of the tenant'),
   from: isoDateTime.optional().describe('Start, inclusive; default 24 hours before `to`'),
@@ -56,20 +56,20 @@ export function registerFootprintRoutes(app: ZodScope, deps: ApiDeps, factorSets
     },
     async (request, reply) => {
       const q = request.query
-      const metric = metricCatalogue.find((m) => m.id === q.metric) as MetricDefinition
+      const metric = allMetrics.find((m) => m.id === q.metric) as MetricDefinition
       const version = q.factorSet ?? newestVersion(factorSets)
       const factors = factorSets.get(version)
       if (!factors) throw invalidParameter('factorSet', `is not a known factor set; known: ${[...factorSets.keys()].join(', ')}`)
       const { from, to } = readingsRange(q.from, q.to, Date.now())
       const points: Point[] = await deps.store.points({
         measurement: metric.measurement,
-        tags: { tenant: q.tenant, interval: q.interval, ...(q.site !== undefined ? { site: q.site } : {}) },
-        from,
+        tags: { tenant: q.tenant, interval: metric.fromHourly ? 'hour' : q.interval, ...(q.site !== undefined ? { site: q.site } : {}) },
+        from: from - (metric.lookbackMs ?? 0),
         to,
         limit: 100_000,
       })
       const country = deps.config.footprint.defaultCountry
-      const rows = metric.compute(points, { factors, country }).map((r) => ({ time: new Date(r.time).toISOString(), dims: { ...r.dims }, value: r.value }))
+      const rows = metric.compute(points, { factors, country, interval: q.interval, from }).map((r) => ({ time: new Date(r.time).toISOString(), dims: { ...r.dims }, value: r.value }))
       const body = {
         metric: metric.id,
         catalogue: metric.catalogue,

@@ -24,8 +24,9 @@ const hourMs = 3_600_000
  */
 export function deriveFromFill(state: DeviceState, tags: Readonly<Record<string, string>>, fill: number, time: number, settings: ContainerSettings): Point[] {
   const c: ContainerState = (state.container ??= { fit: { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 } })
-  if (c.lastFill && time <= c.lastFill.time) return []
-  const points: Point[] = []
+  // Window statistics take every reading, in any order; the event logic below needs them in order.
+  const points: Point[] = contribute(state, tags, { measurement: 'container_rollup', dims: {}, time, add: { fill_sum: fill, fill_count: 1 }, max: { fill_max: fill }, last: { fill_last: fill } })
+  if (c.lastFill && time <= c.lastFill.time) return points
   const previous = c.lastFill
   if (previous && previous.value - fill >= settings.emptyingDrop && fill <= settings.emptyBelow) {
     const fields: Record<string, number | boolean> = { fill_at_collection: previous.value, low_fill: previous.value < settings.lowFillBelow }
@@ -39,7 +40,9 @@ export function deriveFromFill(state: DeviceState, tags: Readonly<Record<string,
   }
   if (fill >= 1 && c.overflowSince === undefined) c.overflowSince = time
   if (fill < 1 && c.overflowSince !== undefined) {
-    points.push({ measurement: 'container_overflow', tags, fields: { duration_h: (time - c.overflowSince) / hourMs }, time: c.overflowSince })
+    const hours = (time - c.overflowSince) / hourMs
+    points.push({ measurement: 'container_overflow', tags, fields: { duration_h: hours }, time: c.overflowSince })
+    points.push(...contribute(state, tags, { measurement: 'collection_rollup', dims: {}, time: c.overflowSince, add: { overflow_events: 1, overflow_hours: hours } }))
     delete c.overflowSince
   }
   const t = (time - c.fit.t0) / hourMs
@@ -56,6 +59,11 @@ export function deriveFromFill(state: DeviceState, tags: Readonly<Record<string,
 export function rememberWeight(state: DeviceState, kg: number, time: number): void {
   const c = (state.container ??= { fit: { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 } })
   if (!c.lastWeightKg || time > c.lastWeightKg.time) c.lastWeightKg = { value: kg, time }
+}
+
+/** Temperature per window: the maximum is what fire-risk review needs. */
+export function rollUpTemperature(state: DeviceState, tags: Readonly<Record<string, string>>, celsius: number, time: number): Point[] {
+  return contribute(state, tags, { measurement: 'container_rollup', dims: {}, time, add: {}, max: { temperature_max_c: celsius } })
 }
 
 /** The fill rate needs three points since the emptying; until then time-to-full is unknown. */

@@ -9,11 +9,11 @@ import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { encodePointsRecord } from '../points-record.js'
 import { ChangelogStore } from './changelog-store.js'
-import { defaultContainerSettings, deriveFromFill, rememberWeight, type ContainerSettings } from './derive-container.js'
+import { defaultContainerSettings, deriveFromFill, rememberWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
 import { deriveConsumption } from './derive-energy.js'
 import { deriveMaterialFlow } from './derive-weighing.js'
-import { counters, isContainerWeight, isFillLevel, meterTypeOf, weighingsOf } from './inputs.js'
-import { evictClosedWindows } from './rollups.js'
+import { counters, isContainerTemperature, isContainerWeight, isFillLevel, meterTypeOf, weighingsOf } from './inputs.js'
+import { contribute, evictClosedWindows } from './rollups.js'
 import { emptyState, type DeviceState } from './state.js'
 
 export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'tooLate', 'points', 'stateReloads'] as const
@@ -119,9 +119,14 @@ export class FootprintProcessor {
         if (!late(reading.attribute, reading.time)) points.push(...deriveFromFill(state, tags, reading.value as number, reading.time, settings))
       } else if (isContainerWeight(reading)) {
         rememberWeight(state, reading.value as number, reading.time)
+      } else if (isContainerTemperature(reading)) {
+        if (!late(reading.attribute, reading.time)) points.push(...rollUpTemperature(state, tags, reading.value as number, reading.time))
       }
       state.maxEventTime = Math.max(state.maxEventTime, reading.time)
     }
+    // Telemetry completeness (M18): which hours heard from the device at all.
+    const newest = Math.max(...envelope.readings.map((r) => r.time))
+    if (newest >= watermark) points.push(...contribute(state, tags, { measurement: 'telemetry_rollup', dims: {}, time: newest, add: { messages: 1, readings: envelope.readings.length } }))
     for (const weighing of weighingsOf(envelope)) {
       if (!late('weight', weighing.time)) points.push(...deriveMaterialFlow(state, tags, weighing))
     }

@@ -11,6 +11,10 @@ export interface Contribution {
   readonly time: number
   /** Amounts to add, e.g. `{ consumption_kwh: 1.5 }`. */
   readonly add: Readonly<Record<string, number>>
+  /** Values to keep the largest of, e.g. `{ temperature_max_c: 31 }`. */
+  readonly max?: Readonly<Record<string, number>>
+  /** Values of which the one observed last wins, e.g. `{ fill_level_last: 0.4 }`. */
+  readonly last?: Readonly<Record<string, number>>
 }
 
 /**
@@ -26,6 +30,15 @@ export function contribute(state: DeviceState, tags: Readonly<Record<string, str
     let window: WindowState | undefined = state.windows[key]
     if (!window) state.windows[key] = window = { measurement: c.measurement, interval, start, dims: c.dims, fields: {} }
     for (const [field, amount] of Object.entries(c.add)) window.fields[field] = (window.fields[field] ?? 0) + amount
+    for (const [field, value] of Object.entries(c.max ?? {})) window.fields[field] = Math.max(window.fields[field] ?? -Infinity, value)
+    if (c.last) {
+      // Out-of-order readings must not overwrite a newer "last" value.
+      const lastAt = window.fields.last_observed_at ?? -Infinity
+      if (c.time >= lastAt) {
+        Object.assign(window.fields, c.last)
+        window.fields.last_observed_at = c.time
+      }
+    }
     points.push({ measurement: c.measurement, tags: { ...tags, ...c.dims, interval }, fields: { ...window.fields }, time: start })
   }
   return points

@@ -80,5 +80,16 @@ describe('footprint: container collections survive a processor crash mid-scenari
     expect(atCollection.unit).toBe('ratio')
     expect(atCollection.rows[0]!.value).toBeCloseTo(0.725, 9)
     expect((await metric('low_fill_share')).rows[0]!.value).toBeCloseTo(0.5, 9)
+    // Full from t0+51h until the drop at t0+54h.
+    expect((await metric('overflow_events')).rows).toEqual([{ time: month.from, dims: {}, value: 1 }])
+    expect((await metric('overflow_hours')).rows[0]!.value).toBeCloseTo(3, 9)
+    // Mean of the ten fill readings: 4.57 / 10.
+    expect((await metric('fill_level_mean')).rows[0]!.value).toBeCloseTo(0.457, 9)
+    // Ten readings in ten different hours of November's 720.
+    expect((await metric('telemetry_completeness')).rows).toEqual([{ time: month.from, dims: { device: 'bin-fp' }, value: 10 / 720 }])
+
+    const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as { containers: unknown[] }
+    // Just emptied: one point since, so no fill rate yet.
+    expect(forecast.containers).toEqual([{ deviceId: 'bin-fp', site: 'north', fillLevel: 0.02, observedAt: new Date(t0 + 54 * h).toISOString() }])
   })
 })

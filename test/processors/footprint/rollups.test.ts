@@ -19,6 +19,15 @@ describe('rollups', () => {
     ])
   })
 
+  test('max should keep the largest value and last the newest one, whatever order readings arrive in', () => {
+    const state = emptyState(0, '0')
+    const c = (iso: string, fill: number) => contribute(state, tags, { measurement: 'container_rollup', dims: {}, time: t(iso), add: { fill_sum: fill, fill_count: 1 }, max: { fill_max: fill }, last: { fill_last: fill } })
+    c('2026-03-01T10:10:00Z', 0.4)
+    c('2026-03-01T10:50:00Z', 0.6)
+    const hour = c('2026-03-01T10:30:00Z', 0.9).find((p) => p.tags.interval === 'hour')!
+    expect(hour.fields).toEqual({ fill_sum: 1.9, fill_count: 3, fill_max: 0.9, fill_last: 0.6, last_observed_at: t('2026-03-01T10:50:00Z') })
+  })
+
   test('evictClosedWindows should keep only windows that end after the watermark', () => {
     const state = emptyState(0, '0')
     contribute(state, tags, { measurement: 'm', dims: {}, time: t('2026-03-01T10:10:00Z'), add: { x: 1 } })
