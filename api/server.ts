@@ -7,7 +7,7 @@ import { errorHandler, notFoundHandler } from './errors.js'
 import { registerDeviceRoutes } from './routes/devices.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
-import { registerFootprintRoutes } from './routes/footprint.js'
+import { registerFootprintRoutes, registerSiteKpiRoutes } from './routes/footprint.js'
 import { registerForecastRoutes } from './routes/forecast.js'
 import { loadFactorSets } from '../models/factors/factor-sets.js'
 
@@ -59,7 +59,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerHealthRoutes(api, deps)
     registerDeviceRoutes(api, deps)
     if (deps.pipelineCounters) registerMetricsRoutes(api, deps.pipelineCounters)
-    registerFootprintRoutes(api, deps, loadFactorSets(deps.config.footprint.factorSetsDir))
+    const factorSets = loadFactorSets(deps.config.footprint.factorSetsDir)
+    registerFootprintRoutes(api, deps, factorSets)
+    registerSiteKpiRoutes(api, deps, factorSets)
     registerForecastRoutes(api, deps)
   })
   return app

@@ -8,6 +8,7 @@ import { invalidParameter } from '../errors.js'
 import { allMetrics, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
 import { errorResponses } from '../schemas.js'
 import { readingsRange } from '../time-range.js'
+import type { Interval } from '../../processors/footprint/windows.js'
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
 
@@ -39,6 +40,14 @@ const footprintBody = z.object({
   rows: z.array(z.object({ time: z.string(), dims: z.record(z.string(), z.string()), value: z.number() })),
 })
 
+export const siteKpisQuery = z.strictObject({
+  tenant: identifier.describe('Tenant (city) the site belongs to'),
+  from: isoDateTime.optional().describe('Start, inclusive; default 24 hours before `to`'),
+  to: isoDateTime.optional().describe('End, exclusive; default now'),
+  interval: z.enum(['day', 'month']).default('month'),
+  factorSet: z.string().regex(/^\d{4}\.\d+$/, 'must be a factor-set version such as 2025.1').optional(),
+})
+
 /**
  * `GET /v1/footprint`: a footprint metric per window, computed from the stored rollups and, for
  * CO2e, the factor set asked for, so a new factor set applies to past periods at once.
@@ -57,37 +66,74 @@ export function registerFootprintRoutes(app: ZodScope, deps: ApiDeps, factorSets
     async (request, reply) => {
       const q = request.query
       const metric = allMetrics.find((m) => m.id === q.metric) as MetricDefinition
-      const version = q.factorSet ?? newestVersion(factorSets)
-      const factors = factorSets.get(version)
-      if (!factors) throw invalidParameter('factorSet', `is not a known factor set; known: ${[...factorSets.keys()].join(', ')}`)
-      const { from, to } = readingsRange(q.from, q.to, Date.now())
-      const points: Point[] = await deps.store.points({
-        measurement: metric.measurement,
-        tags: { tenant: q.tenant, interval: metric.fromHourly ? 'hour' : q.interval, ...(q.site !== undefined ? { site: q.site } : {}) },
-        from: from - (metric.lookbackMs ?? 0),
-        to,
-        limit: 100_000,
-      })
-      const country = deps.config.footprint.defaultCountry
-      const rows = metric.compute(points, { factors, country, interval: q.interval, from }).map((r) => ({ time: new Date(r.time).toISOString(), dims: { ...r.dims }, value: r.value }))
-      const body = {
-        metric: metric.id,
-        catalogue: metric.catalogue,
-        summary: metric.summary,
-        unit: metric.unit,
-        interval: q.interval,
-        tenant: q.tenant,
-        ...(q.site !== undefined ? { site: q.site } : {}),
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        indicative: metric.indicative === true,
-        factorSet: metric.usesFactors ? { version, description: factors.description, country } : null,
-        targets: [...(metric.targets ?? [])],
-        basis: { rollupPoints: points.length, devices: new Set(points.map((p) => p.tags.device)).size },
-        rows,
-      }
+      const range = readingsRange(q.from, q.to, Date.now())
+      const body = await computeMetric(deps, factorSets, metric, { ...q, ...range })
       if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').serializer((payload: unknown) => String(payload)).send(toCsv(body) as never)
       return body
+    },
+  )
+}
+
+interface MetricRequest {
+  readonly tenant: string
+  readonly site?: string
+  readonly from: number
+  readonly to: number
+  readonly interval: Interval
+  readonly factorSet?: string
+}
+
+/** Reads a metric's rollups and computes it, with everything a reader needs to trust the figures. */
+async function computeMetric(deps: ApiDeps, factorSets: ReadonlyMap<string, FactorSet>, metric: MetricDefinition, q: MetricRequest): Promise<z.infer<typeof footprintBody>> {
+  const version = q.factorSet ?? newestVersion(factorSets)
+  const factors = factorSets.get(version)
+  if (!factors) throw invalidParameter('factorSet', `is not a known factor set; known: ${[...factorSets.keys()].join(', ')}`)
+  const points: Point[] = await deps.store.points({
+    measurement: metric.measurement,
+    tags: { tenant: q.tenant, interval: metric.fromHourly ? 'hour' : q.interval, ...(q.site !== undefined ? { site: q.site } : {}) },
+    from: q.from - (metric.lookbackMs ?? 0),
+    to: q.to,
+    limit: 100_000,
+  })
+  const country = deps.config.footprint.defaultCountry
+  const rows = metric.compute(points, { factors, country, interval: q.interval, from: q.from }).map((r) => ({ time: new Date(r.time).toISOString(), dims: { ...r.dims }, value: r.value }))
+  return {
+    metric: metric.id,
+    catalogue: metric.catalogue,
+    summary: metric.summary,
+    unit: metric.unit,
+    interval: q.interval,
+    tenant: q.tenant,
+    ...(q.site !== undefined ? { site: q.site } : {}),
+    from: new Date(q.from).toISOString(),
+    to: new Date(q.to).toISOString(),
+    indicative: metric.indicative === true,
+    factorSet: metric.usesFactors ? { version, description: factors.description, country } : null,
+    targets: [...(metric.targets ?? [])],
+    basis: { rollupPoints: points.length, devices: new Set(points.map((p) => p.tags.device)).size },
+    rows,
+  }
+}
+
+/** `GET /v1/sites/:id/kpis`: every footprint metric of one site over a range, per day or month. */
+export function registerSiteKpiRoutes(app: ZodScope, deps: ApiDeps, factorSets: ReadonlyMap<string, FactorSet>): void {
+  app.get(
+    '/v1/sites/:id/kpis',
+    {
+      schema: {
+        summary: 'All footprint metrics of a site, each with unit, factor set and basis',
+        tags: ['footprint'],
+        params: z.strictObject({ id: identifier.describe('Site id as registered on devices') }),
+        querystring: siteKpisQuery,
+        response: { 200: z.object({ site: z.string(), tenant: z.string(), kpis: z.array(footprintBody) }), ...errorResponses(400, 502, 503) },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const range = readingsRange(q.from, q.to, Date.now())
+      const metrics = allMetrics.filter((m) => !m.fromHourly)
+      const kpis = await Promise.all(metrics.map((m) => computeMetric(deps, factorSets, m, { ...q, ...range, site: request.params.id })))
+      return { site: request.params.id, tenant: q.tenant, kpis }
     },
   )
 }

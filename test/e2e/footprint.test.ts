@@ -88,6 +88,10 @@ describe('footprint: container collections survive a processor crash mid-scenari
     // Ten readings in ten different hours of November's 720.
     expect((await metric('telemetry_completeness')).rows).toEqual([{ time: month.from, dims: { device: 'bin-fp' }, value: 10 / 720 }])
 
+    const kpis = (await (await fetch(`${pipeline.apiUrl}/v1/sites/north/kpis?tenant=fpcity&from=${month.from}&to=${month.to}`)).json()) as { kpis: { metric: string; rows: { value: number }[] }[] }
+    expect(kpis.kpis.find((k) => k.metric === 'collections')?.rows.map((r) => r.value)).toEqual([2])
+    expect(kpis.kpis.find((k) => k.metric === 'electricity_co2e')?.rows).toEqual([])
+
     const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as { containers: unknown[] }
     // Just emptied: one point since, so no fill rate yet.
     expect(forecast.containers).toEqual([{ deviceId: 'bin-fp', site: 'north', fillLevel: 0.02, observedAt: new Date(t0 + 54 * h).toISOString() }])
