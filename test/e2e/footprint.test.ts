@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
-import { isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
+import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 
 const h = 3_600_000
@@ -95,5 +95,49 @@ describe('footprint: container collections survive a processor crash mid-scenari
     const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as { containers: unknown[] }
     // Just emptied: one point since, so no fill rate yet.
     expect(forecast.containers).toEqual([{ deviceId: 'bin-fp', site: 'north', fillLevel: 0.02, observedAt: new Date(t0 + 54 * h).toISOString() }])
+  })
+})
+
+describe('footprint: late readings', () => {
+  const { config, cleanup } = isolatedConfig({ FOOTPRINT_ALLOWED_LATENESS_MS: String(24 * h) })
+  let pipeline: InProcessPipeline
+  let bin: TestDevice
+
+  beforeAll(async () => {
+    bin = await registerDevice(config, { id: 'bin-late', kind: 'waste_container', format: 'senml', tenant: 'latecity', site: 'south' })
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'footprint', 'sink', 'api'])
+  })
+  afterAll(async () => {
+    await pipeline?.stop()
+    cleanup()
+  })
+
+  test('a late reading within the allowed lateness corrects the closed window; one beyond it is dead-lettered, not counted', async () => {
+    const day = Date.parse('2026-11-10T00:00:00Z')
+    const client = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: bin.device.id, username: bin.device.id, password: bin.secret, protocolVersion: 4 })
+    const send = (time: number, fill: number) => client.publishAsync('devices/bin-late/senml', JSON.stringify([{ bn: 'urn:dev:bin-late:', bt: time / 1000, n: 'fillingLevel', u: '/', v: fill }]), { qos: 1 })
+    const dayMean = async (): Promise<{ value: number; points: number } | undefined> => {
+      const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=fill_level_mean&tenant=latecity&interval=day&from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z`)
+      const body = (await response.json()) as FootprintBody
+      return body.rows[0] ? { value: body.rows[0].value, points: body.basis.rollupPoints } : undefined
+    }
+
+    await send(day + 2 * h, 0.2)
+    await send(day + 30 * h, 0.5) // the next day; the watermark moves to day + 6 h
+    await waitFor(async () => (await dayMean())?.value === 0.2, 30_000, 'the first day window')
+    await send(day + 8 * h, 0.4) // late, but after the watermark: the 10th is corrected to (0.2 + 0.4) / 2
+    await send(day + 1 * h, 0.9) // before the watermark: too late for rollups
+    await client.endAsync()
+
+    const corrected = await waitFor(async () => {
+      const mean = await dayMean()
+      return mean && Math.abs(mean.value - 0.3) < 1e-9 ? mean : undefined
+    }, 30_000, 'the corrected window')
+    expect(corrected.points).toBe(1)
+    const deadLetters = await collectTopic(config, config.kafka.topics.deadLetter, (records) => records.length >= 1)
+    expect(deadLetters.map((r) => [r.headers['dlq-stage'], r.headers['dlq-code']])).toEqual([['footprint', 'READING_TOO_LATE']])
+    const after = await dayMean()
+    expect(after?.value).toBeCloseTo(0.3, 9)
+    expect(after?.points).toBe(1)
   })
 })
