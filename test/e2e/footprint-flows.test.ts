@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import mqtt from 'mqtt'
+import { isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
+import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
+
+const h = 3_600_000
+const t0 = Date.parse('2026-11-03T08:00:00Z')
+const day = '2026-11-03T00:00:00.000Z'
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+// A second factor set, as a city would add one: only Belgium's grid factor differs (0.1 instead of 0.154).
+function factorSetsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'factors-'))
+  const base = JSON.parse(readFileSync('models/factors/sets/2025.1.json', 'utf8')) as { version: string; description: string; electricity: Record<string, { value: number }> }
+  base.version = '2026.1'
+  base.description = 'test set with a lower Belgian grid factor'
+  base.electricity.BE!.value = 0.1
+  writeFileSync(join(dir, '2026.1.json'), JSON.stringify(base))
+  return dir
+}
+
+interface FootprintBody {
+  unit: string
+  factorSet: { version: string } | null
+  rows: { time: string; dims: Record<string, string>; value: number }[]
+}
+
+describe('footprint: energy and material flows through the real pipeline, computed by hand', () => {
+  const { config, cleanup } = isolatedConfig({ FACTOR_SETS_DIR: factorSetsDir(), FOOTPRINT_DEFAULT_COUNTRY: 'BE' })
+  let pipeline: InProcessPipeline
+  const devices: Record<string, TestDevice> = {}
+
+  beforeAll(async () => {
+    devices.meter = await registerDevice(config, { id: 'meter-1', kind: 'energy_meter', format: 'ngsi-ld', tenant: 'ecocity', site: 'hall' })
+    devices.gas = await registerDevice(config, { id: 'gas-1', kind: 'gas_meter', format: 'ngsi-ld', tenant: 'ecocity', site: 'hall' })
+    devices.heat = await registerDevice(config, { id: 'heat-1', kind: 'heat_meter', format: 'ngsi-ld', tenant: 'ecocity', site: 'hall' })
+    devices.scale = await registerDevice(config, { id: 'scale-1', kind: 'weighing_device', format: 'ngsi-ld', tenant: 'ecocity', site: 'rc-1' })
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'footprint', 'sink', 'api'])
+  })
+  afterAll(async () => {
+    await pipeline?.stop()
+    cleanup()
+  })
+
+  async function publish(device: TestDevice, entities: object[]): Promise<void> {
+    const client = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: device.device.id, username: device.device.id, password: device.secret, protocolVersion: 4 })
+    for (const entity of entities) await client.publishAsync(`devices/${device.device.id}/ngsi-ld`, JSON.stringify(entity), { qos: 1 })
+    await client.endAsync()
+  }
+
+  async function metric(id: string, extra = ''): Promise<FootprintBody> {
+    const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=${id}&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z${extra}`)
+    if (response.status !== 200) throw new Error(`API answered ${response.status}: ${await response.text()}`)
+    return (await response.json()) as FootprintBody
+  }
+
+  const total = (body: FootprintBody): number => body.rows.reduce((sum, r) => sum + r.value, 0)
+
+  test('M1–M3 from meter registers with a counter reset, M8, M10–M13 from weighings, and a new factor set applied to the past', async () => {
+    // Electricity register: +10, +15, reset to 5 (counts 5), +10 = 40 kWh, one reset.
+    const register = [1000, 1010, 1025, 5, 15]
+    await publish(devices.meter!, register.map((kwh, i) => ({ id: 'urn:ngsi-ld:ACMeasurement:meter-1', type: 'ACMeasurement', totalActiveEnergyImport: { type: 'Property', value: kwh, unitCode: 'KWH', observedAt: iso(t0 + i * h) } })))
+    // Gas: 100 → 112 m3. Heat: 500 → 700 kWh.
+    await publish(devices.gas!, [100, 112].map((m3, i) => ({ id: 'urn:ngsi-ld:SmartMeteringObservation:gas-1', type: 'SmartMeteringObservation', totalConsumption: { type: 'Property', value: m3, unitCode: 'MTQ', observedAt: iso(t0 + i * 5 * h) } })))
+    await publish(devices.heat!, [500, 700].map((kwh, i) => ({ id: 'urn:ngsi-ld:SmartMeteringObservation:heat-1', type: 'SmartMeteringObservation', totalConsumption: { type: 'Property', value: kwh, unitCode: 'KWH', observedAt: iso(t0 + i * 5 * h) } })))
+    // Recycling centre: in 1000 kg glass, 500 kg paper; out 800 kg glass and 300 kg paper to recycling, 100 kg paper to landfill.
+    const flows: [string, 'in' | 'out', string | undefined, number][] = [
+      ['glass', 'in', undefined, 1000],
+      ['paper', 'in', undefined, 500],
+      ['glass', 'out', 'recycling', 800],
+      ['paper', 'out', 'recycling', 300],
+      ['paper', 'out', 'landfill', 100],
+    ]
+    await publish(
+      devices.scale!,
+      flows.map(([kind, direction, destination, kg], i) => ({
+        id: `urn:ngsi-ld:WasteObserved:rc-1-${i}`,
+        type: 'WasteObserved',
+        dateObserved: iso(t0 + i * 10 * 60_000),
+        weight: kg,
+        storedWasteKind: kind,
+        direction,
+        ...(destination ? { destination } : {}),
+      })),
+    )
+
+    await waitFor(async () => Math.abs(total(await metric('energy_kwh')) - 40 - 200) < 1e-6, 30_000, 'energy rollups')
+    const energy = await metric('energy_kwh')
+    expect(energy.rows.map((r) => [r.dims.meter_type, r.value]).sort()).toEqual([['electricity', expect.closeTo(40, 9)], ['heat', expect.closeTo(200, 9)]])
+    expect(total(await metric('gas_m3'))).toBeCloseTo(12, 9)
+
+    const electricity = await metric('electricity_co2e', '&factorSet=2025.1')
+    expect(electricity.factorSet?.version).toBe('2025.1')
+    expect(total(electricity)).toBeCloseTo(40 * 0.154, 9)
+    expect(total(await metric('heat_co2e'))).toBeCloseTo(200 * 0.1796, 9)
+    expect(total(await metric('gas_co2e'))).toBeCloseTo(12 * 2.02633, 9)
+    // The newer set applies to the same past kWh without reprocessing, and becomes the default.
+    expect(total(await metric('electricity_co2e', '&factorSet=2026.1'))).toBeCloseTo(40 * 0.1, 9)
+    const byDefault = await metric('electricity_co2e')
+    expect(byDefault.factorSet?.version).toBe('2026.1')
+    expect(total(byDefault)).toBeCloseTo(4, 9)
+
+    await waitFor(async () => (await metric('recycling_rate')).rows.length === 1, 30_000, 'material flow rollups')
+    expect((await metric('recycling_rate')).rows[0]!.value).toBeCloseTo(1100 / 1200, 12)
+    expect((await metric('landfill_rate')).rows[0]!.value).toBeCloseTo(100 / 1200, 12)
+    expect((await metric('recycling_share')).rows[0]!.value).toBeCloseTo(1100 / 1200, 12)
+    expect(total(await metric('treatment_co2e'))).toBeCloseTo(0.8 * 4.68568 + 0.3 * 4.68568 + 0.1 * 1164.4894, 9)
+    expect(total(await metric('avoided_co2e_indicative'))).toBeCloseTo(0.8 * 579.6 + 0.3 * 219.7, 9)
+    expect((await metric('stock_change_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 200], ['paper', 100]])
+    expect((await metric('waste_received_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 1000], ['paper', 500]])
+
+    const csv = await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=waste_received_kg&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z&format=csv`)).text()
+    expect(csv).toBe(`# metric=waste_received_kg unit=kg\ntime,fraction,value\n${day},glass,1000\n${day},paper,500\n`)
+  })
+})
