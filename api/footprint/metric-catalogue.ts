@@ -117,6 +117,11 @@ export const metricCatalogue: readonly MetricDefinition[] = [
     compute: (points) => sumBy(points, 'mass_kg', ['fraction'], inflow),
   },
   {
+    id: 'waste_collected_kg', catalogue: 'M6', summary: 'Waste collected from containers by fraction: the weight measured just before each emptying', unit: 'kg',
+    measurement: 'collection_rollup', usesFactors: false,
+    compute: (points) => sumBy(points, 'collected_kg', ['fraction']),
+  },
+  {
     id: 'treatment_co2e', catalogue: 'M8', summary: 'Waste-treatment emissions (inventory): tonnes sent out per fraction and route × treatment factor; never netted with M9', unit: 'kg CO2e',
     measurement: 'material_flow_rollup', usesFactors: true,
     compute: (points, { factors }) => perTonne(points, (fraction, destination) => factors.wasteTreatment.perTonne[fraction]?.[destination as 'landfill']),

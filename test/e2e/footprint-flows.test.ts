@@ -37,6 +37,7 @@ describe('footprint: energy and material flows through the real pipeline, comput
     devices.meter = await registerDevice(config, { id: 'meter-1', kind: 'energy_meter', format: 'ngsi-ld', tenant: 'ecocity', site: 'hall' })
     devices.gas = await registerDevice(config, { id: 'gas-1', kind: 'gas_meter', format: 'ngsi-ld', tenant: 'ecocity', site: 'hall' })
     devices.heat = await registerDevice(config, { id: 'heat-1', kind: 'heat_meter', format: 'ngsi-ld', tenant: 'ecocity', site: 'hall' })
+    devices.anomalous = await registerDevice(config, { id: 'meter-2', kind: 'energy_meter', format: 'ngsi-ld', tenant: 'baselinecity', site: 'school' })
     devices.scale = await registerDevice(config, { id: 'scale-1', kind: 'weighing_device', format: 'ngsi-ld', tenant: 'ecocity', site: 'rc-1' })
     pipeline = await startInProcess(config, ['broker', 'normaliser', 'footprint', 'sink', 'api'])
   })
@@ -114,5 +115,31 @@ describe('footprint: energy and material flows through the real pipeline, comput
 
     const csv = await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=waste_received_kg&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z&format=csv`)).text()
     expect(csv).toBe(`# metric=waste_received_kg unit=kg\ntime,fraction,value\n${day},glass,1000\n${day},paper,500\n`)
+  })
+
+  test('M5: an hour 50 % above the median of the same hour of the week in the four weeks before', async () => {
+    const week = 7 * 24 * h
+    const target = Date.parse('2026-11-05T09:00:00Z')
+    // Register readings at the start and end of the same hour in each of the four weeks before and
+    // in the target week: 10, 12, 8 and 30 kWh, then 16.5 (100 kWh more in every gap between).
+    // Median of 8, 10, 12, 30 is 11, so the anomaly is (16.5 − 11) / 11 = 0.5.
+    const hourly = [10, 12, 8, 30, 16.5]
+    let register = 1000
+    const readings: [number, number][] = []
+    hourly.forEach((kwh, i) => {
+      const start = target - (4 - i) * week
+      if (i > 0) register += 100
+      readings.push([start, register])
+      register += kwh
+      readings.push([start + h, register])
+    })
+    await publish(devices.anomalous!, readings.map(([time, kwh]) => ({ id: 'urn:ngsi-ld:ACMeasurement:meter-2', type: 'ACMeasurement', totalActiveEnergyImport: { type: 'Property', value: kwh, unitCode: 'KWH', observedAt: iso(time) } })))
+    const anomaly = async (): Promise<FootprintBody> =>
+      (await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=energy_anomaly&tenant=baselinecity&interval=hour&from=${iso(target)}&to=${iso(target + h)}`)).json()) as FootprintBody
+    await waitFor(async () => (await anomaly()).rows.length === 1, 30_000, 'the anomaly row')
+    const body = await anomaly()
+    expect(body.rows).toHaveLength(1)
+    expect(body.rows[0]!.dims).toEqual({ meter_type: 'electricity' })
+    expect(body.rows[0]!.value).toBeCloseTo(0.5, 9)
   })
 })

@@ -13,7 +13,11 @@ const month = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z'
  * - collection 1 at t0+31h: fill 0.45 before it, below the 0.5 low-fill level;
  * - collection 2 at t0+54h: fill 1.0 before it; full from t0+51h, so 3 h of overflow.
  * Hence 2 collections, mean fill at collection (0.45 + 1.0) / 2 = 0.725, low-fill share 1/2.
+ * After the second emptying, fills 0.02, 0.1, 0.2 at 0, 6 and 16 h: least squares with n = 3,
+ * Σt = 22, Σf = 0.32, Σt² = 292, Σtf = 3.8 gives a slope of (3·3.8 − 22·0.32) / (3·292 − 22²)
+ * = 4.36 / 392 per hour, and (0.8 − 0.2) / slope hours to the 0.8 threshold.
  */
+const slopePerHour = 4.36 / 392
 const fills: [number, number][] = [
   [0, 0.1],
   [10, 0.2],
@@ -25,6 +29,8 @@ const fills: [number, number][] = [
   [51, 1],
   [53, 1],
   [54, 0.02],
+  [60, 0.1],
+  [70, 0.2],
 ]
 
 interface FootprintBody {
@@ -83,18 +89,24 @@ describe('footprint: container collections survive a processor crash mid-scenari
     // Full from t0+51h until the drop at t0+54h.
     expect((await metric('overflow_events')).rows).toEqual([{ time: month.from, dims: {}, value: 1 }])
     expect((await metric('overflow_hours')).rows[0]!.value).toBeCloseTo(3, 9)
-    // Mean of the ten fill readings: 4.57 / 10.
-    expect((await metric('fill_level_mean')).rows[0]!.value).toBeCloseTo(0.457, 9)
-    // Ten readings in ten different hours of November's 720.
-    expect((await metric('telemetry_completeness')).rows).toEqual([{ time: month.from, dims: { device: 'bin-fp' }, value: 10 / 720 }])
+    // Mean of the twelve fill readings: 4.87 / 12.
+    expect((await metric('fill_level_mean')).rows[0]!.value).toBeCloseTo(4.87 / 12, 9)
+    // Twelve readings in twelve different hours of November's 720.
+    expect((await metric('telemetry_completeness')).rows).toEqual([{ time: month.from, dims: { device: 'bin-fp' }, value: 12 / 720 }])
 
     const kpis = (await (await fetch(`${pipeline.apiUrl}/v1/sites/north/kpis?tenant=fpcity&from=${month.from}&to=${month.to}`)).json()) as { kpis: { metric: string; rows: { value: number }[] }[] }
     expect(kpis.kpis.find((k) => k.metric === 'collections')?.rows.map((r) => r.value)).toEqual([2])
     expect(kpis.kpis.find((k) => k.metric === 'electricity_co2e')?.rows).toEqual([])
 
-    const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as { containers: unknown[] }
-    // Just emptied: one point since, so no fill rate yet.
-    expect(forecast.containers).toEqual([{ deviceId: 'bin-fp', site: 'north', fillLevel: 0.02, observedAt: new Date(t0 + 54 * h).toISOString() }])
+    const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as {
+      containers: { deviceId: string; fillLevel: number; fillRatePerDay: number; timeToFullHours: number; forecastFullAt: string; observedAt: string }[]
+    }
+    expect(forecast.containers).toHaveLength(1)
+    const [container] = forecast.containers
+    expect(container).toMatchObject({ deviceId: 'bin-fp', site: 'north', fillLevel: 0.2, observedAt: new Date(t0 + 70 * h).toISOString() })
+    expect(container!.fillRatePerDay).toBeCloseTo(slopePerHour * 24, 9)
+    expect(container!.timeToFullHours).toBeCloseTo(0.6 / slopePerHour, 6)
+    expect(Math.abs(Date.parse(container!.forecastFullAt) - (t0 + 70 * h + (0.6 / slopePerHour) * h))).toBeLessThan(1000)
   })
 })
 
