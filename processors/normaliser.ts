@@ -5,6 +5,8 @@ import { Counters } from '../core/counters.js'
 import type { Logger } from '../core/logger.js'
 import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
+import { parseTelemetryTopic } from '../ingest/topic-scheme.js'
+import { meterTypeForKind } from '../models/catalogue.js'
 import { decodePayload } from '../models/decode.js'
 import type { DecodeResult, Rejection } from '../models/decoding.js'
 import { payloadFormat, type ReadingEnvelope } from '../models/reading.js'
@@ -77,12 +79,18 @@ export class Normaliser {
     const device = this.lookUp(deviceId)
     if (!device) return { reasons: [{ code: 'DEVICE_UNKNOWN', message: `device "${deviceId}" is not registered` }] }
     const mqttTopic = record.headers[header.mqttTopic] ?? ''
+    // Ingest puts the registered format in the header where the topic names none; the decoder
+    // looks at the content before falling back to it (data-models §8.1).
+    const topicNamesNoFormat = parseTelemetryTopic(mqttTopic)?.format === 'auto'
+    const meterType = device.meterType ?? meterTypeForKind(device.kind)
     let result: DecodeResult
     try {
       result = decodePayload(record.value, {
         deviceId,
         kind: device.kind,
-        format: format.data,
+        format: topicNamesNoFormat ? 'auto' : format.data,
+        ...(topicNamesNoFormat ? { registeredFormat: format.data } : {}),
+        ...(meterType !== undefined ? { meterType } : {}),
         topic: mqttTopic,
         receivedAt,
         maxFutureSkewMs: this.deps.config.normaliser.maxFutureSkewMs,
@@ -110,11 +118,24 @@ export class Normaliser {
       receivedAt,
       source: { topic: record.topic, partition: record.partition, offset: record.offset },
       readings: result.readings,
+      ...enrichment(device, meterType),
     }
     return { envelope, reasons: result.rejections }
   }
 
   private lookUp(deviceId: string): Device | undefined {
     return this.deps.registry.get(deviceId)
+  }
+}
+
+/** What the registry knows about a device that processors downstream need; only what is set. */
+function enrichment(device: Device, meterType: ReadingEnvelope['meterType']): Partial<ReadingEnvelope> {
+  return {
+    ...(device.location !== undefined ? { location: device.location } : {}),
+    ...(device.wasteFraction !== undefined ? { fraction: device.wasteFraction } : {}),
+    ...(device.containerVolumeM3 !== undefined ? { containerVolumeM3: device.containerVolumeM3 } : {}),
+    ...(device.containerType !== undefined ? { containerType: device.containerType } : {}),
+    ...(device.fullnessThreshold !== undefined ? { fullnessThreshold: device.fullnessThreshold } : {}),
+    ...(meterType !== undefined ? { meterType } : {}),
   }
 }

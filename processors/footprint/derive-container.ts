@@ -36,7 +36,6 @@ export function deriveFromFill(state: DeviceState, tags: Readonly<Record<string,
     if (c.lastWeightKg) add.collected_kg = c.lastWeightKg.value
     points.push(...contribute(state, tags, { measurement: 'collection_rollup', dims: {}, time, add }))
     c.fit = { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 }
-    delete c.lastWeightKg
   }
   if (fill >= 1 && c.overflowSince === undefined) c.overflowSince = time
   if (fill < 1 && c.overflowSince !== undefined) {
@@ -56,9 +55,21 @@ export function deriveFromFill(state: DeviceState, tags: Readonly<Record<string,
   return points
 }
 
-export function rememberWeight(state: DeviceState, kg: number, time: number): void {
+/**
+ * Remembers the container's weight for the next collection event. A container that reports weight
+ * but no fill level is emptied when its weight halves and drops by at least 5 kg; with a fill
+ * sensor the fill drop decides, so one emptying is never counted twice.
+ */
+export function deriveFromWeight(state: DeviceState, tags: Readonly<Record<string, string>>, kg: number, time: number): Point[] {
   const c = (state.container ??= { fit: { t0: time, n: 0, st: 0, sf: 0, stt: 0, stf: 0 } })
-  if (!c.lastWeightKg || time > c.lastWeightKg.time) c.lastWeightKg = { value: kg, time }
+  if (c.lastWeightKg && time <= c.lastWeightKg.time) return []
+  const previous = c.lastWeightKg
+  c.lastWeightKg = { value: kg, time }
+  if (c.lastFill !== undefined || !previous || previous.value - kg < Math.max(5, previous.value / 2)) return []
+  return [
+    { measurement: 'container_collection', tags, fields: { mass_at_collection_kg: previous.value }, time },
+    ...contribute(state, tags, { measurement: 'collection_rollup', dims: {}, time, add: { collections: 1, collected_kg: previous.value } }),
+  ]
 }
 
 /** Temperature per window: the maximum is what fire-risk review needs. */

@@ -9,7 +9,7 @@ import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { encodePointsRecord } from '../points-record.js'
 import { ChangelogStore } from './changelog-store.js'
-import { defaultContainerSettings, deriveFromFill, rememberWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
+import { defaultContainerSettings, deriveFromFill, deriveFromWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
 import { deriveConsumption } from './derive-energy.js'
 import { deriveMaterialFlow } from './derive-weighing.js'
 import { counters, isContainerTemperature, isContainerWeight, isFillLevel, meterTypeOf, weighingsOf } from './inputs.js'
@@ -118,7 +118,7 @@ export class FootprintProcessor {
       } else if (isFillLevel(reading)) {
         if (!late(reading.attribute, reading.time)) points.push(...deriveFromFill(state, tags, reading.value as number, reading.time, settings))
       } else if (isContainerWeight(reading)) {
-        rememberWeight(state, reading.value as number, reading.time)
+        if (!late(reading.attribute, reading.time)) points.push(...deriveFromWeight(state, tags, reading.value as number, reading.time))
       } else if (isContainerTemperature(reading)) {
         if (!late(reading.attribute, reading.time)) points.push(...rollUpTemperature(state, tags, reading.value as number, reading.time))
       }

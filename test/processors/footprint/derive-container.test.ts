@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { defaultContainerSettings, deriveFromFill, rememberWeight } from '../../../processors/footprint/derive-container.js'
+import { defaultContainerSettings, deriveFromFill, deriveFromWeight } from '../../../processors/footprint/derive-container.js'
 import { emptyState } from '../../../processors/footprint/state.js'
 
 const h = 3_600_000
@@ -22,7 +22,7 @@ describe('container derivations', () => {
   test('a drop from 0.45 to 0.05 should be a low-fill collection with the last weight, and restart the fill rate', () => {
     const state = emptyState(0, '0')
     deriveFromFill(state, tags, 0.3, t0, defaultContainerSettings)
-    rememberWeight(state, 41.5, t0 + h)
+    deriveFromWeight(state, tags, 41.5, t0 + h)
     deriveFromFill(state, tags, 0.45, t0 + 2 * h, defaultContainerSettings)
     const points = deriveFromFill(state, tags, 0.05, t0 + 3 * h, defaultContainerSettings)
     expect(points.find((p) => p.measurement === 'container_collection')).toEqual({
@@ -43,5 +43,18 @@ describe('container derivations', () => {
     deriveFromFill(state, tags, 1, t0 + 2 * h, defaultContainerSettings)
     const points = deriveFromFill(state, tags, 0.1, t0 + 4.5 * h, defaultContainerSettings)
     expect(points.find((p) => p.measurement === 'container_overflow')).toEqual({ measurement: 'container_overflow', tags, fields: { duration_h: 3.5 }, time: t0 + h })
+  })
+
+  test('a container without a fill sensor should be emptied when its weight halves by at least 5 kg', () => {
+    const state = emptyState(0, '0')
+    expect(deriveFromWeight(state, tags, 30, t0)).toEqual([])
+    expect(deriveFromWeight(state, tags, 52, t0 + h)).toEqual([])
+    const points = deriveFromWeight(state, tags, 3, t0 + 2 * h)
+    expect(points.find((p) => p.measurement === 'container_collection')).toEqual({ measurement: 'container_collection', tags, fields: { mass_at_collection_kg: 52 }, time: t0 + 2 * h })
+    expect(points.find((p) => p.measurement === 'collection_rollup' && p.tags.interval === 'month')?.fields).toEqual({ collections: 1, collected_kg: 52 })
+    // A small drop (52 → 45) is not an emptying.
+    const other = emptyState(0, '0')
+    deriveFromWeight(other, tags, 52, t0)
+    expect(deriveFromWeight(other, tags, 45, t0 + h)).toEqual([])
   })
 })
