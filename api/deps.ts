@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Bus } from '../core/bus/bus.js'
 import type { Config } from '../core/config.js'
 import type { Counters } from '../core/counters.js'
 import type { Logger } from '../core/logger.js'
@@ -22,6 +23,8 @@ export interface ApiDeps {
   readonly counters?: Counters<ApiCounter>
   /** Every component's counters in this process, served at `/metrics` when given. */
   readonly pipelineCounters?: () => readonly Counters[]
+  /** Where commands to processors go (alert acknowledgements); without it the API takes none. */
+  readonly commands?: Pick<Bus, 'publish'>
 }
 
 /** A Fastify scope whose route schemas are zod schemas: where routes are declared. */

@@ -13,6 +13,8 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   INVALID_PARAMETER: 400,
   REQUEST_INVALID: 400,
   DEVICE_UNKNOWN: 404,
+  ALERT_UNKNOWN: 404,
+  ALERT_NOT_OPEN: 409,
   ROUTE_UNKNOWN: 404,
   STORE_QUERY_FAILED: 502,
   STORE_AUTH_FAILED: 502,
@@ -22,7 +24,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
 }
 
 /** Codes whose messages the API writes for the client, as opposed to messages from inside. */
-const clientFacingCodes: ReadonlySet<ErrorCode> = new Set(['INVALID_PARAMETER', 'DEVICE_UNKNOWN', 'ROUTE_UNKNOWN'])
+const clientFacingCodes: ReadonlySet<ErrorCode> = new Set(['INVALID_PARAMETER', 'DEVICE_UNKNOWN', 'ROUTE_UNKNOWN', 'ALERT_UNKNOWN', 'ALERT_NOT_OPEN'])
 
 /** Seconds a client should wait before retrying a 503. */
 const retryAfterSeconds = 5

@@ -9,9 +9,10 @@ import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerFootprintRoutes, registerSiteKpiRoutes } from './routes/footprint.js'
 import { registerForecastRoutes } from './routes/forecast.js'
+import { registerAlertRoutes } from './routes/alerts.js'
 import { loadFactorSets } from '../models/factors/factor-sets.js'
 
-/** The API only reads for now; a request body is never needed. */
+/** Request bodies are small commands (an acknowledgement). */
 const bodyLimitBytes = 4 * 1024
 
 /**
@@ -63,6 +64,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerFootprintRoutes(api, deps, factorSets)
     registerSiteKpiRoutes(api, deps, factorSets)
     registerForecastRoutes(api, deps)
+    registerAlertRoutes(api, deps)
   })
   return app
 }

@@ -12,6 +12,9 @@ import { InfluxStore } from '../core/store/influx-store.js'
 import type { Store } from '../core/store/store.js'
 import { startBridge } from '../ingest/bridge.js'
 import { Ingest } from '../ingest/ingest.js'
+import { AlertsProcessor } from '../processors/alerts/alerts-processor.js'
+import { AlertNotifier } from '../processors/alerts/notifier.js'
+import { RulesSource } from '../processors/alerts/rules-source.js'
 import { FootprintProcessor } from '../processors/footprint/footprint-processor.js'
 import { InfluxSink } from '../processors/influx-sink.js'
 import { Normaliser } from '../processors/normaliser.js'
@@ -76,10 +79,26 @@ export async function startSinkComponent(p: Platform): Promise<Started> {
 }
 
 export async function startFootprintComponent(p: Platform): Promise<Started> {
-  const footprint = new FootprintProcessor({ config: p.config, bus: p.bus, registry: p.registry, logger: p.logger.child({ component: 'footprint' }) })
+  const footprint = new FootprintProcessor({ config: p.config, bus: p.bus, logger: p.logger.child({ component: 'footprint' }) })
   p.counters.push(footprint.counters)
   const consumption = await footprint.start()
   return { name: 'footprint', stop: () => consumption.stop() }
+}
+
+export async function startAlertsComponent(p: Platform): Promise<Started> {
+  const logger = p.logger.child({ component: 'alerts' })
+  const alerts = new AlertsProcessor({ config: p.config, bus: p.bus, rules: new RulesSource(p.config.alerts.rulesFile, logger), logger })
+  p.counters.push(alerts.counters)
+  const consumption = await alerts.start()
+  return { name: 'alerts', stop: () => consumption.stop() }
+}
+
+export async function startNotifierComponent(p: Platform): Promise<Started> {
+  const logger = p.logger.child({ component: 'alert-notifier' })
+  const notifier = new AlertNotifier({ config: p.config, bus: p.bus, rules: new RulesSource(p.config.alerts.rulesFile, logger), logger })
+  p.counters.push(notifier.counters)
+  const consumption = await notifier.start()
+  return { name: 'alert-notifier', stop: () => consumption.stop() }
 }
 
 export async function startApiComponent(p: Platform): Promise<Started> {
@@ -88,7 +107,7 @@ export async function startApiComponent(p: Platform): Promise<Started> {
   await p.store.ensureReady().catch((error: unknown) => logger.warn({ err: error }, 'InfluxDB not ready; queries fail until it is'))
   const counters = new Counters('api', apiCounterNames)
   p.counters.push(counters)
-  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { kafka: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters })
+  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { kafka: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters, commands: p.bus })
   const address = await startApi(app, p.config.api)
   return { name: 'api', address, stop: () => app.close() }
 }

@@ -4,6 +4,7 @@ import { device, publicView, type Device } from '../core/registry/device.js'
 import { FileRegistry } from '../core/registry/file-registry.js'
 import { generateSecret, hashSecret } from '../core/registry/secret.js'
 import { deviceKinds, payloadFormats } from '../models/reading.js'
+import { meterTypes, storedWasteKinds } from '../models/vocabulary.js'
 
 interface AddOptions {
   id: string
@@ -15,6 +16,11 @@ interface AddOptions {
   lat?: string
   lon?: string
   entityId?: string
+  wasteFraction?: string
+  containerVolumeM3?: string
+  containerType?: string
+  meterType?: string
+  fullnessThreshold?: string
   json?: boolean
 }
 
@@ -34,6 +40,11 @@ export function registerDeviceCommands(program: Command): void {
     .option('--lat <latitude>', 'latitude in decimal degrees (WGS 84)')
     .option('--lon <longitude>', 'longitude in decimal degrees (WGS 84)')
     .option('--entity-id <urn>', 'NGSI-LD entity id the device reports as')
+    .option('--waste-fraction <fraction>', `waste fraction a container holds: ${storedWasteKinds.join(', ')}`)
+    .option('--container-volume-m3 <m3>', 'container volume in cubic metres')
+    .option('--container-type <type>', 'container type or size class (thresholds are set per type)')
+    .option('--meter-type <type>', `what a meter meters: ${meterTypes.join(', ')} (default: implied by --kind)`)
+    .option('--fullness-threshold <ratio>', 'fill ratio 0..1 at which the container counts as full')
     .option('--json', 'print the credentials as JSON')
     .action(async (options: AddOptions) => {
       const config = loadConfig()
@@ -47,6 +58,11 @@ export function registerDeviceCommands(program: Command): void {
         apiKey: options.apiKey ?? options.tenant,
         ...(options.lat !== undefined || options.lon !== undefined ? { location: { type: 'Point', coordinates: [Number(options.lon), Number(options.lat)] } } : {}),
         ...(options.entityId !== undefined ? { entityId: options.entityId } : {}),
+        ...(options.wasteFraction !== undefined ? { wasteFraction: options.wasteFraction } : {}),
+        ...(options.containerVolumeM3 !== undefined ? { containerVolumeM3: Number(options.containerVolumeM3) } : {}),
+        ...(options.containerType !== undefined ? { containerType: options.containerType } : {}),
+        ...(options.meterType !== undefined ? { meterType: options.meterType } : {}),
+        ...(options.fullnessThreshold !== undefined ? { fullnessThreshold: Number(options.fullnessThreshold) } : {}),
         secretHash: await hashSecret(secret),
         createdAt: new Date().toISOString(),
       }

@@ -5,11 +5,13 @@ import { createLogger } from '../core/logger.js'
 import {
   createPlatform,
   platformCloser,
+  startAlertsComponent,
   startApiComponent,
   startBridgeComponent,
   startBrokerComponent,
   startFootprintComponent,
   startNormaliserComponent,
+  startNotifierComponent,
   startSinkComponent,
   type Platform,
   type Started,
@@ -17,7 +19,7 @@ import {
 import { registerDeviceCommands } from './devices.js'
 import { logCountersEvery, stopOnSignal, type Stoppable } from './lifecycle.js'
 
-const processorRoles = { normaliser: startNormaliserComponent, 'influx-sink': startSinkComponent, footprint: startFootprintComponent } as const
+const processorRoles = { normaliser: startNormaliserComponent, 'influx-sink': startSinkComponent, footprint: startFootprintComponent, alerts: startAlertsComponent, 'alert-notifier': startNotifierComponent } as const
 
 /** Starts components in order inside one process and keeps them running until a signal. */
 async function run(starters: ((p: Platform) => Promise<Started>)[]): Promise<void> {

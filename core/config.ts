@@ -18,11 +18,14 @@ const environmentSchema = z.object({
 
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)).default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('circular'),
+  KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ -').default('circular'),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
   KAFKA_BATCH_MAX: positiveInt.default(1000),
+  KAFKA_FETCH_MIN_BYTES: positiveInt.default(64 * 1024),
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(20),
   TOPIC_RAW: topicName.default('telemetry.raw'),
   TOPIC_READINGS: topicName.default('telemetry.readings'),
   TOPIC_DEADLETTER: topicName.default('telemetry.deadletter'),
@@ -31,6 +34,19 @@ const environmentSchema = z.object({
   FOOTPRINT_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(2 * 86_400_000),
   FOOTPRINT_DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. BE').default('BE'),
   FACTOR_SETS_DIR: z.string().min(1).optional(),
+  TOPIC_ALERTS: topicName.default('alerts'),
+  TOPIC_ALERTS_STATE: topicName.default('alerts.state'),
+  TOPIC_ALERT_COMMANDS: topicName.default('alerts.commands'),
+  ALERT_RULES_FILE: z.string().min(1).optional(),
+  TOPIC_ALERT_DELIVERIES: topicName.default('alerts.deliveries'),
+  ALERT_DELIVERY_TIMEOUT_MS: positiveInt.default(5000),
+  ALERT_DELIVERY_MAX_ATTEMPTS: positiveInt.default(8),
+  ALERT_DELIVERY_BACKOFF_MS: positiveInt.default(500),
+  ALERT_DELIVERY_BACKOFF_MAX_MS: positiveInt.default(60_000),
+  ALERT_OPEN311_POLL_MS: positiveInt.default(60_000),
+  ALERT_SILENCE_CHECK_MS: positiveInt.default(60_000),
+  ALERT_PROCESSOR_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
+  ALERT_NOTIFIER_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
 
   INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
   INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('circular'),
@@ -47,6 +63,7 @@ const environmentSchema = z.object({
   BRIDGE_CLIENT_ID: z.string().min(1).default('circular-bridge'),
   BRIDGE_USERNAME: optionalSecret,
   BRIDGE_PASSWORD: optionalSecret,
+  BRIDGE_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (an MQTT shared subscription group)').optional(),
 
   SINK_BATCH_MAX: positiveInt.default(5000),
   SINK_RETRY_MAX_MS: positiveInt.default(10_000),
@@ -65,12 +82,21 @@ export interface Config {
   readonly kafka: {
     readonly brokers: readonly string[]
     readonly clientId: string
+    /** Consumer groups are `<prefix>-<role>`; separate deployments on one cluster need separate prefixes. */
+    readonly groupPrefix: string
     readonly partitions: number
     readonly replicationFactor: number
     /** Group session timeout; a crashed consumer's partitions move to the others after this long. */
     readonly sessionTimeoutMs: number
     readonly lingerMs: number
     readonly batchMax: number
+    /**
+     * A consumer's fetch returns once this many bytes are there or the wait is over: at low rates
+     * records come in batches of up to the wait instead of one by one, which halves the CPU per
+     * record of the processors (and of InfluxDB) for a few milliseconds of latency.
+     */
+    readonly fetchMinBytes: number
+    readonly fetchMaxWaitMs: number
     readonly topics: {
       readonly raw: string
       readonly readings: string
@@ -95,7 +121,14 @@ export interface Config {
     readonly port?: number
     readonly maxPayloadBytes: number
   }
-  readonly bridge: { readonly url: string; readonly clientId: string; readonly username?: string; readonly password?: string }
+  readonly bridge: {
+    readonly url: string
+    readonly clientId: string
+    readonly username?: string
+    readonly password?: string
+    /** Bridges with the same group share one MQTT shared subscription: each message goes to one of them. */
+    readonly shareGroup?: string
+  }
   readonly sink: { readonly batchMax: number; readonly retryMaxMs: number }
   readonly normaliser: { readonly maxFutureSkewMs: number }
   readonly footprint: {
@@ -107,6 +140,35 @@ export interface Config {
     readonly factorSetsDir?: string
   }
   readonly api: { readonly host: string; readonly port: number }
+  readonly alerts: {
+    /** JSON rules file, reloaded when it changes; built-in defaults when unset. */
+    readonly rulesFile?: string
+    /** How often the processor looks for devices that have gone silent. */
+    readonly silenceCheckMs: number
+    /** Kafka consumer groups of the alerts processor and the notifier. */
+    readonly groups: { readonly processor: string; readonly notifier: string }
+    readonly topics: {
+      /** Alert lifecycle events (firing, acknowledged, resolved), keyed by alert id. */
+      readonly events: string
+      /** Compacted changelog of the alerts processor's per-device state. */
+      readonly state: string
+      /** Commands to the alerts processor (acknowledgements), keyed by device so they keep their order with its readings. */
+      readonly commands: string
+      /** Compacted outbox of the notifier: per (subscriber, alert, phase) the attempts and whether it was delivered. */
+      readonly deliveries: string
+    }
+    readonly delivery: {
+      /** How long one delivery attempt may take. */
+      readonly timeoutMs: number
+      /** Attempts before a delivery goes to the dead-letter topic. */
+      readonly maxAttempts: number
+      /** Backoff before the second attempt, doubled each time up to the maximum, with jitter. */
+      readonly backoffMs: number
+      readonly backoffMaxMs: number
+      /** How often open Open311 service requests are checked for closure. */
+      readonly open311PollMs: number
+    }
+  }
 }
 
 /**
@@ -127,11 +189,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafka: {
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID,
+      groupPrefix: e.KAFKA_GROUP_PREFIX,
       partitions: e.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       lingerMs: e.KAFKA_LINGER_MS,
       batchMax: e.KAFKA_BATCH_MAX,
+      fetchMinBytes: e.KAFKA_FETCH_MIN_BYTES,
+      fetchMaxWaitMs: e.KAFKA_FETCH_MAX_WAIT_MS,
       topics: {
         raw: e.TOPIC_RAW,
         readings: e.TOPIC_READINGS,
@@ -149,11 +214,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.INFLUX_TIMEOUT_MS,
     },
     mqtt: { host: e.MQTT_HOST, port: e.MQTT_PORT, maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES },
-    bridge: { url: e.BRIDGE_MQTT_URL, clientId: e.BRIDGE_CLIENT_ID, username: e.BRIDGE_USERNAME, password: e.BRIDGE_PASSWORD },
+    bridge: { url: e.BRIDGE_MQTT_URL, clientId: e.BRIDGE_CLIENT_ID, username: e.BRIDGE_USERNAME, password: e.BRIDGE_PASSWORD, shareGroup: e.BRIDGE_SHARE_GROUP },
     sink: { batchMax: e.SINK_BATCH_MAX, retryMaxMs: e.SINK_RETRY_MAX_MS },
     normaliser: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS },
     footprint: { allowedLatenessMs: e.FOOTPRINT_ALLOWED_LATENESS_MS, defaultCountry: e.FOOTPRINT_DEFAULT_COUNTRY, factorSetsDir: e.FACTOR_SETS_DIR },
     api: { host: e.API_HOST, port: e.API_PORT },
+    alerts: {
+      rulesFile: e.ALERT_RULES_FILE,
+      silenceCheckMs: e.ALERT_SILENCE_CHECK_MS,
+      groups: { processor: e.ALERT_PROCESSOR_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alerts`, notifier: e.ALERT_NOTIFIER_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alert-notifier` },
+      topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, deliveries: e.TOPIC_ALERT_DELIVERIES },
+      delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS },
+    },
   })
 }
 

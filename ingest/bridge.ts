@@ -20,6 +20,12 @@ export interface RunningBridge {
  * which happens once Kafka has the record; until then the external broker keeps the message.
  * The external broker authenticates devices, so the topic alone names the device here; a message
  * from an unregistered device or with a wrong API key goes to the dead-letter topic.
+ *
+ * mqtt.js handles one message per connection at a time, so one bridge carries about one message
+ * per Kafka round trip. With `shareGroup`, several bridges (each with its own client id) subscribe
+ * as one MQTT shared subscription (`$share/<group>/<filter>`, Mosquitto 2 also for 3.1.1 clients)
+ * and the external broker hands each message to one of them. A message queued for a bridge that
+ * is away stays in that bridge's session, so each must come back with its own client id.
  */
 export async function startBridge(deps: { config: Config; registry: DeviceRegistry; ingest: Ingest; logger: Logger }): Promise<RunningBridge> {
   const { config, registry, ingest, logger } = deps
@@ -64,8 +70,9 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
     client.once('connect', () => resolve())
     client.once('error', reject)
   })
-  await client.subscribeAsync(Object.fromEntries(bridgeFilters.map((topic) => [topic, { qos: 1 as const }])))
-  logger.info({ url: config.bridge.url, filters: bridgeFilters }, 'bridge subscribed')
+  const filters = subscriptionFilters(config.bridge.shareGroup)
+  await client.subscribeAsync(Object.fromEntries(filters.map((topic) => [topic, { qos: 1 as const }])))
+  logger.info({ url: config.bridge.url, filters }, 'bridge subscribed')
   return {
     client,
     close: async () => {
@@ -73,6 +80,11 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
       await client.endAsync(true)
     },
   }
+}
+
+/** The bridge's filters, as one shared subscription when a share group is set. */
+export function subscriptionFilters(shareGroup: string | undefined): string[] {
+  return shareGroup === undefined ? [...bridgeFilters] : bridgeFilters.map((filter) => `$share/${shareGroup}/${filter}`)
 }
 
 /**

@@ -1,5 +1,10 @@
 import type { DeviceKind } from './reading.js'
-import { lookupUnit, type Quantity, type UnitDefinition } from './units.js'
+import type { MeterType } from './vocabulary.js'
+import { canonicalUnits, lookupUnit, type Quantity, type UnitDefinition } from './units.js'
+import type { EntityDeclaration, NumberDeclaration, ReadingDeclaration } from './declarations/declaration.js'
+import { acMeasurement } from './declarations/energy.js'
+import { device, deviceMeasurement, smartMeteringObservation } from './declarations/device.js'
+import { wasteContainer, wasteObserved } from './declarations/waste-management.js'
 
 /**
  * The attribute catalogue, as data: for each known entity type, which attributes are telemetry
@@ -8,8 +13,9 @@ import { lookupUnit, type Quantity, type UnitDefinition } from './units.js'
  * as a rejection instead of vanishing.
  *
  * Attribute names, entity types and enums follow the Smart Data Models (dataModel.WasteManagement,
- * dataModel.Device); measurements and fields follow the storage plan (snake_case, unit suffix on
- * numeric fields whose unit is not self-evident).
+ * dataModel.Energy, dataModel.Device; the declarations in `declarations/` cite them); measurements
+ * and fields follow the storage plan (data-models §8.3: snake_case, unit suffix on numeric fields
+ * whose unit is not self-evident).
  */
 
 interface ReadingBase {
@@ -26,16 +32,27 @@ export interface NumberReadingSpec extends ReadingBase {
   readonly quantity?: Quantity
   /** Unit assumed when a payload gives none: the data model's convention. */
   readonly defaultUnit?: UnitDefinition
+  /** Unit assumed when a payload gives none and the model has no convention: by meter type. */
+  readonly defaultUnitByMeterType?: Readonly<Record<MeterType, UnitDefinition>>
+  /** Other quantities the value may be given in, each with its own field (kWh or m³). */
+  readonly alternatives?: ReadonlyMap<Quantity, string>
   /** Another attribute of the same entity that may name the unit (DeviceMeasurement `unit`). */
   readonly unitAttribute?: string
   /** Inclusive bounds in the canonical unit. */
   readonly min?: number
   readonly max?: number
+  /** The value the data model uses for "cannot be determined"; refused with its own reason. */
+  readonly unknownValue?: number
+  /** A cumulative register: a SenML sum of the matching rate is its value. */
+  readonly register?: boolean
 }
 
 export interface StringReadingSpec extends ReadingBase {
   readonly valueType: 'string'
   readonly allowed?: ReadonlySet<string>
+  /** Brings a value into its stored form, or undefined when it is malformed. */
+  readonly normalise?: (text: string) => string | undefined
+  readonly expected?: string
 }
 
 export interface BooleanReadingSpec extends ReadingBase {
@@ -49,12 +66,24 @@ export interface DateTimeReadingSpec extends ReadingBase {
 
 export type ReadingSpec = NumberReadingSpec | StringReadingSpec | BooleanReadingSpec | DateTimeReadingSpec
 
+/**
+ * A StructuredValue of one number per phase (ACMeasurement `activePower: {L1, L2, L3}`). Each
+ * phase is also an attribute of its own, named `<attribute>.<phase>` (`activePower.L1`): how
+ * formats without nested values (SenML, Ultralight, flat IoT Agent JSON) name it, and the
+ * attribute its readings carry.
+ */
+export interface StructuredSpec {
+  readonly role: 'structured'
+  readonly measurement: string
+  readonly components: ReadonlyMap<string, NumberReadingSpec>
+}
+
 /** Descriptive or structural attribute (location, category, relationships…): not telemetry. */
 export interface MetadataSpec {
   readonly role: 'metadata'
 }
 
-export type AttributeSpec = ReadingSpec | MetadataSpec
+export type AttributeSpec = ReadingSpec | StructuredSpec | MetadataSpec
 
 export interface EntityModel {
   readonly type: string
@@ -63,223 +92,95 @@ export interface EntityModel {
   readonly timeAttributes: readonly string[]
 }
 
-// ---- declarations -------------------------------------------------------------------------
-
-type NumberDeclaration = Omit<NumberReadingSpec, 'role' | 'measurement' | 'defaultUnit'> & { readonly defaultUnit?: string }
-type ReadingDeclaration =
-  | NumberDeclaration
-  | Omit<StringReadingSpec, 'role' | 'measurement'>
-  | Omit<BooleanReadingSpec, 'role' | 'measurement'>
-  | Omit<DateTimeReadingSpec, 'role' | 'measurement'>
-
-interface AttributeBlock {
-  readonly measurement: string
-  readonly readings: Readonly<Record<string, ReadingDeclaration>>
-}
-
-interface EntityDeclaration {
-  readonly blocks: readonly AttributeBlock[]
-  readonly metadata: readonly string[]
-  readonly timeAttributes: readonly string[]
-}
-
 /** Members every NGSI-LD entity may carry besides its attributes (ETSI GS CIM 009 4.5.1). */
 const entityMembers = ['id', 'type', '@context', 'scope', 'expiresAt', 'createdAt', 'modifiedAt', 'deletedAt']
 
-/** GSMA-Commons, Location-Commons and PhysicalObject-Commons blocks shared by the SDM schemas. */
-const commonMetadata = [
-  'name',
-  'alternateName',
-  'description',
-  'dataProvider',
-  'source',
-  'dateCreated',
-  'dateModified',
-  'owner',
-  'seeAlso',
-  'address',
-  'areaServed',
-  'location',
-  'color',
-  'image',
-  'annotations',
-]
-
-/** Device health: the SDM `Device` telemetry a sensor reports about itself. */
-const deviceHealth: AttributeBlock = {
-  measurement: 'device_health',
-  readings: {
-    // SDM Device: 1.0 full, 0.0 empty; its −1 "unknown" is refused as out of range.
-    batteryLevel: { valueType: 'number', field: 'battery_level', quantity: 'ratio', defaultUnit: 'C62', min: 0, max: 1 },
-    // SenML packs name it `battery` (data-models §3.3, with `%EL`).
-    battery: { valueType: 'number', field: 'battery_level', quantity: 'ratio', defaultUnit: 'C62', min: 0, max: 1 },
-    // Generous bounds: LoRa receivers report down to about −150 dBm.
-    rssi: { valueType: 'number', field: 'rssi_dbm', quantity: 'signal', defaultUnit: 'dBm', min: -200, max: 50 },
-  },
-}
-
-const wasteContainerStatus = ['ok', 'lidOpen', 'dropped', 'moved', 'vandalized', 'burning', 'unknown']
-
 const declarations: Readonly<Record<string, EntityDeclaration>> = {
-  // dataModel.WasteManagement WasteContainer, schema v0.3.0; units from the 2019 spec's conventions.
-  WasteContainer: {
-    blocks: [
-      {
-        measurement: 'waste_container',
-        readings: {
-          fillingLevel: { valueType: 'number', field: 'filling_level', quantity: 'ratio', defaultUnit: 'C62', min: 0, max: 1 },
-          cargoWeight: { valueType: 'number', field: 'cargo_weight_kg', quantity: 'mass', defaultUnit: 'KGM', min: 0, max: 100_000 },
-          // Up to 1200 °C so that a burning container is still recorded, not refused.
-          temperature: { valueType: 'number', field: 'temperature_c', quantity: 'temperature', defaultUnit: 'CEL', min: -60, max: 1200 },
-          // The 2019 spec says µg/m³, but sensors report ppm and µg/m³ cannot be converted without
-          // the gas's molar mass, so ppm is the convention here; µg/m³ senders are refused.
-          methaneConcentration: { valueType: 'number', field: 'methane_ppm', quantity: 'concentration', defaultUnit: '59', min: 0 },
-          status: { valueType: 'string', field: 'status', allowed: new Set(wasteContainerStatus) },
-          // Not an SDM attribute: SenML lid switches report it (data-models §3.3, §8.3 `lid_open`).
-          lidOpen: { valueType: 'boolean', field: 'lid_open' },
-          // Kept as telemetry so a change (an emptying) can be detected downstream (§8.3 `emptied`).
-          dateLastEmptying: { valueType: 'datetime', field: 'date_last_emptying' },
-        },
-      },
-      deviceHealth,
-    ],
-    metadata: [
-      ...commonMetadata,
-      'category',
-      'storedWasteKind',
-      'storedWasteOrigin',
-      'storedWasteCode',
-      'nextActuationDeadline',
-      'dateLastCleaning',
-      'nextCleaningDeadline',
-      'dateServiceStarted',
-      'actuationHours',
-      'refWasteContainerModel',
-      'refWasteContainerIsle',
-      'isleId',
-      'refDevice',
-      'serialNumber',
-      'regulation',
-      'responsible',
-      'binCapacity',
-      'binFullnessThreshold',
-      'fullnessThreshold',
-      'binMaxLoad',
-      'binRecommendedLoad',
-      'binColor',
-      'binId',
-      'wardId',
-      'license_plate',
-      'RFID',
-    ],
-    timeAttributes: ['dateObserved', 'binLoggedTime', 'timeInstant', 'TimeInstant'],
-  },
-
-  // dataModel.WasteManagement WasteObserved: one weighing at a weighbridge or scale.
-  WasteObserved: {
-    blocks: [
-      {
-        measurement: 'waste_weighing',
-        readings: {
-          weight: { valueType: 'number', field: 'net_weight_kg', quantity: 'mass', defaultUnit: 'KGM', min: 0, max: 100_000 },
-          grossWeight: { valueType: 'number', field: 'gross_weight_kg', quantity: 'mass', defaultUnit: 'KGM', min: 0, max: 100_000 },
-          tareWeight: { valueType: 'number', field: 'tare_weight_kg', quantity: 'mass', defaultUnit: 'KGM', min: 0, max: 100_000 },
-        },
-      },
-    ],
-    metadata: [...commonMetadata, 'refGarbageTruck', 'refWeighingDevice', 'refServiceOrderId', 'storedWasteCode', 'storedWasteKind', 'storedWasteOrigin'],
-    timeAttributes: ['dateObserved', 'timeInstant', 'TimeInstant'],
-  },
-
-  // dataModel.Device Device: registry data plus the sensor's own health.
-  Device: {
-    blocks: [
-      deviceHealth,
-      {
-        measurement: 'device_health',
-        readings: {
-          deviceState: { valueType: 'string', field: 'device_state' },
-          dateLastValueReported: { valueType: 'datetime', field: 'last_value_reported' },
-        },
-      },
-    ],
-    metadata: [
-      ...commonMetadata,
-      'controlledProperty',
-      'controlledAsset',
-      'category',
-      'deviceCategory',
-      'supportedProtocol',
-      'serialNumber',
-      'refDeviceModel',
-      'firmwareVersion',
-      'softwareVersion',
-      'hardwareVersion',
-      'osVersion',
-      'dateInstalled',
-      'dateFirstUsed',
-      'dateManufactured',
-      'dateLastCalibration',
-      'macAddress',
-      'ipAddress',
-      'mcc',
-      'mnc',
-      'configuration',
-      'provider',
-      'value',
-    ],
-    timeAttributes: ['dateObserved', 'timeInstant', 'TimeInstant'],
-  },
-
-  // dataModel.Device DeviceMeasurement: the generic fallback, one value per entity.
-  DeviceMeasurement: {
-    blocks: [
-      {
-        measurement: 'generic_measurement',
-        readings: {
-          numValue: { valueType: 'number', field: 'value', unitAttribute: 'unit' },
-          textValue: { valueType: 'string', field: 'text_value' },
-          outlier: { valueType: 'boolean', field: 'outlier' },
-        },
-      },
-      deviceHealth,
-    ],
-    metadata: [...commonMetadata, 'controlledProperty', 'unit', 'measurementType', 'deviceType', 'refDevice'],
-    timeAttributes: ['dateObserved', 'timeInstant', 'TimeInstant'],
-  },
+  WasteContainer: wasteContainer,
+  WasteObserved: wasteObserved,
+  ACMeasurement: acMeasurement,
+  SmartMeteringObservation: smartMeteringObservation,
+  Device: device,
+  DeviceMeasurement: deviceMeasurement,
 }
 
 /** The data model a payload follows when it names no entity type itself (SenML, IoT Agent). */
 const entityTypeByKind: Readonly<Record<DeviceKind, string>> = {
   waste_container: 'WasteContainer',
   weighing_device: 'WasteObserved',
-  energy_meter: 'DeviceMeasurement',
-  heat_meter: 'DeviceMeasurement',
-  gas_meter: 'DeviceMeasurement',
+  energy_meter: 'ACMeasurement',
+  heat_meter: 'SmartMeteringObservation',
+  gas_meter: 'SmartMeteringObservation',
   generic: 'DeviceMeasurement',
+}
+
+/** What a meter of this kind meters, unless its registration says otherwise. */
+const meterTypeByKind: Readonly<Partial<Record<DeviceKind, MeterType>>> = {
+  energy_meter: 'electricity',
+  heat_meter: 'heat',
+  gas_meter: 'gas',
 }
 
 // ---- compiled lookups ---------------------------------------------------------------------
 
-function compileReading(measurement: string, name: string, declaration: ReadingDeclaration): ReadingSpec {
-  if (declaration.valueType !== 'number') return { ...declaration, role: 'reading', measurement }
-  const { defaultUnit: code, ...rest } = declaration
-  const defaultUnit = code === undefined ? undefined : lookupUnit(code)
-  if (code !== undefined && (defaultUnit === undefined || defaultUnit.quantity !== declaration.quantity)) {
-    throw new Error(`catalogue: ${name} has default unit ${code}, which is not a unit of ${declaration.quantity}`)
+function unitOf(code: string, quantities: readonly (Quantity | undefined)[], name: string): UnitDefinition {
+  const unit = lookupUnit(code)
+  if (unit === undefined || !quantities.includes(unit.quantity)) throw new Error(`catalogue: ${name} has default unit ${code}, which is not a unit of ${quantities.join(' or ')}`)
+  return unit
+}
+
+function compileNumber(measurement: string, name: string, field: string, declaration: NumberDeclaration): NumberReadingSpec {
+  const { defaultUnit: code, defaultUnitByMeterType: byMeterType, alternatives, phases: _phases, field: _field, ...rest } = declaration
+  const alternativeMap = alternatives === undefined ? undefined : new Map(Object.entries(alternatives) as [Quantity, string][])
+  const accepted = [declaration.quantity, ...(alternativeMap?.keys() ?? [])]
+  return {
+    ...rest,
+    role: 'reading',
+    measurement,
+    field,
+    ...(code !== undefined ? { defaultUnit: unitOf(code, accepted, name) } : {}),
+    ...(byMeterType !== undefined
+      ? { defaultUnitByMeterType: Object.fromEntries(Object.entries(byMeterType).map(([meter, unit]) => [meter, unitOf(unit, accepted, name)])) as Record<MeterType, UnitDefinition> }
+      : {}),
+    ...(alternativeMap !== undefined ? { alternatives: alternativeMap } : {}),
   }
-  return { ...rest, role: 'reading', measurement, ...(defaultUnit !== undefined ? { defaultUnit } : {}) }
+}
+
+function compileReading(measurement: string, name: string, declaration: ReadingDeclaration): ReadingSpec {
+  switch (declaration.valueType) {
+    case 'number':
+      return compileNumber(measurement, name, declaration.field, declaration)
+    case 'string': {
+      const { allowed, ...rest } = declaration
+      return { ...rest, role: 'reading', measurement, ...(allowed !== undefined ? { allowed: new Set(allowed) } : {}) }
+    }
+    default:
+      return { ...declaration, role: 'reading', measurement }
+  }
 }
 
 const metadataSpec: MetadataSpec = Object.freeze({ role: 'metadata' })
 
 function compileEntity(type: string, declaration: EntityDeclaration): EntityModel {
   const attributes = new Map<string, AttributeSpec>()
+  const declare = (name: string, spec: AttributeSpec): void => {
+    if (attributes.has(name) && attributes.get(name)?.role !== 'metadata') throw new Error(`catalogue: ${type}.${name} is declared twice`)
+    attributes.set(name, spec)
+  }
   for (const name of [...entityMembers, ...declaration.metadata, ...declaration.timeAttributes]) attributes.set(name, metadataSpec)
   for (const block of declaration.blocks) {
     for (const [name, reading] of Object.entries(block.readings)) {
-      if (attributes.get(name)?.role === 'reading') throw new Error(`catalogue: ${type}.${name} is declared twice`)
-      attributes.set(name, compileReading(block.measurement, `${type}.${name}`, reading))
+      if (reading.valueType !== 'number' || reading.phases === undefined) {
+        declare(name, compileReading(block.measurement, `${type}.${name}`, reading))
+        continue
+      }
+      const components = new Map<string, NumberReadingSpec>()
+      for (const phase of reading.phases) {
+        const spec = compileNumber(block.measurement, `${type}.${name}`, reading.field.replace('{phase}', phase.toLowerCase()), reading)
+        components.set(phase, spec)
+        declare(`${name}.${phase}`, spec)
+      }
+      declare(name, { role: 'structured', measurement: block.measurement, components })
     }
   }
   return { type, attributes, timeAttributes: declaration.timeAttributes }
@@ -306,3 +207,35 @@ export function entityModelForKind(kind: DeviceKind): EntityModel | undefined {
   const type = entityTypeForKind(kind)
   return type === undefined ? undefined : models.get(type)
 }
+
+/** What a meter of this kind meters by default; undefined for kinds that are no meters. */
+export function meterTypeForKind(kind: DeviceKind): MeterType | undefined {
+  return Object.hasOwn(meterTypeByKind, kind) ? meterTypeByKind[kind] : undefined
+}
+
+/** One stored field with the canonical unit of its numbers ('' for text, flags and unit-less numbers). */
+export interface StoredField {
+  readonly measurement: string
+  readonly field: string
+  readonly unit: string
+}
+
+/** Every field any reading can be stored in, derived from the catalogue once. */
+export const storedFields: readonly StoredField[] = (() => {
+  const byKey = new Map<string, StoredField>()
+  const add = (measurement: string, field: string, unit: string): void => {
+    byKey.set(`${measurement}/${field}`, { measurement, field, unit })
+  }
+  for (const model of models.values()) {
+    for (const spec of model.attributes.values()) {
+      if (spec.role !== 'reading') continue
+      if (spec.valueType !== 'number') {
+        add(spec.measurement, spec.field, '')
+        continue
+      }
+      add(spec.measurement, spec.field, spec.quantity === undefined ? '' : canonicalUnits[spec.quantity])
+      for (const [quantity, field] of spec.alternatives ?? []) add(spec.measurement, field, canonicalUnits[quantity])
+    }
+  }
+  return [...byKey.values()]
+})()

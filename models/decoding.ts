@@ -1,12 +1,17 @@
 import type { ErrorCode } from '../core/errors.js'
 import type { CanonicalReading, DeviceKind, PayloadFormat } from './reading.js'
+import type { MeterType } from './vocabulary.js'
 
 /** What the decoder knows about the message besides its bytes. */
 export interface DecodeContext {
   readonly deviceId: string
   readonly kind: DeviceKind
-  /** Format from the MQTT topic or the device registration; `auto` means sniff the content. */
+  /** Format the MQTT topic names; `auto` where it names none: then the content decides. */
   readonly format: PayloadFormat
+  /** The device's registered format: the last resort when neither topic nor content tells. */
+  readonly registeredFormat?: PayloadFormat
+  /** What the device meters (registered, else implied by its kind): the unit of a bare register. */
+  readonly meterType?: MeterType
   readonly topic: string
   /** Broker receive time, ms since epoch: the base for SenML relative times and the fallback timestamp. */
   readonly receivedAt: number

@@ -1,4 +1,5 @@
 import type { DecodeContext, DecodeResult } from './decoding.js'
+import { tooManyItems } from './limits.js'
 import { decodeMeasureGroups, topicAttribute, type MeasureGroup } from './measures.js'
 import { describeValue, reject } from './rejections.js'
 
@@ -33,6 +34,8 @@ function singleAttributeGroups(attribute: string, document: unknown): MeasureGro
 }
 
 export function decodeIotaJson(document: unknown, ctx: DecodeContext): DecodeResult {
+  const tooMany = Array.isArray(document) ? tooManyItems(document.length, 'measure groups') : undefined
+  if (tooMany !== undefined) return { format: 'iota-json', readings: [], rejections: [tooMany] }
   const attribute = topicAttribute(ctx.topic)
   if (attribute !== undefined) return decodeMeasureGroups('iota-json', singleAttributeGroups(attribute, document), ctx)
   const objects: unknown[] = Array.isArray(document) ? document : [document]

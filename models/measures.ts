@@ -1,7 +1,7 @@
-import { isRejection, toReading } from './attribute-values.js'
+import { collect, structuredReadings, toReading, type Outcomes } from './attribute-values.js'
 import { entityModelForKind, type ReadingSpec } from './catalogue.js'
-import type { DecodeContext, DecodeResult, Rejection } from './decoding.js'
-import type { CanonicalReading } from './reading.js'
+import type { DecodeContext, DecodeResult } from './decoding.js'
+import { tooManyItems } from './limits.js'
 import { describeValue, reject } from './rejections.js'
 import { parseDateTime, timeProblem } from './timestamps.js'
 
@@ -9,7 +9,8 @@ import { parseDateTime, timeProblem } from './timestamps.js'
  * The shared tail of the FIWARE IoT Agent formats (JSON and Ultralight 2.0): groups of
  * attribute → value measures, each with an optional timestamp, mapped onto the data model of the
  * device's kind. Keys are taken as the model's attribute names; metadata keys are skipped, as
- * they update the entity rather than report a measurement.
+ * they update the entity rather than report a measurement. A per-phase attribute is either an
+ * object of phases (`"current": {"L1": 5.2}`, JSON only) or one key per phase (`current.L1`).
  */
 
 export interface MeasureGroup {
@@ -39,8 +40,13 @@ export function decodeMeasureGroups(format: IotAgentFormat, groups: readonly Mea
   if (model === undefined) {
     return { format, readings: [], rejections: [reject('ENTITY_TYPE_UNKNOWN', `no data model is known for devices of kind ${describeValue(ctx.kind)}`)] }
   }
-  const readings: CanonicalReading[] = []
-  const rejections: Rejection[] = []
+  let measures = 0
+  for (const group of groups) measures += group.measures.length
+  const tooMany = tooManyItems(groups.length, 'measure groups') ?? tooManyItems(measures, 'measures')
+  if (tooMany !== undefined) return { format, readings: [], rejections: [tooMany] }
+
+  const outcomes: Outcomes = { readings: [], rejections: [] }
+  const { readings, rejections } = outcomes
   for (const group of groups) {
     let time = ctx.receivedAt
     let timeFault: string | undefined
@@ -66,10 +72,12 @@ export function decodeMeasureGroups(format: IotAgentFormat, groups: readonly Mea
         rejections.push(reject('TIME_INVALID', `${attribute} has no usable time: its group's ${timeFault} is invalid`, attribute))
         continue
       }
+      if (spec.role === 'structured') {
+        structuredReadings(spec, { attribute, value: raw, unit: undefined, time }, ctx, outcomes)
+        continue
+      }
       const value = coerce === undefined ? raw : coerce(raw, spec)
-      const outcome = toReading(spec, { attribute, value, unit: undefined, time }, ctx)
-      if (isRejection(outcome)) rejections.push(outcome)
-      else readings.push(outcome)
+      collect(outcomes, toReading(spec, { attribute, value, unit: undefined, time }, ctx))
     }
   }
   return { format, entityType: model.type, readings, rejections }

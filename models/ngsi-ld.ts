@@ -1,7 +1,7 @@
-import { isRejection, toReading } from './attribute-values.js'
-import { entityTypes, lookupEntityModel, type EntityModel, type ReadingSpec } from './catalogue.js'
+import { collect, isRejection, structuredReadings, toReading, type ObservedValue, type Outcomes } from './attribute-values.js'
+import { entityTypes, lookupEntityModel, type EntityModel, type ReadingSpec, type StructuredSpec } from './catalogue.js'
 import type { DecodeContext, DecodeResult, Rejection } from './decoding.js'
-import type { CanonicalReading } from './reading.js'
+import { tooManyItems } from './limits.js'
 import { describeValue, reject } from './rejections.js'
 import { dateTimeText, parseDateTime, timeProblem } from './timestamps.js'
 
@@ -13,7 +13,8 @@ import { dateTimeText, parseDateTime, timeProblem } from './timestamps.js'
  * - simplified / keyValues: bare values only (4.5.4).
  * A payload is one entity or an array of entities. Attributes the catalogue lists as metadata
  * (location, category, relationships…) are skipped; each reading attribute becomes a reading or a
- * rejection on its own, so one faulty attribute does not cost the others.
+ * rejection on its own, so one faulty attribute does not cost the others. A per-phase
+ * StructuredValue (`{"L1": …, "L2": …}`) becomes one reading per phase.
  */
 
 type Json = Record<string, unknown>
@@ -21,10 +22,7 @@ type Json = Record<string, unknown>
 /** Attribute types of the normalized form: Property (4.5.2), Relationship (4.5.3), GeoProperty (4.7) and the later typed variants. */
 const normalizedTypes = new Set(['Property', 'Relationship', 'GeoProperty', 'LanguageProperty', 'VocabProperty', 'JsonProperty', 'ListProperty', 'ListRelationship'])
 
-interface Sink {
-  readonly readings: CanonicalReading[]
-  readonly rejections: Rejection[]
-}
+type Sink = Outcomes
 
 /** When an entity's attributes were observed if they do not say themselves. */
 type EntityTime = { readonly time: number } | { readonly attribute: string; readonly problem: string }
@@ -46,6 +44,8 @@ export function decodeNgsiLd(document: unknown, ctx: DecodeContext): DecodeResul
   const entities = Array.isArray(document) ? document : [document]
   const sink: Sink = { readings: [], rejections: [] }
   if (entities.length === 0) return { format: 'ngsi-ld', readings: [], rejections: [reject('ENTITY_INVALID', 'the payload is an empty array of entities')] }
+  const tooMany = tooManyItems(entities.length, 'entities')
+  if (tooMany !== undefined) return { format: 'ngsi-ld', readings: [], rejections: [tooMany] }
 
   const ids = new Set<string>()
   for (const entity of entities) if (isObject(entity) && typeof entity.id === 'string') ids.add(entity.id)
@@ -100,10 +100,16 @@ function decodeEntity(entity: unknown, label: string, severalEntities: boolean, 
     // ETSI GS CIM 009 4.5.5: several instances of one attribute, told apart by datasetId.
     const instances = Array.isArray(member) ? member : [member]
     if (instances.length === 0) sink.rejections.push(reject('VALUE_INVALID', `${name} is an empty array`, name))
+    const tooMany = tooManyItems(instances.length, `instances of ${name}`)
+    if (tooMany !== undefined) {
+      sink.rejections.push({ ...tooMany, attribute: name })
+      continue
+    }
     for (const instance of instances) {
-      const outcome = decodeAttribute(name, spec, instance, Array.isArray(member), scope)
-      if (isRejection(outcome)) sink.rejections.push(outcome)
-      else sink.readings.push(outcome)
+      const observed = observeAttribute(name, spec, instance, Array.isArray(member), scope)
+      if (isRejection(observed)) sink.rejections.push(observed)
+      else if (spec.role === 'structured') structuredReadings(spec, observed, ctx, sink)
+      else collect(sink, toReading(spec, observed, ctx))
     }
   }
   return model.type
@@ -135,7 +141,8 @@ function unwrapAttribute(member: unknown): { value: unknown; unitCode?: unknown;
   return { value: member }
 }
 
-function decodeAttribute(name: string, spec: ReadingSpec, member: unknown, instanceOfArray: boolean, scope: EntityScope): CanonicalReading | Rejection {
+/** One attribute instance's value, unit and time, or why it cannot be read. */
+function observeAttribute(name: string, spec: ReadingSpec | StructuredSpec, member: unknown, instanceOfArray: boolean, scope: EntityScope): ObservedValue | Rejection {
   const { entity, ctx } = scope
   const { value, unitCode, observedAt, kind } = unwrapAttribute(member)
   if (instanceOfArray && kind === undefined) return reject('VALUE_INVALID', `${name} is an array, but not of attribute instances`, name)
@@ -156,8 +163,9 @@ function decodeAttribute(name: string, spec: ReadingSpec, member: unknown, insta
   }
 
   // DeviceMeasurement names the unit of `numValue` in its `unit` attribute.
-  const unit = unitCode === undefined && spec.valueType === 'number' && spec.unitAttribute !== undefined ? unwrapAttribute(entity[spec.unitAttribute]).value : unitCode
-  return toReading(spec, { attribute: name, value, unit, time, entityId: scope.entityId }, ctx)
+  const unitAttribute = spec.role === 'reading' && spec.valueType === 'number' ? spec.unitAttribute : undefined
+  const unit = unitCode === undefined && unitAttribute !== undefined ? unwrapAttribute(entity[unitAttribute]).value : unitCode
+  return { attribute: name, value, unit, time, entityId: scope.entityId }
 }
 
 /**

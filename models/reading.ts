@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { geoPoint } from './geo.js'
+import { meterType, storedWasteKind } from './vocabulary.js'
 
 /** How a payload on MQTT is encoded; detected from the topic, then the content, then the device's registration. */
 export const payloadFormats = ['ngsi-ld', 'senml', 'iota-json', 'ultralight', 'auto'] as const
@@ -36,7 +38,11 @@ export type CanonicalReading = z.infer<typeof canonicalReading>
 /** Where a record came from in Kafka, so every stored point can be traced back. */
 export const sourcePosition = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() })
 
-/** The value of one `telemetry.readings` record: every reading decoded from one MQTT message. */
+/**
+ * The value of one `telemetry.readings` record: every reading decoded from one MQTT message,
+ * with what the registry knows about the device that the processors downstream need (the
+ * enrichment fields are optional: set only when the device's registration has them).
+ */
 export const readingEnvelope = z.object({
   schema: z.literal('circular.readings/v1'),
   tenant: z.string().min(1),
@@ -49,5 +55,17 @@ export const readingEnvelope = z.object({
   receivedAt: z.number().int(),
   source: sourcePosition,
   readings: z.array(canonicalReading).min(1),
+  /** Where the device is (registry), GeoJSON [lon, lat]. */
+  location: geoPoint.optional(),
+  /** Waste fraction a container holds (registry), SDM `storedWasteKind` values. */
+  fraction: storedWasteKind.optional(),
+  /** Container volume in m³ (registry). */
+  containerVolumeM3: z.number().positive().optional(),
+  /** Container type (registry), e.g. `underground-5m3`; thresholds are set per type. */
+  containerType: z.string().min(1).optional(),
+  /** Fill ratio at which the container counts as full (registry), 0..1. */
+  fullnessThreshold: z.number().min(0).max(1).optional(),
+  /** What a meter meters: registered, else implied by its kind (energy_meter → electricity, …). */
+  meterType: meterType.optional(),
 })
 export type ReadingEnvelope = z.infer<typeof readingEnvelope>

@@ -1,4 +1,5 @@
 import type { DecodeContext, DecodeResult, Rejection } from './decoding.js'
+import { tooManyItems } from './limits.js'
 import { coerceText, decodeMeasureGroups, topicAttribute, type MeasureGroup } from './measures.js'
 import { reject } from './rejections.js'
 
@@ -17,11 +18,20 @@ export function decodeUltralight(text: string, ctx: DecodeContext): DecodeResult
   const attribute = topicAttribute(ctx.topic)
   if (attribute !== undefined) return decodeMeasureGroups('ultralight', [{ measures: [[attribute, payload]] }], ctx, coerceText)
 
+  // MQTT caps the bytes, so splitting first is bounded; the item cap is checked before any decoding.
+  const texts = payload.split('#')
+  const tooManyGroups = tooManyItems(texts.length, 'Ultralight groups')
+  if (tooManyGroups !== undefined) return { format: 'ultralight', readings: [], rejections: [tooManyGroups] }
+
   const groups: MeasureGroup[] = []
   const faults: Rejection[] = []
-  for (const group of payload.split('#')) {
+  let tokenCount = 0
+  for (const group of texts) {
     if (group.length === 0) continue
     const tokens = group.split('|')
+    tokenCount += tokens.length
+    const tooMany = tooManyItems(Math.ceil(tokenCount / 2), 'Ultralight measures')
+    if (tooMany !== undefined) return { format: 'ultralight', readings: [], rejections: [tooMany] }
     // No attribute name looks like a date, so a leading date is the group's timestamp.
     const timestamp = leadingTimestamp.test(tokens[0] ?? '') ? tokens.shift() : undefined
     const measures: [string, string][] = []

@@ -32,11 +32,17 @@ export class InfluxSink {
 
   constructor(private readonly deps: SinkDeps) {}
 
-  async start(groupId = 'circular-influx-sink'): Promise<Consumption> {
+  async start(groupId = `${this.deps.config.kafka.groupPrefix}-influx-sink`): Promise<Consumption> {
     const { bus, config, store } = this.deps
     await bus.ensureTopics(pipelineTopics(config.kafka))
     await this.withRetry(() => store.ensureReady(), () => true, async () => undefined)
-    return bus.consume({ groupId, topics: [config.kafka.topics.readings, config.kafka.topics.footprintPoints], handleBatch: (records, context) => this.handleBatch(records, context) })
+    // Batches share no state, so one partition's InfluxDB write may overlap another's.
+    return bus.consume({
+      groupId,
+      topics: [config.kafka.topics.readings, config.kafka.topics.footprintPoints],
+      partitionsInParallel: config.kafka.partitions,
+      handleBatch: (records, context) => this.handleBatch(records, context),
+    })
   }
 
   async handleBatch(records: readonly IncomingRecord[], context: BatchContext): Promise<void> {

@@ -35,10 +35,11 @@ export class Normaliser {
 
   constructor(private readonly deps: NormaliserDeps) {}
 
-  async start(groupId = 'circular-normaliser'): Promise<Consumption> {
+  async start(groupId = `${this.deps.config.kafka.groupPrefix}-normaliser`): Promise<Consumption> {
     const { bus, config } = this.deps
     await bus.ensureTopics(pipelineTopics(config.kafka))
-    return bus.consume({ groupId, topics: [config.kafka.topics.raw], handleBatch: (records, context) => this.handleBatch(records, context) })
+    // Stateless per record, so the partitions' batches may overlap.
+    return bus.consume({ groupId, topics: [config.kafka.topics.raw], partitionsInParallel: config.kafka.partitions, handleBatch: (records, context) => this.handleBatch(records, context) })
   }
 
   async handleBatch(records: readonly IncomingRecord[], _context: BatchContext): Promise<void> {

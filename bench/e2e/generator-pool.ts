@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Histogram } from '../stats.js'
+import { trackChild } from './teardown.js'
 import type { BenchDevice } from './devices.js'
 import type { FromGenerator, ToGenerator } from './generator-protocol.js'
 import type { PayloadMode } from './payloads.js'
@@ -21,9 +22,11 @@ export class GeneratorPool {
   private readonly waiters = new Map<string, { count: number; messages: FromGenerator[]; resolve: (m: FromGenerator[]) => void }>()
   private readonly errors: string[] = []
 
-  constructor(count: number, env: Record<string, string>) {
+  /** `execArgv` is added to each generator's node options (e.g. `--cpu-prof`); `env` to its environment. */
+  constructor(count: number, execArgv: readonly string[] = [], env: Record<string, string> = {}) {
     for (let i = 0; i < count; i++) {
-      const child = fork(entry, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      const child = fork(entry, [], { execArgv: [...execArgv, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      trackChild(child)
       this.progress.push({ published: 0, acked: 0 })
       child.on('message', (message: FromGenerator) => this.onMessage(i, message))
       child.on('exit', (code, signal) => {

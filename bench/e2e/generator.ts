@@ -63,7 +63,9 @@ process.on('message', (message: ToGenerator) => {
       break
   }
 })
+// A normal exit, so that a --cpu-prof profile gets written.
 process.on('disconnect', () => process.exit(0))
+process.on('SIGTERM', () => process.exit(0))
 
 async function connect(message: Extract<ToGenerator, { type: 'connect' }>): Promise<void> {
   const started = performance.now()

@@ -42,6 +42,12 @@ export interface ConsumeOptions {
   readonly handleBatch: (records: readonly IncomingRecord[], context: BatchContext) => Promise<void>
   /** Called when the group hands this consumer a new set of partitions (state may need reloading). */
   readonly onAssignment?: () => void
+  /**
+   * How many partitions' batches may be in `handleBatch` at once (default 1). Each partition
+   * still sees one batch at a time, in order; only for handlers that share no state across
+   * partitions. Overlapping one partition's Kafka round trips with another's raises throughput.
+   */
+  readonly partitionsInParallel?: number
 }
 
 export interface Consumption {

@@ -39,6 +39,8 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
       sessionTimeout: this.config.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.config.sessionTimeoutMs / 10)),
+      minBytes: this.config.fetchMinBytes,
+      maxWaitTimeInMs: this.config.fetchMaxWaitMs,
       // A handler error must never stop consumption for good: restart and redeliver.
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
     })
@@ -50,7 +52,7 @@ export class KafkaBus implements Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: options.partitionsInParallel ?? 1,
       eachBatch: async (payload) => {
         if (payload.batch.messages.length === 0 || payload.isStale()) return
         await this.handle(consumer, payload, options, () => !stopping && payload.isRunning() && !payload.isStale())
@@ -158,16 +160,19 @@ export class KafkaBus implements Bus {
 
   private async send(records: OutgoingRecord[]): Promise<void> {
     const producer = await this.connectedProducer()
-    const byTopic = new Map<string, Message[]>()
-    for (const r of records) {
-      let messages = byTopic.get(r.topic)
-      if (!messages) byTopic.set(r.topic, (messages = []))
-      messages.push({ key: r.key, value: r.value, headers: r.headers })
-    }
-    try {
-      await producer.sendBatch({ acks: -1, timeout: 30_000, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
-    } catch (error) {
-      throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${records.length} record(s): ${(error as Error).message}`, {}, { cause: error })
+    // One request after the other, so that records of one key keep their order.
+    for (const chunk of chunksByBytes(records, requestBytesMax)) {
+      const byTopic = new Map<string, Message[]>()
+      for (const r of chunk) {
+        let messages = byTopic.get(r.topic)
+        if (!messages) byTopic.set(r.topic, (messages = []))
+        messages.push({ key: r.key, value: r.value, headers: r.headers })
+      }
+      try {
+        await producer.sendBatch({ acks: -1, timeout: 30_000, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+      } catch (error) {
+        throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${chunk.length} of ${records.length} record(s): ${(error as Error).message}`, {}, { cause: error })
+      }
     }
   }
 
@@ -193,6 +198,40 @@ export class KafkaBus implements Bus {
     else if (level === logLevel.WARN) this.logger.warn({ kafka: rest }, message)
     else this.logger.debug({ kafka: rest }, message)
   }
+}
+
+/**
+ * Most record bytes per produce request. kafkajs puts a request's records for one partition into
+ * one record batch, and Kafka refuses a batch above `message.max.bytes` (1 MiB by default) for
+ * good; the normaliser's output for one full fetch (about 1 MiB of raw payloads per partition,
+ * each turned into a larger envelope) would exceed it and be retried forever.
+ */
+const requestBytesMax = 768 * 1024
+
+/** Splits records into runs of at most `maxBytes` (estimated; a larger record travels alone). */
+export function chunksByBytes<T extends OutgoingRecord>(records: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = []
+  let current: T[] = []
+  let bytes = 0
+  for (const r of records) {
+    const size = recordBytes(r)
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(r)
+    bytes += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+/** Key, value and headers in UTF-8 plus the record format's overhead (lengths, varints, attributes). */
+function recordBytes(r: OutgoingRecord): number {
+  let size = 24 + Buffer.byteLength(r.key) + r.value.length
+  for (const name in r.headers) size += 8 + Buffer.byteLength(name) + Buffer.byteLength(r.headers[name] ?? '')
+  return size
 }
 
 function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {

@@ -1,14 +1,12 @@
 import { z } from 'zod'
+import { geoPoint } from '../../models/geo.js'
 import { deviceKind, payloadFormat } from '../../models/reading.js'
+import { meterType, storedWasteKind } from '../../models/vocabulary.js'
 
 /** Ids that are safe in MQTT topics, Kafka keys and InfluxDB tags without escaping surprises. */
 export const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128), starting with a letter or digit')
 
-/** A GeoJSON point: longitude first, then latitude (RFC 7946 §3.1.1). */
-export const geoPoint = z.object({
-  type: z.literal('Point'),
-  coordinates: z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]),
-})
+export { geoPoint }
 
 export const device = z.object({
   id: identifier,
@@ -21,6 +19,16 @@ export const device = z.object({
   location: geoPoint.optional(),
   /** NGSI-LD entity id the device reports as, e.g. `urn:ngsi-ld:WasteContainer:bin-0042`. */
   entityId: z.string().min(1).max(256).optional(),
+  /** Waste fraction a container holds (SDM `storedWasteKind`); tags its readings. */
+  wasteFraction: storedWasteKind.optional(),
+  /** Container volume in m³, e.g. 3.0 for an underground container. */
+  containerVolumeM3: z.number().positive().max(1000).optional(),
+  /** Container type (model or size class); fullness thresholds are set per type. */
+  containerType: z.string().min(1).max(64).optional(),
+  /** What a meter meters; defaults to what its kind implies (energy_meter → electricity, …). */
+  meterType: meterType.optional(),
+  /** Fill ratio 0..1 at which the container counts as full. */
+  fullnessThreshold: z.number().min(0).max(1).optional(),
   /** scrypt hash of the device secret; the secret itself is never stored. */
   secretHash: z.string().startsWith('scrypt$'),
   createdAt: z.iso.datetime(),

@@ -2,12 +2,12 @@ import type { Bus, OutgoingRecord } from '../../core/bus/bus.js'
 import type { DeviceState } from './state.js'
 
 /**
- * Device states kept in memory and backed by a compacted Kafka topic (one record per device,
- * the newest wins). Changes are staged while a batch is handled and written in one go after its
+ * Per-device states (the footprint processor's by default) kept in memory and backed by a
+ * compacted Kafka topic (one record per device, the newest wins). Changes are staged while a batch is handled and written in one go after its
  * outputs are durable; loading reads the topic back from its beginning.
  */
-export class ChangelogStore {
-  private states = new Map<string, DeviceState>()
+export class ChangelogStore<State = DeviceState> {
+  private states = new Map<string, State>()
   private staged = new Set<string>()
 
   constructor(
@@ -16,21 +16,26 @@ export class ChangelogStore {
   ) {}
 
   async load(): Promise<number> {
-    const states = new Map<string, DeviceState>()
+    const states = new Map<string, State>()
     for (const record of await this.bus.readAll(this.topic)) {
       if (record.value.length === 0) states.delete(record.key)
-      else states.set(record.key, JSON.parse(record.value.toString('utf8')) as DeviceState)
+      else states.set(record.key, JSON.parse(record.value.toString('utf8')) as State)
     }
     this.states = states
     this.staged.clear()
     return states.size
   }
 
-  get(deviceId: string): DeviceState | undefined {
+  get(deviceId: string): State | undefined {
     return this.states.get(deviceId)
   }
 
-  stage(deviceId: string, state: DeviceState): void {
+  /** Every state in memory, e.g. for a periodic sweep. */
+  entries(): [string, State][] {
+    return [...this.states]
+  }
+
+  stage(deviceId: string, state: State): void {
     this.states.set(deviceId, state)
     this.staged.add(deviceId)
   }

@@ -3,7 +3,6 @@ import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
 import type { Logger } from '../../core/logger.js'
-import type { DeviceRegistry } from '../../core/registry/registry.js'
 import type { Point } from '../../core/store/store.js'
 import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
 import { deadLetterRecord } from '../dead-letter.js'
@@ -36,13 +35,13 @@ export class FootprintProcessor {
   private needsReload = true
 
   constructor(
-    private readonly deps: { config: Config; bus: Bus; registry: DeviceRegistry; logger: Logger },
+    private readonly deps: { config: Config; bus: Bus; logger: Logger },
     private readonly containerSettings: ContainerSettings = defaultContainerSettings,
   ) {
     this.store = new ChangelogStore(deps.bus, deps.config.kafka.topics.footprintState)
   }
 
-  async start(groupId = 'circular-footprint'): Promise<Consumption> {
+  async start(groupId = `${this.deps.config.kafka.groupPrefix}-footprint`): Promise<Consumption> {
     const { bus, config } = this.deps
     await bus.ensureTopics(pipelineTopics(config.kafka))
     return bus.consume({
@@ -98,11 +97,10 @@ export class FootprintProcessor {
 
   /** Applies one envelope to its device's state, appending output points; returns the readings that came too late. */
   private apply(state: DeviceState, envelope: ReadingEnvelope, points: Point[]): { code: 'READING_TOO_LATE'; message: string; attribute: string }[] {
-    const device = this.deps.registry.get(envelope.deviceId)
-    const fraction = (device as { wasteFraction?: string } | undefined)?.wasteFraction ?? (envelope as { fraction?: string }).fraction
+    // The normaliser enriched the envelope from the registry when the reading was taken in.
+    const { fraction, fullnessThreshold } = envelope
     const tags: Record<string, string> = { tenant: envelope.tenant, site: envelope.site, device: envelope.deviceId, ...(fraction ? { fraction } : {}) }
-    const threshold = (device as { fullnessThreshold?: number } | undefined)?.fullnessThreshold
-    const settings = threshold !== undefined ? { ...this.containerSettings, fullAt: threshold } : this.containerSettings
+    const settings = fullnessThreshold !== undefined ? { ...this.containerSettings, fullAt: fullnessThreshold } : this.containerSettings
     const watermark = state.maxEventTime - this.deps.config.footprint.allowedLatenessMs
     const tooLate: { code: 'READING_TOO_LATE'; message: string; attribute: string }[] = []
     const late = (attribute: string, time: number): boolean => {

@@ -14,8 +14,7 @@ export const counters: Readonly<Record<string, CounterSpec>> = {
 
 /** The meter type of a device: registered, else from its kind. */
 export function meterTypeOf(envelope: ReadingEnvelope, spec: CounterSpec): MeterType {
-  const registered = (envelope as { meterType?: string }).meterType
-  if (registered === 'electricity' || registered === 'heat' || registered === 'gas' || registered === 'water') return registered
+  if (envelope.meterType) return envelope.meterType
   if (envelope.kind === 'heat_meter') return 'heat'
   if (envelope.kind === 'gas_meter') return 'gas'
   if (envelope.kind === 'energy_meter') return 'electricity'

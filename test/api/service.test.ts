@@ -57,7 +57,19 @@ describe('GET /openapi.json', () => {
     expect(response.statusCode).toBe(200)
     const document = response.json<{ openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>> }>()
     expect(document.openapi).toMatch(/^3\./)
-    expect(Object.keys(document.paths).sort()).toEqual(['/health', '/v1/devices', '/v1/devices/{id}/latest', '/v1/devices/{id}/readings'])
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/health',
+      '/v1/alerts',
+      '/v1/alerts/{id}',
+      '/v1/containers/forecast',
+      '/v1/devices',
+      '/v1/devices/{id}/latest',
+      '/v1/devices/{id}/readings',
+      '/v1/footprint',
+      '/v1/sites/{id}/kpis',
+    ])
+    const footprint = document.paths['/v1/footprint']?.get
+    expect(footprint?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:factorSet', 'query:format', 'query:from', 'query:interval', 'query:metric', 'query:site', 'query:tenant', 'query:to'])
     const readings = document.paths['/v1/devices/{id}/readings']?.get
     expect(readings?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:field', 'query:from', 'query:limit', 'query:to'])
     expect(Object.keys(readings?.responses ?? {}).sort()).toEqual(['200', '400', '404', '502', '503'])

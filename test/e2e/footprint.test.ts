@@ -46,7 +46,7 @@ describe('footprint: container collections survive a processor crash mid-scenari
   let footprint: ChildComponent | undefined
 
   beforeAll(async () => {
-    bin = await registerDevice(config, { id: 'bin-fp', kind: 'waste_container', format: 'senml', tenant: 'fpcity', site: 'north' })
+    bin = await registerDevice(config, { id: 'bin-fp', kind: 'waste_container', format: 'senml', tenant: 'fpcity', site: 'north', extra: { wasteFraction: 'plastic' } })
     pipeline = await startInProcess(config, ['broker', 'normaliser', 'sink', 'api'])
   })
   afterAll(async () => {
@@ -80,14 +80,14 @@ describe('footprint: container collections survive a processor crash mid-scenari
 
     await waitFor(async () => (await metric('collections')).rows[0]?.value === 2, 60_000, 'the second collection')
     const collections = await metric('collections')
-    expect(collections.rows).toEqual([{ time: month.from, dims: {}, value: 2 }])
+    expect(collections.rows).toEqual([{ time: month.from, dims: { fraction: 'plastic' }, value: 2 }])
     expect(collections.basis).toEqual({ rollupPoints: 1, devices: 1 })
     const atCollection = await metric('fill_at_collection')
     expect(atCollection.unit).toBe('ratio')
     expect(atCollection.rows[0]!.value).toBeCloseTo(0.725, 9)
     expect((await metric('low_fill_share')).rows[0]!.value).toBeCloseTo(0.5, 9)
     // Full from t0+51h until the drop at t0+54h.
-    expect((await metric('overflow_events')).rows).toEqual([{ time: month.from, dims: {}, value: 1 }])
+    expect((await metric('overflow_events')).rows).toEqual([{ time: month.from, dims: { fraction: 'plastic' }, value: 1 }])
     expect((await metric('overflow_hours')).rows[0]!.value).toBeCloseTo(3, 9)
     // Mean of the twelve fill readings: 4.87 / 12.
     expect((await metric('fill_level_mean')).rows[0]!.value).toBeCloseTo(4.87 / 12, 9)
@@ -103,7 +103,7 @@ describe('footprint: container collections survive a processor crash mid-scenari
     }
     expect(forecast.containers).toHaveLength(1)
     const [container] = forecast.containers
-    expect(container).toMatchObject({ deviceId: 'bin-fp', site: 'north', fillLevel: 0.2, observedAt: new Date(t0 + 70 * h).toISOString() })
+    expect(container).toMatchObject({ deviceId: 'bin-fp', site: 'north', fraction: 'plastic', fillLevel: 0.2, observedAt: new Date(t0 + 70 * h).toISOString() })
     expect(container!.fillRatePerDay).toBeCloseTo(slopePerHour * 24, 9)
     expect(container!.timeToFullHours).toBeCloseTo(0.6 / slopePerHour, 6)
     expect(Math.abs(Date.parse(container!.forecastFullAt) - (t0 + 70 * h + (0.6 / slopePerHour) * h))).toBeLessThan(1000)

@@ -51,6 +51,39 @@ describe('decodePayload', () => {
     expect(asIotaJson.readings.map((r) => r.value)).toEqual([0.3])
   })
 
+  it('decodePayload should detect by topic, then by content, then by the registered format (data-models §8.1)', () => {
+    const entity = bytes({ id: binId, type: 'WasteContainer', fillingLevel: 0.3 })
+    const pack = bytes([{ n: 'bin-1/fillingLevel', v: 0.4 }])
+    // The content wins over the registration…
+    expect(decodePayload(entity, decodeContext({ format: 'auto', registeredFormat: 'senml' })).format).toBe('ngsi-ld')
+    expect(decodePayload(pack, decodeContext({ format: 'auto', registeredFormat: 'ngsi-ld' })).format).toBe('senml')
+    // …the registration decides what the content cannot tell…
+    const measures = decodePayload(bytes({ fillingLevel: 0.5 }), decodeContext({ format: 'auto', registeredFormat: 'iota-json' }))
+    expect(measures).toMatchObject({ format: 'iota-json', readings: [{ attribute: 'fillingLevel', value: 0.5 }] })
+    const text = decodePayload(bytes('fillingLevel|0.6'), decodeContext({ format: 'auto', registeredFormat: 'ultralight' }))
+    expect(text).toMatchObject({ format: 'ultralight', readings: [{ attribute: 'fillingLevel', value: 0.6 }] })
+    const bareValue = decodePayload(bytes('0.7'), decodeContext({ format: 'auto', registeredFormat: 'ultralight', topic: '/key-1/bin-0042/attrs/fillingLevel' }))
+    expect(bareValue).toMatchObject({ format: 'ultralight', readings: [{ attribute: 'fillingLevel', value: 0.7 }] })
+    // …and the topic overrides both.
+    expect(decodePayload(pack, decodeContext({ format: 'ngsi-ld', registeredFormat: 'senml' })).rejections.map((r) => r.code)).toEqual(['ENTITY_INVALID'])
+    expect(decodePayload(bytes({ fillingLevel: 0.5 }), decodeContext({ format: 'auto' })).rejections.map((r) => r.code)).toEqual(['FORMAT_UNKNOWN'])
+  })
+
+  it('decodePayload should read the raw text of an IoT Agent single-attribute topic as the value', () => {
+    const topic = '/json/key-1/bin-0042/attrs/status'
+    expect(decodePayload(bytes('burning'), decodeContext({ format: 'iota-json', topic })).readings.map((r) => [r.attribute, r.value])).toEqual([['status', 'burning']])
+    expect(decodePayload(bytes('"ok"'), decodeContext({ format: 'iota-json', topic })).readings.map((r) => r.value)).toEqual(['ok'])
+    expect(decodePayload(bytes('21,5'), decodeContext({ format: 'iota-json', topic: '/json/key-1/bin-0042/attrs/temperature' })).rejections.map((r) => [r.code, r.attribute])).toEqual([['VALUE_INVALID', 'temperature']])
+    expect(decodePayload(bytes('burning'), decodeContext({ format: 'iota-json', topic: '/json/key-1/bin-0042/attrs' })).rejections.map((r) => r.code)).toEqual(['PAYLOAD_MALFORMED'])
+  })
+
+  it('decodePayload should say so when a payload holds only descriptive attributes', () => {
+    const result = decodePayload(bytes({ id: binId, type: 'WasteContainer', location: { type: 'Point', coordinates: [4.4, 51.2] }, category: ['underground'] }), ctx)
+    expect(result.readings).toEqual([])
+    expect(result.rejections).toEqual([{ code: 'ENTITY_INVALID', message: 'the payload holds no readings, only descriptive attributes or nothing at all' }])
+    expect(decodePayload(bytes({}), decodeContext({ format: 'iota-json' })).rejections.map((r) => r.code)).toEqual(['ENTITY_INVALID'])
+  })
+
   it('decodePayload should refuse malformed JSON with the parser message', () => {
     const text = '{"id": "urn:x", "type": "WasteContainer", "fillingLevel": 0.3'
     let parserMessage = ''

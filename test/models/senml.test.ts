@@ -134,7 +134,7 @@ describe('senml decoder', () => {
   })
 
   it('senml decoder should convert kWh, Wh and J to kWh', () => {
-    const meter = decodeContext({ format: 'senml', kind: 'energy_meter', receivedAt })
+    const meter = decodeContext({ format: 'senml', kind: 'generic', receivedAt })
     const result = decodeSenml(
       [
         { bn: 'meter-7:', n: 'numValue', u: 'kWh', v: 12.5 },
@@ -169,12 +169,14 @@ describe('senml decoder', () => {
     ])
   })
 
-  it('senml decoder should refuse a pack whose version is above 10', () => {
+  it('senml decoder should understand versions 10 and 26 (secondary units, RFC 9100) and refuse packs asking for other features', () => {
     const result = decodeSenml([{ bn: 'bin-1/', n: 'temperature', v: 1 }, { bver: 11, n: 'temperature', v: 2 }], ctx)
     expect(result.readings).toEqual([])
-    expect(result.rejections).toEqual([{ code: 'SENML_INVALID', message: 'record #1 has SenML version 11; only versions up to 10 are understood' }])
+    expect(result.rejections).toEqual([{ code: 'SENML_INVALID', message: 'record #1 has SenML version 11; understood are 10 (RFC 8428) and 26 (with secondary units, RFC 9100 §4)' }])
     expect(decodeSenml([{ bver: 10, n: 'bin-1/temperature', v: 2 }], ctx).readings).toHaveLength(1)
-    expect(decodeSenml([{ bver: 1.5, n: 'bin-1/temperature', v: 2 }], ctx).rejections[0]?.code).toBe('SENML_INVALID')
+    expect(decodeSenml([{ bver: 26, n: 'bin-1/cargoWeight', u: 'kg', v: 2 }], ctx).readings).toHaveLength(1)
+    // 42 = 10 + feature 5, 58 = 26 + feature 5, 8 lacks Reserved1: all ask for what is not understood.
+    for (const bver of [1.5, 5, 8, 9, 42, 58, -10]) expect(decodeSenml([{ bver, n: 'bin-1/temperature', v: 2 }], ctx).rejections[0]?.code, String(bver)).toBe('SENML_INVALID')
   })
 
   it('senml decoder should refuse a pack with a must-understand label and ignore other unknown labels', () => {
@@ -249,7 +251,7 @@ describe('senml decoder', () => {
     ])
   })
 
-  it('senml decoder should store the value of a record with a sum and refuse a record with only a sum', () => {
+  it('senml decoder should keep the value of a record with a sum, and refuse every sum that is not a register integral', () => {
     const result = decodeSenml(
       [
         { bn: 'bin-1/', n: 'temperature', v: 20, s: 72000 },
@@ -259,10 +261,12 @@ describe('senml decoder', () => {
       ctx,
     )
     expect(result.readings.map((r) => [r.attribute, r.value])).toEqual([['temperature', 20]])
-    expect(result.rejections).toEqual([
-      { code: 'VALUE_INVALID', message: 'temperature carries only a sum (s), and sums are not stored', attribute: 'temperature' },
-      { code: 'VALUE_INVALID', message: 'cargoWeight carries only a sum (s), and sums are not stored', attribute: 'cargoWeight' },
-    ])
+    const refused = (attribute: string): { code: string; message: string; attribute: string } => ({
+      code: 'VALUE_INVALID',
+      message: `${attribute} carries a sum (s), but only cumulative registers (such as totalActiveEnergyImport) take one; the sum is not stored`,
+      attribute,
+    })
+    expect(result.rejections).toEqual([refused('temperature'), refused('temperature'), refused('cargoWeight')])
   })
 
   it('senml decoder should refuse times beyond the allowed clock skew and accept those within it', () => {

@@ -25,6 +25,7 @@ export function isolatedConfig(overrides: Record<string, string> = {}): { config
     CIRCULAR_STATE_DIR: dir,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
     KAFKA_CLIENT_ID: `test-${id}`,
+    KAFKA_GROUP_PREFIX: `test-${id}`,
     KAFKA_SESSION_TIMEOUT_MS: '8000',
     TOPIC_RAW: `test.${id}.raw`,
     TOPIC_READINGS: `test.${id}.readings`,
@@ -48,7 +49,10 @@ export interface TestDevice {
   readonly secret: string
 }
 
-export async function registerDevice(config: Config, fields: { id: string; kind?: DeviceKind; format?: PayloadFormat; tenant?: string; site?: string; entityId?: string }): Promise<TestDevice> {
+export async function registerDevice(
+  config: Config,
+  fields: { id: string; kind?: DeviceKind; format?: PayloadFormat; tenant?: string; site?: string; entityId?: string; extra?: Partial<Device> },
+): Promise<TestDevice> {
   const secret = generateSecret()
   const device: Device = {
     id: fields.id,
@@ -61,6 +65,7 @@ export async function registerDevice(config: Config, fields: { id: string; kind?
     ...(fields.entityId !== undefined ? { entityId: fields.entityId } : {}),
     secretHash: await hashSecret(secret),
     createdAt: new Date().toISOString(),
+    ...fields.extra,
   }
   new FileRegistry(config.registryFile).add(device)
   return { device, secret }

@@ -1,0 +1,105 @@
+import { z } from 'zod'
+import { PlatformError } from '../../core/errors.js'
+import { identifier } from '../../core/registry/device.js'
+import { alertCommandRecord } from '../../processors/alerts/alert-command.js'
+import { alertsFromPoints, type AlertView } from '../../processors/alerts/alert-history.js'
+import { firedAtOf } from '../../processors/alerts/lifecycle.js'
+import { ruleNames } from '../../processors/alerts/rule-settings.js'
+import type { ApiDeps, ZodScope } from '../deps.js'
+import { invalidParameter } from '../errors.js'
+import { errorResponses } from '../schemas.js'
+
+const dayMs = 86_400_000
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
+const phase = z.enum(['firing', 'acknowledged', 'resolved'])
+
+const alertsQuery = z.strictObject({
+  tenant: identifier.describe('Tenant (city)'),
+  state: phase.optional().describe('Only alerts in this state'),
+  site: identifier.optional().describe('Only alerts of devices at this site'),
+  rule: z.enum(ruleNames).optional().describe('Only alerts of this rule'),
+  from: isoDateTime.optional().describe('Only alerts fired at or after this time; default 30 days before `to`'),
+  to: isoDateTime.optional().describe('Only alerts fired before this time; default now'),
+})
+
+const alertParams = z.strictObject({ id: z.string().regex(/^[0-9a-z]{1,12}-[0-9a-f]{16}$/, 'must be an alert id').describe('Alert id') })
+const ackBody = z.strictObject({ by: z.string().min(1).max(200).describe('Who acknowledges: an operator or a service') })
+
+const isoTime = z.iso.datetime().describe('ISO 8601, UTC')
+const alertBody = z.object({
+  alertId: z.string(),
+  rule: z.string(),
+  tenant: z.string(),
+  site: z.string(),
+  deviceId: z.string(),
+  kind: z.string(),
+  state: phase,
+  firedAt: isoTime,
+  value: z.union([z.number(), z.string()]).optional(),
+  reason: z.string().optional(),
+  history: z.array(z.object({ phase, at: isoTime, reason: z.string().optional() })),
+})
+const alertsBody = z.object({ tenant: z.string(), from: isoTime, to: isoTime, alerts: z.array(alertBody) })
+const ackAccepted = z.object({ alertId: z.string(), accepted: z.literal(true).describe('The acknowledgement is on its way to the alerts processor; the alert shows it once applied') })
+
+/**
+ * `GET /v1/alerts`, `GET /v1/alerts/{id}` from the stored alert history, and
+ * `POST /v1/alerts/{id}/ack`, which hands the acknowledgement to the alerts processor as a
+ * command keyed by device, so it is applied in order with the device's readings.
+ */
+export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
+  const commands = deps.commands
+  app.get(
+    '/v1/alerts',
+    { schema: { summary: 'Alerts fired in a time range, newest first', tags: ['alerts'], querystring: alertsQuery, response: { 200: alertsBody, ...errorResponses(400, 502, 503) } } },
+    async (request) => {
+      const { tenant, site, rule, state } = request.query
+      const now = Date.now()
+      const to = request.query.to === undefined ? now : Date.parse(request.query.to)
+      const from = request.query.from === undefined ? to - 30 * dayMs : Date.parse(request.query.from)
+      if (to <= from) throw invalidParameter('to', 'must be later than "from"')
+      if (to - from > 366 * dayMs) throw invalidParameter('from', 'must be at most 366 days before "to"')
+      // Transitions after `to` still tell the current state of an alert fired before it.
+      const points = await deps.store.points({ measurement: 'alerts', tags: { tenant, ...(site ? { site } : {}), ...(rule ? { rule } : {}) }, from, to: Math.max(to, now) + 1, limit: 100_000 })
+      const alerts = alertsFromPoints(points).filter((a) => a.firedAt >= from && a.firedAt < to && (state === undefined || a.state === state))
+      return { tenant, from: new Date(from).toISOString(), to: new Date(to).toISOString(), alerts: alerts.map(toBody) }
+    },
+  )
+
+  app.get(
+    '/v1/alerts/:id',
+    { schema: { summary: 'One alert with its transitions', tags: ['alerts'], params: alertParams, response: { 200: alertBody, ...errorResponses(400, 404, 502, 503) } } },
+    async (request) => toBody(await findAlert(deps, request.params.id)),
+  )
+
+  if (commands === undefined) return
+  app.post(
+    '/v1/alerts/:id/ack',
+    { schema: { summary: 'Acknowledge a firing alert', tags: ['alerts'], params: alertParams, body: ackBody, response: { 202: ackAccepted, ...errorResponses(400, 404, 409, 502, 503) } } },
+    async (request, reply) => {
+      const alert = await findAlert(deps, request.params.id)
+      if (alert.state === 'resolved') throw new PlatformError('ALERT_NOT_OPEN', `alert ${alert.alertId} is resolved; only an open alert can be acknowledged`, { alertId: alert.alertId })
+      const rule = z.enum(ruleNames).parse(alert.rule)
+      await commands.publish([
+        alertCommandRecord(deps.config.alerts.topics.commands, { schema: 'circular.alert-command/v1', command: 'ack', alertId: alert.alertId, rule, deviceId: alert.deviceId, by: request.body.by, at: Date.now() }),
+      ])
+      return reply.code(202).send({ alertId: alert.alertId, accepted: true as const })
+    },
+  )
+}
+
+async function findAlert(deps: ApiDeps, id: string): Promise<AlertView> {
+  const firedAt = firedAtOf(id)
+  const alert =
+    firedAt === undefined ? undefined : alertsFromPoints(await deps.store.points({ measurement: 'alerts', tags: {}, from: firedAt, to: Math.max(Date.now(), firedAt) + 1, limit: 100_000 })).find((a) => a.alertId === id)
+  if (!alert) throw new PlatformError('ALERT_UNKNOWN', `no alert ${id}`, { alertId: id })
+  return alert
+}
+
+function toBody(alert: AlertView): z.infer<typeof alertBody> {
+  return {
+    ...alert,
+    firedAt: new Date(alert.firedAt).toISOString(),
+    history: alert.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
+  }
+}

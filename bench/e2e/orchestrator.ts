@@ -1,0 +1,194 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { pipelineTopics } from '../../core/bus/topics.js'
+import { loadConfig } from '../../core/config.js'
+import { createLogger } from '../../core/logger.js'
+import type { BenchOptions } from '../options.js'
+import { fleetFor, generateSecret, writeRegistry, type Fleet } from './devices.js'
+import { benchIds, influxUrl, kafkaBrokers, pipelineEnv, type BenchIds } from './env.js'
+import { GeneratorPool } from './generator-pool.js'
+import { InfluxWatch } from './influx-watch.js'
+import { KafkaWatch } from './kafka-watch.js'
+import { discardSessions, freePort, startMosquitto, type RunningMosquitto } from './mosquitto.js'
+import { readingsPerMessage, type PayloadMode } from './payloads.js'
+import { startBridgeProcess, startBroker, startProcessor, type PipelineLaunch } from './pipeline.js'
+import { LatencyProbe } from './probe.js'
+import { ProcWatch } from './proc-stats.js'
+import type { Component } from './processes.js'
+import { onInterrupt } from './teardown.js'
+import { ScenarioRunner, type PathUnderTest, type ScenarioResult } from './scenario.js'
+
+export interface EndToEndResult {
+  readonly ids: BenchIds
+  readonly scenarios: ScenarioResult[]
+  readonly peakMemory: ReturnType<ProcWatch['peaks']>
+  /** What went wrong outside the reconciliation (connection drops, failed publishes, crashes). */
+  readonly problems: string[]
+  readonly runDir: string
+  readonly profileDir?: string
+  /** `private`, or the URL of the external Mosquitto that was used. */
+  readonly mosquitto: string
+}
+
+/** Backlog caps: aedes back-pressures by itself; Mosquitto drops beyond 1000 queued per client. */
+const aedesBacklogReadings = 60_000
+const mosquittoBacklogPerBridge = 500
+
+const repoRoot = new URL('../../', import.meta.url).pathname
+
+/**
+ * The end-to-end run: the pipeline in separate processes on the shared Kafka and InfluxDB, fed
+ * first through the aedes broker and then through Mosquitto + bridge, with the same fleet size,
+ * payloads and phases. Everything it creates carries the run id and is removed at the end.
+ */
+export async function runEndToEnd(options: BenchOptions, log: (line: string) => void): Promise<EndToEndResult> {
+  const ids = benchIds()
+  const runDir = mkdtempSync(join(tmpdir(), `circular-bench-${ids.runId}-`))
+  const logDir = join(runDir, 'logs')
+  mkdirSync(logDir)
+  const profileDir = options.kind === 'profile' ? join(runDir, 'profiles') : undefined
+  const registryFile = join(runDir, 'registry.json')
+  const env = pipelineEnv(ids, registryFile, runDir)
+  const config = loadConfig(env)
+  const launch: PipelineLaunch = { env, logDir, ...(profileDir ? { profileDir } : {}) }
+  const problems: string[] = []
+  const scenarios: ScenarioResult[] = []
+  const components: Component[] = []
+  const procs = new ProcWatch()
+  const kafka = new KafkaWatch([kafkaBrokers], `${ids.groupPrefix}-watch`)
+  const influx = new InfluxWatch(influxUrl, ids.database)
+  let pool: GeneratorPool | undefined
+  let mosquitto: RunningMosquitto | undefined
+  const bridgeSessions: { url: string; clientId: string }[] = []
+
+  const secret = generateSecret()
+  const aedesFleet = fleetFor(ids.runId, 'a', options.devices, secret)
+  const peerFleets = new Map(options.bridges.map((k) => [k, fleetFor(ids.runId, `m${k}`, options.devices, secret)]))
+  onInterrupt(async () => {
+    await kafka.deleteAll(ids.topicPrefix, ids.groupPrefix)
+    await influx.dropDatabase()
+  })
+  log(`run ${ids.runId}: ${options.devices} devices per path, ${options.generators} generator process(es), window ${options.window}; logs in ${logDir}`)
+
+  try {
+    await writeRegistry(registryFile, [aedesFleet, ...peerFleets.values()], secret)
+    await kafka.connect()
+    const bus = new KafkaBus(config.kafka, createLogger('warn', 'bench'))
+    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await bus.close()
+
+    procs.add('orchestrator', process.pid)
+    procs.add('kafka', pidFromFile('.local/kafka/kafka.pid'))
+    procs.add('influxd', pidFromFile('.local/influxdb/influxd.pid'))
+    procs.start()
+
+    const brokerPort = await freePort()
+    const started = await Promise.all([
+      startProcessor(launch, 'normaliser'),
+      startProcessor(launch, 'influx-sink'),
+      options.skipAedes ? undefined : startBroker(launch, brokerPort),
+      options.skipPeer || options.mosquittoUrl ? undefined : freePort().then((port) => startMosquitto(port, runDir)),
+    ])
+    const [normaliser, sink, broker, privateMosquitto] = started
+    components.push(normaliser, sink, ...(broker ? [broker] : []))
+    for (const c of components) procs.add(c.name, c.pid)
+    mosquitto = privateMosquitto
+    if (mosquitto) procs.add('mosquitto', mosquitto.pid)
+    const mosquittoUrl = options.mosquittoUrl ?? mosquitto?.url
+
+    // The run id in the environment lets a test find processes the run left behind.
+    pool = new GeneratorPool(options.generators, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'generator')}`] : [], { BENCH_RUN: ids.groupPrefix })
+    pool.pids.forEach((pid, i) => procs.add(`generator-${i}`, pid))
+    const runner = new ScenarioRunner({
+      options,
+      kafka,
+      influx,
+      procs,
+      topics: config.kafka.topics,
+      sinkGroup: `${ids.groupPrefix}-influx-sink`,
+    })
+
+    const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
+      const connectMs = await pool!.connect(url, fleet.devices, credentials, options.window)
+      const probe = new LatencyProbe(fleet.probe, influx)
+      await probe.connect(url, credentials)
+      log(`${name}: ${fleet.devices.length} devices connected in ${connectMs} ms`)
+      const path: PathUnderTest = { name, pool: pool!, probe, tenant: fleet.tenant, backlogCap: cap }
+      try {
+        for (const mode of options.payloads) {
+          const result =
+            options.kind === 'smoke' ? await runner.smoke(path, mode, mode === 'single' ? 100 : 20, mode === 'single' ? 200 : 40) : await runner.run(path, mode, quick)
+          scenarios.push(result)
+          log(describe(result))
+        }
+      } finally {
+        await probe.close()
+        const totals = await pool!.disconnect()
+        if (totals.failed > 0) problems.push(`${name}: ${totals.failed} publishes failed`)
+      }
+    }
+
+    if (broker) {
+      await runPath('aedes', aedesFleet, `mqtt://127.0.0.1:${brokerPort}`, true, (mode) => Math.ceil(aedesBacklogReadings / readingsPerMessage[mode]), false)
+    }
+    if (mosquittoUrl) {
+      const largest = Math.max(...options.bridges)
+      for (const k of options.bridges) {
+        const shareGroup = k > 1 ? `${ids.groupPrefix}-share` : undefined
+        const bridges = await Promise.all(
+          Array.from({ length: k }, (_, i) => {
+            const clientId = `${ids.groupPrefix}-bridge-${k}-${i}`
+            bridgeSessions.push({ url: mosquittoUrl, clientId })
+            return startBridgeProcess(launch, `bridge-${k}x-${i}`, mosquittoUrl, clientId, shareGroup)
+          }),
+        )
+        bridges.forEach((b) => procs.add(b.name, b.pid))
+        try {
+          await runPath(`mosquitto+bridge×${k}`, peerFleets.get(k)!, mosquittoUrl, false, () => mosquittoBacklogPerBridge * k, k !== largest)
+        } finally {
+          await Promise.all(bridges.map((b) => b.stop()))
+          bridges.forEach((b) => procs.remove(b.name))
+          await discardSessions(mosquittoUrl, bridgeSessions.splice(0).map((s) => s.clientId))
+        }
+      }
+    }
+  } catch (error) {
+    problems.push(`run aborted: ${(error as Error).message}`)
+  } finally {
+    if (pool) problems.push(...pool.problems)
+    procs.stop()
+    await pool?.close()
+    for (const c of components.reverse()) {
+      await c.stop()
+      if (c.process.exitCode !== 0 && c.process.exitCode !== null) problems.push(`${c.name} exited with code ${c.process.exitCode}`)
+    }
+    await mosquitto?.stop()
+    if (bridgeSessions.length > 0) await discardSessions(bridgeSessions[0]!.url, bridgeSessions.map((s) => s.clientId)).catch(() => undefined)
+    const removed = await kafka.deleteAll(ids.topicPrefix, ids.groupPrefix).catch((error: unknown) => {
+      problems.push(`could not delete the run's topics: ${(error as Error).message}`)
+      return { topics: [], groups: [] }
+    })
+    await kafka.disconnect().catch(() => undefined)
+    await influx.dropDatabase().catch((error: unknown) => problems.push(`could not drop ${ids.database}: ${(error as Error).message}`))
+    log(`cleaned up: ${removed.topics.length} topics, ${removed.groups.length} consumer groups, database ${ids.database}`)
+    if (!options.keepLogs && problems.length === 0 && scenarios.every((s) => s.reconciliation.ok)) rmSync(runDir, { recursive: true, force: true })
+  }
+  return { ids, scenarios, peakMemory: procs.peaks(), problems, runDir, ...(profileDir ? { profileDir } : {}), mosquitto: options.mosquittoUrl ?? 'private' }
+}
+
+function pidFromFile(relative: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(repoRoot, relative), 'utf8').trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function describe(r: ScenarioResult): string {
+  const rec = r.reconciliation
+  const rates = r.rates.map((p) => `${Math.round(p.fraction * 100)}%: p50/p95/p99 ${p.latencyMs?.p50 ?? '-'}/${p.latencyMs?.p95 ?? '-'}/${p.latencyMs?.p99 ?? '-'} ms`).join('; ')
+  return `${r.path} ${r.payload}: stored ${r.max.storedReadingsPerSec} readings/s (${r.max.storedMsgsPerSec} msgs/s)${rates ? `; ${rates}` : ''}; reconciliation ${rec.ok ? 'ok' : `FAILED: ${rec.differences.join('; ')}`}`
+}

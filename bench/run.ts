@@ -1,0 +1,51 @@
+/**
+ * `npm run bench`: the end-to-end benchmark (or `--micro`, `--smoke`, `--profile`). Writes a JSON
+ * report and a markdown summary to bench/results/ and exits non-zero when any hop's counters do
+ * not reconcile or a component failed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { runEndToEnd } from './e2e/orchestrator.js'
+import { runMicro } from './micro.js'
+import { parseOptions, usage } from './options.js'
+import { buildReport } from './report/report.js'
+import { renderMarkdown } from './report/markdown.js'
+import { summariseProfiles } from './report/profiles.js'
+
+const log = (line: string): void => console.log(`[bench] ${line}`)
+
+async function main(): Promise<number> {
+  let options
+  try {
+    options = parseOptions(process.argv.slice(2))
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage}`)
+    return 2
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  mkdirSync(options.outDir, { recursive: true })
+  if (options.kind === 'micro') {
+    const micro = runMicro(log)
+    const file = join(options.outDir, `micro-${stamp}.json`)
+    writeFileSync(file, JSON.stringify(micro, null, 2) + '\n')
+    log(`wrote ${file}`)
+    return 0
+  }
+  const started = Date.now()
+  const result = await runEndToEnd(options, log)
+  const profiles = result.profileDir ? summariseProfiles(result.profileDir) : undefined
+  const report = await buildReport(options, result, (Date.now() - started) / 1000, profiles)
+  const base = join(options.outDir, `${options.kind === 'full' ? '' : `${options.kind}-`}${stamp}`)
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n')
+  const markdown = renderMarkdown(report)
+  writeFileSync(`${base}.md`, markdown)
+  console.log('\n' + markdown)
+  log(`wrote ${base}.json and ${base}.md`)
+  if (!report.ok) {
+    console.error(`[bench] FAILED:\n  ${report.failures.join('\n  ')}`)
+    return 1
+  }
+  return 0
+}
+
+process.exitCode = await main()

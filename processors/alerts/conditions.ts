@@ -1,0 +1,79 @@
+import type { CanonicalReading } from '../../models/reading.js'
+import type { RuleName, RuleSettings } from './rule-settings.js'
+import type { Observations } from './state.js'
+
+const minuteMs = 60_000
+
+/** What a rule's condition says at one instant: raise, clear, or neither (inside the hysteresis band, or nothing known). */
+export type Verdict = { readonly kind: 'raise'; readonly value: number | string; readonly reason: string } | { readonly kind: 'clear' } | { readonly kind: 'hold' }
+
+const hold: Verdict = { kind: 'hold' }
+const clear: Verdict = { kind: 'clear' }
+
+/** Folds the readings observed at one instant into what the device is known to be doing. */
+export function observe(observations: Observations, readings: readonly CanonicalReading[], time: number, settings: RuleSettings): void {
+  for (const r of readings) {
+    if (r.measurement === 'waste_container' && r.field === 'filling_level' && typeof r.value === 'number') observations.fill = r.value
+    else if (r.measurement === 'waste_container' && r.field === 'temperature_c' && typeof r.value === 'number') {
+      observations.temperatureC = r.value
+      observations.recentTemperatures.push([time, r.value])
+    } else if (r.measurement === 'waste_container' && r.field === 'status' && typeof r.value === 'string') {
+      observations.status = r.value
+      // The status reports the lid too: `lidOpen` opens it, any other status says it is shut.
+      if (r.value === 'lidOpen') observations.lidOpenSince ??= time
+      else delete observations.lidOpenSince
+    } else if (r.measurement === 'waste_container' && r.field === 'lid_open' && typeof r.value === 'boolean') {
+      if (r.value) observations.lidOpenSince ??= time
+      else delete observations.lidOpenSince
+    } else if (r.field === 'battery_level' && typeof r.value === 'number') observations.battery = r.value
+  }
+  const windowStart = time - settings.fire.riseWithinMinutes * minuteMs
+  observations.recentTemperatures = observations.recentTemperatures.filter(([t]) => t >= windowStart)
+}
+
+/** Evaluates one rule on what is known at `time`. */
+export function evaluate(rule: RuleName, o: Observations, time: number, s: RuleSettings): Verdict {
+  switch (rule) {
+    case 'fill': {
+      if (o.fill === undefined) return hold
+      if (o.fill >= s.fill.threshold) return { kind: 'raise', value: o.fill, reason: `fill ${o.fill} at or above ${s.fill.threshold}` }
+      return o.fill < s.fill.threshold - s.fill.hysteresis ? clear : hold
+    }
+    case 'fire': {
+      if (o.status === 'burning') return { kind: 'raise', value: 'burning', reason: 'status burning' }
+      const t = o.temperatureC
+      if (t !== undefined && t >= s.fire.alarmC) return { kind: 'raise', value: t, reason: `temperature ${t} °C at or above ${s.fire.alarmC} °C` }
+      const coolest = o.recentTemperatures.reduce((min, [, c]) => Math.min(min, c), Number.POSITIVE_INFINITY)
+      if (t !== undefined && t - coolest >= s.fire.riseC) return { kind: 'raise', value: t, reason: `temperature rose ${t - coolest} °C within ${s.fire.riseWithinMinutes} min` }
+      if (t === undefined && o.status === undefined) return hold
+      return t === undefined || t < s.fire.alarmC - s.fire.hysteresisC ? clear : hold
+    }
+    case 'tamper': {
+      if (o.status !== undefined && (s.tamper.statuses as readonly string[]).includes(o.status)) return { kind: 'raise', value: o.status, reason: `status ${o.status}` }
+      if (o.lidOpenSince === undefined) return clear
+      const openMinutes = (time - o.lidOpenSince) / minuteMs
+      // Open, but not for long enough yet: emptying and filling open the lid too.
+      return openMinutes >= s.tamper.lidOpenGraceMinutes ? { kind: 'raise', value: 'lidOpen', reason: `lid open for ${Math.round(openMinutes)} min` } : hold
+    }
+    case 'low_battery': {
+      if (o.battery === undefined) return hold
+      if (o.battery < s.low_battery.below) return { kind: 'raise', value: o.battery, reason: `battery ${o.battery} below ${s.low_battery.below}` }
+      return o.battery >= s.low_battery.below + s.low_battery.hysteresis ? clear : hold
+    }
+    case 'silence':
+      // Evaluated on a reading, which is itself the proof the device is not silent.
+      return clear
+  }
+}
+
+/** Whether the device has been silent too long as of `now` (wall clock); see `silence` settings. */
+export function silenceVerdict(o: Observations, now: number, s: RuleSettings): Verdict {
+  if (o.lastReceivedAt === undefined) return hold
+  const silentMinutes = (now - o.lastReceivedAt) / minuteMs
+  return silentMinutes >= s.silence.expectedIntervalMinutes * s.silence.missedIntervals ? { kind: 'raise', value: Math.round(silentMinutes), reason: `no reading for ${Math.round(silentMinutes)} min` } : hold
+}
+
+/** When a silence check is due for a device: the moment it will have missed too many intervals. */
+export function silenceDueAt(o: Observations, s: RuleSettings): number | undefined {
+  return o.lastReceivedAt === undefined ? undefined : o.lastReceivedAt + s.silence.expectedIntervalMinutes * s.silence.missedIntervals * minuteMs
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod'
+import { deviceKinds, type DeviceKind } from '../../models/reading.js'
+import { wasteContainerStatuses } from '../../models/vocabulary.js'
+
+/** The rule kinds the alerts processor evaluates on the live readings stream. */
+export const ruleNames = ['fill', 'fire', 'tamper', 'low_battery', 'silence'] as const
+export type RuleName = (typeof ruleNames)[number]
+
+const ratio = z.number().min(0).max(1)
+const minutes = z.number().min(0).max(7 * 24 * 60)
+
+/**
+ * Settings of every rule for one device. Each rule has a condition that raises it and a looser
+ * one that resolves it (hysteresis), so a value hovering at a threshold raises one alert, not many.
+ */
+const settingsSchema = z.strictObject({
+  fill: z.strictObject({
+    enabled: z.boolean(),
+    /** Fill ratio at or above which the container needs collecting. */
+    threshold: ratio,
+    /** Resolves only below `threshold − hysteresis`. */
+    hysteresis: ratio,
+  }),
+  fire: z.strictObject({
+    enabled: z.boolean(),
+    /** Temperature in °C at or above which the container counts as burning. */
+    alarmC: z.number().min(-60).max(1200),
+    /** A rise of at least `riseC` °C within `riseWithinMinutes` also raises it. */
+    riseC: z.number().positive(),
+    riseWithinMinutes: minutes.positive(),
+    /** Resolves only below `alarmC − hysteresisC`, with no fast rise and no `burning` status. */
+    hysteresisC: z.number().min(0),
+  }),
+  tamper: z.strictObject({
+    enabled: z.boolean(),
+    /** Container statuses that mean tampering. */
+    statuses: z.array(z.enum(wasteContainerStatuses)).min(1),
+    /** An open lid (`lidOpen` flag or status) raises it once open this long. */
+    lidOpenGraceMinutes: minutes,
+  }),
+  low_battery: z.strictObject({
+    enabled: z.boolean(),
+    /** Battery ratio below which the alert is raised. */
+    below: ratio,
+    /** Resolves only at or above `below + hysteresis`. */
+    hysteresis: ratio,
+  }),
+  silence: z.strictObject({
+    enabled: z.boolean(),
+    /** How often the device is expected to report. */
+    expectedIntervalMinutes: z.number().positive().max(7 * 24 * 60),
+    /** Raised once nothing arrived for this many expected intervals; resolved by the next reading. */
+    missedIntervals: z.number().positive().max(1000),
+  }),
+  /** After an alert resolves, the same rule does not fire again for the device for this long (event time). */
+  cooldownMinutes: minutes,
+})
+export type RuleSettings = z.infer<typeof settingsSchema>
+
+/** Built-in defaults, used wherever the rules file says nothing. */
+export const builtInSettings: RuleSettings = {
+  fill: { enabled: true, threshold: 0.8, hysteresis: 0.1 },
+  fire: { enabled: true, alarmC: 70, riseC: 20, riseWithinMinutes: 10, hysteresisC: 10 },
+  tamper: { enabled: true, statuses: ['dropped', 'moved', 'vandalized'], lidOpenGraceMinutes: 15 },
+  low_battery: { enabled: true, below: 0.15, hysteresis: 0.05 },
+  silence: { enabled: true, expectedIntervalMinutes: 60, missedIntervals: 3 },
+  cooldownMinutes: 30,
+}
+
+/** A partial override: any rule, any setting of it. */
+const settingsOverride = z.strictObject({
+  fill: settingsSchema.shape.fill.partial().optional(),
+  fire: settingsSchema.shape.fire.partial().optional(),
+  tamper: settingsSchema.shape.tamper.partial().optional(),
+  low_battery: settingsSchema.shape.low_battery.partial().optional(),
+  silence: settingsSchema.shape.silence.partial().optional(),
+  cooldownMinutes: minutes.optional(),
+})
+export type SettingsOverride = z.infer<typeof settingsOverride>
+
+const byKind = z.partialRecord(z.enum(deviceKinds), settingsOverride)
+
+/** A webhook that receives a tenant's alert events, signed with its own secret. */
+export const webhookSubscriber = z.strictObject({
+  /** Names the subscriber in delivery records and idempotency keys; stable across edits. */
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -'),
+  url: z.url({ protocol: /^https?$/ }),
+  /** HMAC-SHA256 key for the `x-circular-signature` header; keep the rules file private. */
+  secret: z.string().min(16),
+  /** Only these rules; default all. */
+  rules: z.array(z.enum(ruleNames)).min(1).optional(),
+  /** Only these transitions; default all. */
+  phases: z.array(z.enum(['firing', 'acknowledged', 'resolved'])).min(1).optional(),
+})
+export type WebhookSubscriber = z.infer<typeof webhookSubscriber>
+
+/** A city's Open311 GeoReport v2 endpoint: a service request per firing alert of a mapped rule. */
+export const open311Channel = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -'),
+  /** Base URL, e.g. `https://city.example/open311/v2`; `requests.json` is appended. */
+  endpoint: z.url({ protocol: /^https?$/ }),
+  apiKey: z.string().min(1),
+  /** Only for endpoints that serve several jurisdictions. */
+  jurisdictionId: z.string().min(1).optional(),
+  /** The service code each rule files under (GeoReport codes are strings); rules not listed file nothing. */
+  serviceCodes: z.partialRecord(z.enum(ruleNames), z.string().min(1)),
+  /** Fixed `attribute[CODE]` values a service definition requires, per service code. */
+  attributes: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+})
+export type Open311Channel = z.infer<typeof open311Channel>
+
+/**
+ * The rules file (`ALERT_RULES_FILE`): overrides for every device (`all`), per device kind
+ * (`kinds`), and per tenant, again for all its devices and per kind, with the tenant's delivery
+ * channels. The most specific setting wins:
+ * built-in < all < kinds < tenant all < tenant kinds < the container's registered fullness threshold.
+ */
+export const rulesFile = z.strictObject({
+  version: z.literal(1),
+  all: settingsOverride.optional(),
+  kinds: byKind.optional(),
+  tenants: z.record(z.string().min(1), z.strictObject({ all: settingsOverride.optional(), kinds: byKind.optional(), webhooks: z.array(webhookSubscriber).optional(), open311: open311Channel.optional() })).optional(),
+})
+export type RulesFile = z.infer<typeof rulesFile>
+
+/** The webhooks of a tenant that want a transition of a rule. */
+export function webhooksFor(file: RulesFile, tenant: string, rule: RuleName, phase: 'firing' | 'acknowledged' | 'resolved'): WebhookSubscriber[] {
+  return (file.tenants?.[tenant]?.webhooks ?? []).filter((w) => (w.rules ?? ruleNames).includes(rule) && (w.phases ?? [phase]).includes(phase))
+}
+
+/** The tenant's Open311 channel and the service code of a rule, when the rule files requests. */
+export function open311For(file: RulesFile, tenant: string, rule: RuleName): { channel: Open311Channel; serviceCode: string } | undefined {
+  const channel = file.tenants?.[tenant]?.open311
+  const serviceCode = channel?.serviceCodes[rule]
+  return channel && serviceCode ? { channel, serviceCode } : undefined
+}
+
+/** What the device itself contributes (its registration, carried on every readings envelope). */
+export interface DeviceFacts {
+  readonly tenant: string
+  readonly kind: DeviceKind
+  readonly fullnessThreshold?: number
+}
+
+/** The settings that apply to one device under a rules file. */
+export function settingsFor(file: RulesFile, device: DeviceFacts): RuleSettings {
+  const tenant = file.tenants?.[device.tenant]
+  const layers = [file.all, file.kinds?.[device.kind], tenant?.all, tenant?.kinds?.[device.kind]]
+  let settings = builtInSettings
+  for (const layer of layers) if (layer) settings = overlay(settings, layer)
+  if (device.fullnessThreshold !== undefined) settings = { ...settings, fill: { ...settings.fill, threshold: device.fullnessThreshold } }
+  return settings
+}
+
+function overlay(base: RuleSettings, layer: SettingsOverride): RuleSettings {
+  return {
+    fill: { ...base.fill, ...layer.fill },
+    fire: { ...base.fire, ...layer.fire },
+    tamper: { ...base.tamper, ...layer.tamper },
+    low_battery: { ...base.low_battery, ...layer.low_battery },
+    silence: { ...base.silence, ...layer.silence },
+    cooldownMinutes: layer.cooldownMinutes ?? base.cooldownMinutes,
+  }
+}

@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, test } from 'vitest'
+import { Kafka, logLevel } from 'kafkajs'
+import { chunksByBytes, KafkaBus } from '../../../core/bus/kafka-bus.js'
+import type { OutgoingRecord } from '../../../core/bus/bus.js'
+import { pipelineTopics } from '../../../core/bus/topics.js'
+import { isolatedConfig, testLogger } from '../../support/pipeline.js'
+
+const record = (key: string, bytes: number): OutgoingRecord => ({ topic: 't', key, value: Buffer.alloc(bytes, 120), headers: { device: key } })
+
+describe('kafka bus', () => {
+  const { config, cleanup } = isolatedConfig()
+  afterAll(() => cleanup())
+
+  test('chunksByBytes should keep order, respect the budget and let an oversized record travel alone', () => {
+    const records = [record('a', 400), record('b', 400), record('c', 400), record('d', 2000), record('e', 10)]
+    const chunks = chunksByBytes(records, 1000)
+    expect(chunks.flat()).toEqual(records)
+    expect(chunks.map((c) => c.map((r) => r.key))).toEqual([['a', 'b'], ['c'], ['d'], ['e']])
+  })
+
+  test('publish should deliver more than Kafka takes in one request for one partition (1 MiB)', async () => {
+    const bus = new KafkaBus(config.kafka, testLogger)
+    try {
+      await bus.ensureTopics(pipelineTopics(config.kafka))
+      // One key, so all of it lands in one partition: 2.4 MB, more than message.max.bytes.
+      const records = Array.from({ length: 3000 }, (_, i) => ({ ...record('one-device', 800), topic: config.kafka.topics.raw, value: Buffer.from(`${i}:`.padEnd(800, 'x')) }))
+      await bus.publish(records)
+    } finally {
+      await bus.close()
+    }
+    const admin = new Kafka({ brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    try {
+      const offsets = await admin.fetchTopicOffsets(config.kafka.topics.raw)
+      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(3000)
+      await admin.deleteTopics({ topics: pipelineTopics(config.kafka).map((t) => t.topic) })
+    } finally {
+      await admin.disconnect()
+    }
+  })
+})

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import mqtt from 'mqtt'
+import { startAlertsComponent, startNotifierComponent, type Started } from '../../cli/components.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { pipelineTopics } from '../../core/bus/topics.js'
+import type { Config } from '../../core/config.js'
+import { signature } from '../../processors/alerts/webhook.js'
+import { startOwnGroups } from './alerts-pipeline.js'
+import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
+import { isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
+
+const minute = 60_000
+const t0 = Date.parse('2026-11-03T08:00:00Z')
+const secret = 'webhook-test-secret-0123'
+
+/** What a receiver saw of one request. */
+interface Received {
+  readonly path: string
+  readonly key: string
+  readonly validSignature: boolean
+  readonly body: { alertId: string; phase: string; rule: string }
+}
+
+/**
+ * A webhook receiver on 127.0.0.1 as a city's system would run it: it checks the signature and
+ * drops a repeated idempotency key. `answer` decides, per request, to accept, fail or hang.
+ */
+class Receiver {
+  readonly received: Received[] = []
+  readonly accepted = new Map<string, Received>()
+  answer: (request: Received, attempt: number) => 'ok' | 'fail' | 'hang' = () => 'ok'
+  private server: Server | undefined
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res))
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks)
+    const request: Received = {
+      path: req.url ?? '',
+      key: String(req.headers['idempotency-key']),
+      validSignature: req.headers['x-circular-signature'] === signature(secret, body),
+      body: JSON.parse(body.toString('utf8')) as Received['body'],
+    }
+    this.received.push(request)
+    const answer = this.answer(request, this.received.filter((r) => r.key === request.key && r.path === request.path).length)
+    if (answer === 'hang') return
+    if (answer === 'fail' || !request.validSignature) {
+      res.writeHead(answer === 'fail' ? 503 : 401).end()
+      return
+    }
+    if (!this.accepted.has(`${request.path} ${request.key}`)) this.accepted.set(`${request.path} ${request.key}`, request)
+    res.writeHead(204).end()
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise((resolve) => this.server?.close(resolve))
+  }
+}
+
+function alertsEnv(rulesFile: string, extra: Record<string, string>): Record<string, string> {
+  const id = randomBytes(4).toString('hex')
+  return {
+    ALERT_PROCESSOR_GROUP: `test.${id}.alerts`,
+    ALERT_NOTIFIER_GROUP: `test.${id}.notifier`,
+    TOPIC_ALERTS: `test.${id}.alerts`,
+    TOPIC_ALERTS_STATE: `test.${id}.alerts-state`,
+    TOPIC_ALERT_COMMANDS: `test.${id}.alert-commands`,
+    TOPIC_ALERT_DELIVERIES: `test.${id}.alert-deliveries`,
+    KAFKA_TOPIC_PARTITIONS: '1',
+    ALERT_RULES_FILE: rulesFile,
+    ALERT_DELIVERY_BACKOFF_MS: '100',
+    ALERT_DELIVERY_BACKOFF_MAX_MS: '1000',
+    ...extra,
+  }
+}
+
+async function ensureAlertTopics(config: Config): Promise<void> {
+  const bus = new KafkaBus(config.kafka, testLogger)
+  await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
+  await bus.close()
+}
+
+async function fillSender(pipeline: InProcessPipeline, bin: TestDevice): Promise<{ send: (minutes: number, fill: number) => Promise<void>; end: () => Promise<void> }> {
+  const client = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: bin.device.id, username: bin.device.id, password: bin.secret, protocolVersion: 4 })
+  return {
+    send: async (minutes, fill) => {
+      await client.publishAsync(`devices/${bin.device.id}/senml`, JSON.stringify([{ bn: `urn:dev:${bin.device.id}:`, bt: (t0 + minutes * minute) / 1000, n: 'fillingLevel', u: '/', v: fill }]), { qos: 1 })
+    },
+    end: () => client.endAsync(),
+  }
+}
+
+describe('alerts: webhook delivery through failures', () => {
+  const rulesFile = join(tmpdir(), `circular-webhook-rules-${randomBytes(4).toString('hex')}.json`)
+  const { config, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '1000' }))
+  const receiver = new Receiver()
+  let pipeline: InProcessPipeline
+  const running: Started[] = []
+  let bin: TestDevice
+
+  beforeAll(async () => {
+    const url = await receiver.start()
+    writeFileSync(
+      rulesFile,
+      JSON.stringify({
+        version: 1,
+        tenants: { hookcity: { webhooks: [{ id: 'ops', url: `${url}/ops`, secret }, { id: 'fire-only', url: `${url}/fire`, secret, rules: ['fire'] }] } },
+      }),
+    )
+    bin = await registerDevice(config, { id: 'bin-hook', kind: 'waste_container', format: 'senml', tenant: 'hookcity', site: 'west' })
+    pipeline = await startInProcess(config, ['broker'])
+    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser'])), await startAlertsComponent(pipeline.platform), await startNotifierComponent(pipeline.platform))
+  })
+  afterAll(async () => {
+    for (const component of running.reverse()) await component.stop()
+    await pipeline?.stop()
+    await receiver.stop()
+    rmSync(rulesFile, { force: true })
+    cleanup()
+  })
+
+  test('a receiver that answers 503, then not at all, gets each transition exactly once, signed, with its idempotency key', async () => {
+    // The firing is refused once with 503, then left unanswered past the timeout, then accepted.
+    receiver.answer = (request, attempt) => (request.body.phase === 'firing' ? (['fail', 'hang', 'ok'] as const)[attempt - 1] ?? 'ok' : 'ok')
+    const { send, end } = await fillSender(pipeline, bin)
+    await send(0, 0.9)
+    await send(5, 0.2)
+    await end()
+
+    await waitFor(() => receiver.accepted.size === 2, 45_000, 'both transitions accepted')
+    const accepted = [...receiver.accepted.values()]
+    expect(accepted.map((r) => [r.path, r.body.rule, r.body.phase])).toEqual([
+      ['/ops', 'fill', 'firing'],
+      ['/ops', 'fill', 'resolved'],
+    ])
+    expect(accepted.map((r) => r.key)).toEqual([`${accepted[0]!.body.alertId}:firing`, `${accepted[0]!.body.alertId}:resolved`])
+    expect(receiver.received.every((r) => r.validSignature)).toBe(true)
+    // Three attempts at the firing, one at the resolution; nothing for the fire-only subscriber.
+    expect(receiver.received.map((r) => [r.path, r.body.phase])).toEqual([
+      ['/ops', 'firing'],
+      ['/ops', 'firing'],
+      ['/ops', 'firing'],
+      ['/ops', 'resolved'],
+    ])
+  }, 120_000)
+})
+
+describe('alerts: a notifier killed between sending and recording', () => {
+  const rulesFile = join(tmpdir(), `circular-webhook-rules-${randomBytes(4).toString('hex')}.json`)
+  const { config, env, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '30000' }))
+  const receiver = new Receiver()
+  let pipeline: InProcessPipeline
+  const running: Started[] = []
+  let notifier: ChildComponent | undefined
+  let bin: TestDevice
+
+  beforeAll(async () => {
+    const url = await receiver.start()
+    writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { killcity: { webhooks: [{ id: 'ops', url: `${url}/ops`, secret }] } } }))
+    await ensureAlertTopics(config)
+    bin = await registerDevice(config, { id: 'bin-kill', kind: 'waste_container', format: 'senml', tenant: 'killcity', site: 'south' })
+    pipeline = await startInProcess(config, ['broker'])
+    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser'])), await startAlertsComponent(pipeline.platform))
+  })
+  afterAll(async () => {
+    await notifier?.kill('SIGTERM')
+    for (const component of running.reverse()) await component.stop()
+    await pipeline?.stop()
+    await receiver.stop()
+    rmSync(rulesFile, { force: true })
+    cleanup()
+  })
+
+  test('after SIGKILL and a restart the held request is sent again, the receiver keeps one, and nothing is lost', async () => {
+    let held = false
+    // The first firing request is held open: the notifier has sent it and recorded nothing yet.
+    receiver.answer = (request, attempt) => (request.body.phase === 'firing' && attempt === 1 ? ((held = true), 'hang') : 'ok')
+    notifier = spawnCircular(['process', 'alert-notifier'], env)
+    const { send, end } = await fillSender(pipeline, bin)
+    await send(0, 0.95)
+    await waitFor(() => held, 45_000, 'the first delivery in flight')
+    await notifier.kill('SIGKILL')
+
+    notifier = spawnCircular(['process', 'alert-notifier'], env)
+    await send(5, 0.1)
+    await end()
+    await waitFor(() => receiver.accepted.size === 2, 45_000, 'both transitions accepted')
+    const firing = receiver.received.filter((r) => r.body.phase === 'firing')
+    expect(firing).toHaveLength(2)
+    expect(new Set(firing.map((r) => r.key)).size).toBe(1)
+    expect([...receiver.accepted.values()].map((r) => r.body.phase)).toEqual(['firing', 'resolved'])
+    expect(receiver.received.filter((r) => r.body.phase === 'resolved')).toHaveLength(1)
+    expect(receiver.received.every((r) => r.validSignature)).toBe(true)
+  }, 120_000)
+})

@@ -1,0 +1,133 @@
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.js'
+import { loadConfig } from '../../../core/config.js'
+import { createLogger } from '../../../core/logger.js'
+import { deadLetterReasons } from '../../../processors/dead-letter.js'
+import type { AlertEvent } from '../../../processors/alerts/alert-event.js'
+import { AlertNotifier } from '../../../processors/alerts/notifier.js'
+import { RulesSource } from '../../../processors/alerts/rules-source.js'
+import { backoffDelay, signature, type AttemptOutcome } from '../../../processors/alerts/webhook.js'
+
+const logger = createLogger('silent', 'test')
+const rulesPath = join(mkdtempSync(join(tmpdir(), 'circular-notifier-')), 'rules.json')
+writeFileSync(
+  rulesPath,
+  JSON.stringify({
+    version: 1,
+    tenants: {
+      city: {
+        webhooks: [
+          { id: 'ops', url: 'http://127.0.0.1:1/ops', secret: 'ops-secret-0123456789' },
+          { id: 'fire-brigade', url: 'http://127.0.0.1:1/fire', secret: 'fire-secret-0123456789', rules: ['fire'], phases: ['firing'] },
+        ],
+      },
+    },
+  }),
+)
+const config = loadConfig({ ALERT_RULES_FILE: rulesPath, ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3' })
+const context = { heartbeat: async () => undefined, isActive: () => true }
+
+class MemoryBus {
+  readonly topics = new Map<string, IncomingRecord[]>()
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    for (const r of records) {
+      const list = this.topics.get(r.topic) ?? []
+      list.push({ ...r, partition: 0, offset: String(list.length), timestamp: 0 })
+      this.topics.set(r.topic, list)
+    }
+  }
+  async readAll(topic: string): Promise<IncomingRecord[]> {
+    return [...(this.topics.get(topic) ?? [])]
+  }
+}
+
+function event(rule: AlertEvent['rule'], phase: AlertEvent['phase'], alertId = 'mh1x2y3z-0123456789abcdef'): IncomingRecord {
+  const value: AlertEvent = { schema: 'circular.alert/v1', alertId, phase, rule, tenant: 'city', site: 'north', deviceId: 'bin-1', kind: 'waste_container', firedAt: 1, at: 2 }
+  return { topic: config.alerts.topics.events, partition: 0, offset: '0', key: alertId, value: Buffer.from(JSON.stringify(value)), headers: {}, timestamp: 0 }
+}
+
+/** A receiver that answers from a script per subscriber, and remembers what it was sent. */
+function scriptedSend(script: Record<string, AttemptOutcome['result'][]>): { sent: [string, string][]; send: (s: { id: string }, e: AlertEvent) => Promise<AttemptOutcome> } {
+  const sent: [string, string][] = []
+  return {
+    sent,
+    send: async (subscriber, e) => {
+      sent.push([subscriber.id, `${e.rule}:${e.phase}`])
+      const result = script[subscriber.id]?.shift() ?? 'delivered'
+      return result === 'delivered' ? { result, status: 204 } : { result, status: result === 'retry' ? 503 : 400 }
+    },
+  }
+}
+
+function notifier(bus: MemoryBus, send: ReturnType<typeof scriptedSend>['send']): AlertNotifier {
+  return new AlertNotifier({ config, bus: bus as unknown as Bus, rules: new RulesSource(rulesPath, logger), logger, send })
+}
+
+describe('alert notifier', () => {
+  test('each subscriber should get the transitions it asked for, retried until delivered, and a restart should not send them again', async () => {
+    const bus = new MemoryBus()
+    const receiver = scriptedSend({ ops: ['retry', 'retry'] })
+    await notifier(bus, receiver.send).handleBatch([event('fire', 'firing'), event('fire', 'resolved')], context)
+    expect(receiver.sent).toEqual([
+      ['ops', 'fire:firing'],
+      ['ops', 'fire:firing'],
+      ['ops', 'fire:firing'],
+      ['fire-brigade', 'fire:firing'],
+      ['ops', 'fire:resolved'],
+    ])
+    const again = scriptedSend({})
+    const restarted = notifier(bus, again.send)
+    await restarted.handleBatch([event('fire', 'firing'), event('fire', 'resolved')], context)
+    expect(again.sent).toEqual([])
+    expect(restarted.counters.get('alreadyDelivered')).toBe(3)
+  })
+
+  test('a delivery out of retry budget, or refused for good, should go to the dead-letter topic once', async () => {
+    const bus = new MemoryBus()
+    const receiver = scriptedSend({ ops: ['retry', 'retry', 'retry', 'refused'] })
+    const n = notifier(bus, receiver.send)
+    await n.handleBatch([event('fill', 'firing', 'a1-0123456789abcdef'), event('fill', 'firing', 'a2-0123456789abcdef')], context)
+    // Three attempts for the first (the budget), one for the second (refused).
+    expect(receiver.sent).toHaveLength(4)
+    const dead = bus.topics.get(config.kafka.topics.deadLetter) ?? []
+    expect(dead.map((r) => [r.key, r.headers['dlq-stage'], deadLetterReasons(r.headers)[0]?.message])).toEqual([
+      ['a1-0123456789abcdef', 'alert-notifier', 'webhook ops after 3 attempts: HTTP 503'],
+      ['a2-0123456789abcdef', 'alert-notifier', 'webhook ops after 1 attempts: HTTP 400'],
+    ])
+    expect(n.counters.get('deadLettered')).toBe(2)
+    await notifier(bus, receiver.send).handleBatch([event('fill', 'firing', 'a1-0123456789abcdef')], context)
+    expect(receiver.sent).toHaveLength(4)
+  })
+
+  test('the retry budget should count attempts made before a restart', async () => {
+    const bus = new MemoryBus()
+    const first = scriptedSend({ ops: ['retry', 'retry'] })
+    const stopping = { heartbeat: async () => undefined, isActive: () => first.sent.length < 2 }
+    await expect(notifier(bus, first.send).handleBatch([event('tamper', 'firing')], stopping)).rejects.toMatchObject({ code: 'SHUTTING_DOWN' })
+    const second = scriptedSend({ ops: ['retry'] })
+    await notifier(bus, second.send).handleBatch([event('tamper', 'firing')], context)
+    // Two attempts before the restart, one after: the budget of three is spent, so it is dead-lettered.
+    expect(second.sent).toHaveLength(1)
+    expect(bus.topics.get(config.kafka.topics.deadLetter)).toHaveLength(1)
+  })
+})
+
+describe('webhook signing and backoff', () => {
+  test('the signature should be the HMAC-SHA256 of the exact body under the secret', () => {
+    const body = Buffer.from('{"a":1}')
+    expect(signature('s3cret', body)).toBe(`sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`)
+    expect(signature('other', body)).not.toBe(signature('s3cret', body))
+  })
+
+  test('backoff should double per attempt within ±50 % jitter and stop at the cap', () => {
+    expect(backoffDelay(0, 100, 10_000, () => 0.5)).toBe(100)
+    expect(backoffDelay(3, 100, 10_000, () => 0.5)).toBe(800)
+    expect(backoffDelay(3, 100, 10_000, () => 0)).toBe(400)
+    expect(backoffDelay(3, 100, 10_000, () => 0.999)).toBeCloseTo(1199, 0)
+    expect(backoffDelay(20, 100, 10_000, () => 0.5)).toBe(10_000)
+  })
+})
