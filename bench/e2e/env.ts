@@ -31,6 +31,10 @@ export function pipelineEnv(ids: BenchIds, registryFile: string, stateDir: strin
     REGISTRY_FILE: registryFile,
     KAFKA_BROKERS: kafkaBrokers,
     KAFKA_CLIENT_ID: ids.groupPrefix,
+    // Consumer groups of their own: pipelines with other topics in the same group would stall each other.
+    KAFKA_GROUP_PREFIX: ids.groupPrefix,
+    // A member that died without leaving blocks deleting its group until the session times out.
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
     TOPIC_RAW: `${t}raw`,
     TOPIC_READINGS: `${t}readings`,
     TOPIC_DEADLETTER: `${t}deadletter`,
@@ -38,7 +42,6 @@ export function pipelineEnv(ids: BenchIds, registryFile: string, stateDir: strin
     TOPIC_FOOTPRINT_STATE: `${t}footprint-state`,
     INFLUX_URL: influxUrl,
     INFLUX_DB: ids.database,
-    BENCH_GROUP_PREFIX: ids.groupPrefix,
   }
 }
 

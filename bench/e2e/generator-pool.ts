@@ -19,18 +19,25 @@ export interface PhaseResult {
 export class GeneratorPool {
   private readonly children: ChildProcess[] = []
   private readonly progress: { published: number; acked: number }[] = []
-  private readonly waiters = new Map<string, { count: number; messages: FromGenerator[]; resolve: (m: FromGenerator[]) => void }>()
+  private readonly waiters = new Map<string, { count: number; messages: FromGenerator[]; resolve: (m: FromGenerator[]) => void; reject: (e: Error) => void }>()
   private readonly errors: string[] = []
+  private closing = false
 
   /** `execArgv` is added to each generator's node options (e.g. `--cpu-prof`); `env` to its environment. */
   constructor(count: number, execArgv: readonly string[] = [], env: Record<string, string> = {}) {
     for (let i = 0; i < count; i++) {
       const child = fork(entry, [], { execArgv: [...execArgv, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
       trackChild(child)
+      // A generator that died has no channel left; its exit handler reports the problem.
+      child.on('error', (error) => this.errors.push(`generator ${i}: ${error.message}`))
       this.progress.push({ published: 0, acked: 0 })
       child.on('message', (message: FromGenerator) => this.onMessage(i, message))
       child.on('exit', (code, signal) => {
-        if (code !== 0 && signal !== 'SIGTERM') this.errors.push(`generator ${i} exited with ${code ?? signal}`)
+        if (this.closing) return
+        const problem = `generator ${i} exited with ${code ?? signal}`
+        this.errors.push(problem)
+        for (const waiter of this.waiters.values()) waiter.reject(new Error(problem))
+        this.waiters.clear()
       })
       this.children.push(child)
     }
@@ -55,7 +62,7 @@ export class GeneratorPool {
 
   async connect(url: string, devices: readonly BenchDevice[], credentials: boolean, window: number): Promise<number> {
     const shares = this.split(devices)
-    const replies = this.expect('connected')
+    const replies = this.expect('connected', 120_000)
     shares.forEach((share, i) => this.send(i, { type: 'connect', url, devices: share, credentials, window }))
     for (const p of this.progress) p.published = p.acked = 0
     const messages = await replies
@@ -64,7 +71,7 @@ export class GeneratorPool {
 
   /** Runs one phase on every generator; `rate` (messages/s in total) is split evenly. */
   async phase(id: number, mode: PayloadMode, rate: number | null, durationMs: number, maxMessages?: number): Promise<PhaseResult> {
-    const replies = this.expect('phase-done')
+    const replies = this.expect('phase-done', durationMs + 120_000)
     const n = this.children.length
     this.children.forEach((_, i) => {
       const share = maxMessages === undefined ? undefined : Math.floor(maxMessages / n) + (i < maxMessages % n ? 1 : 0)
@@ -89,7 +96,9 @@ export class GeneratorPool {
   }
 
   async disconnect(): Promise<{ published: number; acked: number; failed: number }> {
-    const messages = await this.expectAfter('disconnected', () => this.children.forEach((_, i) => this.send(i, { type: 'disconnect' })))
+    const replies = this.expect('disconnected', 60_000)
+    this.children.forEach((_, i) => this.send(i, { type: 'disconnect' }))
+    const messages = await replies
     const totals = { published: 0, acked: 0, failed: 0 }
     for (const m of messages) {
       if (m.type !== 'disconnected') continue
@@ -101,6 +110,7 @@ export class GeneratorPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true
     await Promise.all(
       this.children.map(
         (c) =>
@@ -120,17 +130,30 @@ export class GeneratorPool {
   }
 
   private send(i: number, message: ToGenerator): void {
-    this.children[i]!.send(message)
+    const child = this.children[i]!
+    if (child.connected) child.send(message)
   }
 
-  private expect(type: FromGenerator['type']): Promise<FromGenerator[]> {
-    return new Promise((resolve) => this.waiters.set(type, { count: 0, messages: new Array<FromGenerator>(this.children.length), resolve }))
-  }
-
-  private expectAfter(type: FromGenerator['type'], trigger: () => void): Promise<FromGenerator[]> {
-    const replies = this.expect(type)
-    trigger()
-    return replies
+  /** Resolves with every generator's reply of `type`; fails on a timeout or a generator's death. */
+  private expect(type: FromGenerator['type'], timeoutMs: number): Promise<FromGenerator[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(type)
+        reject(new Error(`load generators did not report "${type}" within ${timeoutMs / 1000} s${this.errors.length > 0 ? `: ${this.errors.slice(-3).join('; ')}` : ''}`))
+      }, timeoutMs)
+      this.waiters.set(type, {
+        count: 0,
+        messages: new Array<FromGenerator>(this.children.length),
+        resolve: (m) => {
+          clearTimeout(timer)
+          resolve(m)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      })
+    })
   }
 
   private onMessage(i: number, message: FromGenerator): void {

@@ -27,9 +27,16 @@ export class KafkaWatch {
   /** Deletes the topics and consumer groups whose names start with `prefix`. */
   async deleteAll(topicPrefix: string, groupPrefix: string): Promise<{ topics: string[]; groups: string[] }> {
     const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(topicPrefix))
-    if (topics.length > 0) await this.admin.deleteTopics({ topics, timeout: 30_000 })
+    // An interrupted run may be deleting the same topics from two places at once; what is gone is gone.
+    if (topics.length > 0) await this.admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined)
     const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix))
-    if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined)
+    // A group is refused while it has members; one that died without leaving counts until its
+    // session times out (10 s for the run's processes), so keep trying a little longer than that.
+    for (let attempt = 0, left = groups; left.length > 0 && attempt < 15; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 1000))
+      const results = await this.admin.deleteGroups(left).catch((error: { groups?: { groupId: string; errorCode: number }[] }) => error.groups ?? [])
+      left = results.filter((r) => r.errorCode !== 0).map((r) => r.groupId)
+    }
     return { topics, groups }
   }
 

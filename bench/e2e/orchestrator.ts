@@ -66,9 +66,11 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   const secret = generateSecret()
   const aedesFleet = fleetFor(ids.runId, 'a', options.devices, secret)
   const peerFleets = new Map(options.bridges.map((k) => [k, fleetFor(ids.runId, `m${k}`, options.devices, secret)]))
+  // A connection of its own: the run's may be closing at the same moment.
   onInterrupt(async () => {
-    await kafka.deleteAll(ids.topicPrefix, ids.groupPrefix)
-    await influx.dropDatabase()
+    const admin = new KafkaWatch([kafkaBrokers], `${ids.groupPrefix}-cleanup`)
+    await Promise.allSettled([admin.connect().then(() => admin.deleteAll(ids.topicPrefix, ids.groupPrefix)), influx.dropDatabase()])
+    await admin.disconnect().catch(() => undefined)
   })
   log(`run ${ids.runId}: ${options.devices} devices per path, ${options.generators} generator process(es), window ${options.window}; logs in ${logDir}`)
 

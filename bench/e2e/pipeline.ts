@@ -16,9 +16,9 @@ function nodeArgs(launch: PipelineLaunch, name: string, args: string[]): string[
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args]
 }
 
-/** `circular process normaliser|influx-sink`, in consumer groups of the run's own (see processor.ts). */
+/** `circular process normaliser|influx-sink`, in the run's own consumer groups (KAFKA_GROUP_PREFIX). */
 export function startProcessor(launch: PipelineLaunch, role: 'normaliser' | 'influx-sink'): Promise<Component> {
-  return startComponent(role, nodeArgs(launch, role, ['--import', 'tsx', 'bench/e2e/processor.ts', role]), launch.env, launch.logDir)
+  return startComponent(role, nodeArgs(launch, role, ['bin/circular.js', 'process', role]), launch.env, launch.logDir)
 }
 
 /** `circular broker` (aedes) on the given port. */

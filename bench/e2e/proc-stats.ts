@@ -97,9 +97,10 @@ export class ProcWatch {
   private sampleRss(): void {
     for (const [name, pid] of this.pids) {
       const s = sampleProcess(pid)
-      if (!s) continue
+      // An exited process not yet reaped still has a status file, without memory lines.
+      if (!s || s.rssBytes === 0) continue
       if (s.rssBytes > (this.peakRss.get(name) ?? 0)) this.peakRss.set(name, s.rssBytes)
-      this.hwm.set(name, s.hwmBytes)
+      if (s.hwmBytes > (this.hwm.get(name) ?? 0)) this.hwm.set(name, s.hwmBytes)
     }
   }
 }

@@ -137,7 +137,13 @@ export class ScenarioRunner {
     const storedBefore = await this.o.influx.count(path.tenant)
     const marks = this.o.procs.mark()
     path.probe.start(mode, this.o.options.probeHz, this.o.options.pollMs)
-    const result = await path.pool.phase(++this.phaseId, mode, rate, (messages / rate) * 1000 + 5000, messages)
+    let result
+    try {
+      result = await path.pool.phase(++this.phaseId, mode, rate, (messages / rate) * 1000 + 5000, messages)
+    } catch (error) {
+      await path.probe.stop(0)
+      throw error
+    }
     const probe = await path.probe.stop(20_000)
     const drainSeconds = await this.drain(path, mode, baseline)
     const end = await this.snapshot(path)
@@ -180,21 +186,30 @@ export class ScenarioRunner {
     const rpm = readingsPerMessage[mode]
     const start = await this.snapshot(path)
     const timeline: MaxPhase['timeline'] = []
-    let windowStart: { snap: Snapshot; cpu: Record<string, number> } | undefined
-    let windowEnd: { snap: Snapshot; cpu: Record<string, number> } | undefined
     const probeBase = path.probe.published
     const control = this.controlLoop(path, mode, start, probeBase, (snap) => {
       timeline.push({ t: round((snap.at - start.at) / 1000, 2), published: snap.published - start.published, raw: snap.raw - start.raw, stored: snap.sinkCommitted - start.sinkCommitted })
     })
     const durationMs = options.maxSeconds * 1000
-    const windowTimers = [
-      setTimeout(() => void this.snapshot(path).then((snap) => (windowStart = { snap, cpu: procs.mark() })), options.warmupSeconds * 1000),
-      setTimeout(() => void this.snapshot(path).then((snap) => (windowEnd = { snap, cpu: procs.mark() })), durationMs),
-    ]
-    const result = await path.pool.phase(++this.phaseId, mode, null, durationMs)
-    control.stop()
-    windowTimers.forEach(clearTimeout)
-    while (!windowStart || !windowEnd) await sleep(20)
+    const timers: NodeJS.Timeout[] = []
+    const markAt = (ms: number): Promise<{ snap: Snapshot; cpu: Record<string, number> }> => {
+      const mark = new Promise<{ snap: Snapshot; cpu: Record<string, number> }>((resolve, reject) => {
+        const take = (): void => void this.snapshot(path).then((snap) => resolve({ snap, cpu: procs.mark() }), reject)
+        timers.push(setTimeout(take, ms))
+      })
+      // Awaited only when the phase succeeds; a failed phase must not leave it unhandled.
+      mark.catch(() => undefined)
+      return mark
+    }
+    const windowMarks = [markAt(options.warmupSeconds * 1000), markAt(durationMs)]
+    let result
+    try {
+      result = await path.pool.phase(++this.phaseId, mode, null, durationMs)
+    } finally {
+      control.stop()
+    }
+    const [windowStart, windowEnd] = (await Promise.all(windowMarks)) as [{ snap: Snapshot; cpu: Record<string, number> }, { snap: Snapshot; cpu: Record<string, number> }]
+    timers.forEach(clearTimeout)
     const drainSeconds = await this.drain(path, mode, start)
     const a = windowStart.snap
     const b = windowEnd.snap
@@ -229,7 +244,14 @@ export class ScenarioRunner {
     path.probe.start(mode, options.probeHz, options.pollMs)
     // The probes are part of the load: the generators send the rest.
     const generatorRate = Math.max(1, msgsPerSec - options.probeHz)
-    const result = await path.pool.phase(++this.phaseId, mode, generatorRate, options.rateSeconds * 1000)
+    let result
+    try {
+      result = await path.pool.phase(++this.phaseId, mode, generatorRate, options.rateSeconds * 1000)
+    } catch (error) {
+      control.stop()
+      await path.probe.stop(0)
+      throw error
+    }
     const cpuSeconds = cpuBetween(cpu, procs.mark())
     const sent = result.published - generatorsBefore + path.probe.published - probesBefore
     const probe = await path.probe.stop(15_000)

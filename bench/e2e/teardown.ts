@@ -26,15 +26,34 @@ function install(): void {
   process.once('exit', () => {
     for (const child of children) child.kill('SIGKILL')
   })
+  let interrupting = false
   const interrupted = (signal: NodeJS.Signals): void => {
-    console.error(`[bench] ${signal}: stopping the run's processes and removing its topics and database`)
-    for (const child of children) child.kill('SIGTERM')
-    const deadline = setTimeout(() => process.exit(130), 15_000)
-    void Promise.allSettled(cleanups.map((c) => c())).then(() => {
+    // `npm run` forwards the signal that `timeout` or Ctrl-C already sent to the whole group.
+    if (interrupting) return
+    interrupting = true
+    console.error(`[bench] ${signal}: stopping the run's processes and removing its topics, groups and database`)
+    const deadline = setTimeout(() => process.exit(130), 30_000)
+    void (async () => {
+      // Consumer groups can only be deleted once their members have left.
+      await Promise.all([...children].map((child) => stopped(child)))
+      await Promise.allSettled(cleanups.map((c) => c()))
       clearTimeout(deadline)
       process.exit(130)
-    })
+    })()
   }
-  process.once('SIGINT', interrupted)
-  process.once('SIGTERM', interrupted)
+  process.on('SIGINT', interrupted)
+  process.on('SIGTERM', interrupted)
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within 10 s. */
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
 }
