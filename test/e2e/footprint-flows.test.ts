@@ -60,20 +60,28 @@ describe('footprint: energy and material flows through the real pipeline, comput
 
   const total = (body: FootprintBody): number => body.rows.reduce((sum, r) => sum + r.value, 0)
 
-  test('M1–M3 from meter registers with a counter reset, M8, M10–M13 from weighings, and a new factor set applied to the past', async () => {
+  test('M1–M3 from meter registers with a counter reset, M6 and M8–M13 from weighings to every destination, and a new factor set applied to the past', async () => {
     // Electricity register: +10, +15, reset to 5 (counts 5), +10 = 40 kWh, one reset.
     const register = [1000, 1010, 1025, 5, 15]
     await publish(devices.meter!, register.map((kwh, i) => ({ id: 'urn:ngsi-ld:ACMeasurement:meter-1', type: 'ACMeasurement', totalActiveEnergyImport: { type: 'Property', value: kwh, unitCode: 'KWH', observedAt: iso(t0 + i * h) } })))
     // Gas: 100 → 112 m3. Heat: 500 → 700 kWh.
     await publish(devices.gas!, [100, 112].map((m3, i) => ({ id: 'urn:ngsi-ld:SmartMeteringObservation:gas-1', type: 'SmartMeteringObservation', totalConsumption: { type: 'Property', value: m3, unitCode: 'MTQ', observedAt: iso(t0 + i * 5 * h) } })))
     await publish(devices.heat!, [500, 700].map((kwh, i) => ({ id: 'urn:ngsi-ld:SmartMeteringObservation:heat-1', type: 'SmartMeteringObservation', totalConsumption: { type: 'Property', value: kwh, unitCode: 'KWH', observedAt: iso(t0 + i * 5 * h) } })))
-    // Recycling centre: in 1000 kg glass, 500 kg paper; out 800 kg glass and 300 kg paper to recycling, 100 kg paper to landfill.
+    // Recycling centre, in: glass 1000, paper 500, organic 400, plastic 300, other 50 kg (2250).
+    // Out (1840): glass 800 and paper 300 to recycling, paper 100 to landfill, organic 350 to
+    // composting, plastic 250 to energy recovery, other 40 to re-use.
     const flows: [string, 'in' | 'out', string | undefined, number][] = [
       ['glass', 'in', undefined, 1000],
       ['paper', 'in', undefined, 500],
+      ['organic', 'in', undefined, 400],
+      ['plastic', 'in', undefined, 300],
+      ['other', 'in', undefined, 50],
       ['glass', 'out', 'recycling', 800],
       ['paper', 'out', 'recycling', 300],
       ['paper', 'out', 'landfill', 100],
+      ['organic', 'out', 'composting', 350],
+      ['plastic', 'out', 'energy_recovery', 250],
+      ['other', 'out', 'reuse', 40],
     ]
     await publish(
       devices.scale!,
@@ -104,18 +112,22 @@ describe('footprint: energy and material flows through the real pipeline, comput
     expect(byDefault.factorSet?.version).toBe('2026.1')
     expect(total(byDefault)).toBeCloseTo(4, 9)
 
-    // The landfill outflow comes last; once the rate counts it, every earlier flow is stored too (one device, one partition, in order).
-    await waitFor(async () => Math.abs(((await metric('recycling_rate')).rows[0]?.value ?? 0) - 1100 / 1200) < 1e-12, 30_000, 'all material flow rollups')
-    expect((await metric('recycling_rate')).rows[0]!.value).toBeCloseTo(1100 / 1200, 12)
-    expect((await metric('landfill_rate')).rows[0]!.value).toBeCloseTo(100 / 1200, 12)
-    expect((await metric('recycling_share')).rows[0]!.value).toBeCloseTo(1100 / 1200, 12)
-    expect(total(await metric('treatment_co2e'))).toBeCloseTo(0.8 * 4.68568 + 0.3 * 4.68568 + 0.1 * 1164.4894, 9)
+    // The re-use outflow comes last; once the rate counts it, every earlier flow is stored too (one device, one partition, in order).
+    await waitFor(async () => Math.abs(((await metric('recycling_rate')).rows[0]?.value ?? 0) - 1490 / 1840) < 1e-12, 30_000, 'all material flow rollups')
+    // Re-use 40 + recycling 1100 + composting 350 of 1840 sent out.
+    expect((await metric('recycling_rate')).rows[0]!.value).toBeCloseTo(1490 / 1840, 12)
+    expect((await metric('landfill_rate')).rows[0]!.value).toBeCloseTo(100 / 1840, 12)
+    expect((await metric('landfill_diversion_rate')).rows[0]!.value).toBeCloseTo(1740 / 1840, 12)
+    expect((await metric('recycling_share')).rows[0]!.value).toBeCloseTo(1100 / 1840, 12)
+    expect((await metric('reuse_rate')).rows[0]!.value).toBeCloseTo(40 / 2250, 12)
+    // DESNZ 2025 per tonne: recycling and energy recovery 4.68568, composting 8.98311, paper to landfill 1164.4894; none for re-use.
+    expect(total(await metric('treatment_co2e'))).toBeCloseTo((0.8 + 0.3 + 0.25) * 4.68568 + 0.35 * 8.98311 + 0.1 * 1164.4894, 9)
     expect(total(await metric('avoided_co2e_indicative'))).toBeCloseTo(0.8 * 579.6 + 0.3 * 219.7, 9)
-    expect((await metric('stock_change_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 200], ['paper', 100]])
-    expect((await metric('waste_received_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 1000], ['paper', 500]])
+    expect((await metric('stock_change_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 200], ['organic', 50], ['other', 10], ['paper', 100], ['plastic', 50]])
+    expect((await metric('waste_received_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 1000], ['organic', 400], ['other', 50], ['paper', 500], ['plastic', 300]])
 
     const csv = await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=waste_received_kg&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z&format=csv`)).text()
-    expect(csv).toBe(`# metric=waste_received_kg unit=kg\ntime,fraction,value\n${day},glass,1000\n${day},paper,500\n`)
+    expect(csv).toBe(`# metric=waste_received_kg unit=kg\ntime,fraction,value\n${day},glass,1000\n${day},organic,400\n${day},other,50\n${day},paper,500\n${day},plastic,300\n`)
   })
 
   test('M5: an hour 50 % above the median of the same hour of the week in the four weeks before', async () => {

@@ -43,10 +43,12 @@ describe('footprint: container collections survive a processor crash mid-scenari
   const { config, env, cleanup } = isolatedConfig()
   let pipeline: InProcessPipeline
   let bin: TestDevice
+  let glass: TestDevice
   let footprint: ChildComponent | undefined
 
   beforeAll(async () => {
     bin = await registerDevice(config, { id: 'bin-fp', kind: 'waste_container', format: 'senml', tenant: 'fpcity', site: 'north', extra: { wasteFraction: 'plastic' } })
+    glass = await registerDevice(config, { id: 'bin-glass', kind: 'waste_container', format: 'senml', tenant: 'fpcity', site: 'north', extra: { wasteFraction: 'glass' } })
     pipeline = await startInProcess(config, ['broker', 'normaliser', 'sink', 'api'])
   })
   afterAll(async () => {
@@ -77,31 +79,48 @@ describe('footprint: container collections survive a processor crash mid-scenari
     footprint = spawnCircular(['process', 'footprint'], env)
     await publish(6, fills.length)
     await client.endAsync()
+    // A glass container emptied once at 0.6, not a low-fill collection.
+    const glassClient = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: glass.device.id, username: glass.device.id, password: glass.secret, protocolVersion: 4 })
+    for (const [hours, fill] of [[5, 0.6], [6, 0.1]] as const) {
+      await glassClient.publishAsync('devices/bin-glass/senml', JSON.stringify([{ bn: 'urn:dev:bin-glass:', bt: (t0 + hours * h) / 1000, n: 'fillingLevel', u: '/', v: fill }]), { qos: 1 })
+    }
+    await glassClient.endAsync()
 
-    await waitFor(async () => (await metric('collections')).rows[0]?.value === 2, 60_000, 'the second collection')
+    await waitFor(async () => (await metric('collections')).rows.reduce((n, r) => n + r.value, 0) === 3, 60_000, 'all three collections')
     const collections = await metric('collections')
-    expect(collections.rows).toEqual([{ time: month.from, dims: { fraction: 'plastic' }, value: 2 }])
-    expect(collections.basis).toEqual({ rollupPoints: 1, devices: 1 })
+    expect(collections.rows).toEqual([
+      { time: month.from, dims: { fraction: 'glass' }, value: 1 },
+      { time: month.from, dims: { fraction: 'plastic' }, value: 2 },
+    ])
+    expect(collections.basis).toEqual({ rollupPoints: 2, devices: 2 })
+    // Over both containers: (0.45 + 1.0 + 0.6) / 3, and one low-fill collection of three.
     const atCollection = await metric('fill_at_collection')
     expect(atCollection.unit).toBe('ratio')
-    expect(atCollection.rows[0]!.value).toBeCloseTo(0.725, 9)
-    expect((await metric('low_fill_share')).rows[0]!.value).toBeCloseTo(0.5, 9)
+    expect(atCollection.rows[0]!.value).toBeCloseTo(2.05 / 3, 9)
+    expect((await metric('low_fill_share')).rows[0]!.value).toBeCloseTo(1 / 3, 9)
     // Full from t0+51h until the drop at t0+54h.
     expect((await metric('overflow_events')).rows).toEqual([{ time: month.from, dims: { fraction: 'plastic' }, value: 1 }])
     expect((await metric('overflow_hours')).rows[0]!.value).toBeCloseTo(3, 9)
-    // Mean of the twelve fill readings: 4.87 / 12.
-    expect((await metric('fill_level_mean')).rows[0]!.value).toBeCloseTo(4.87 / 12, 9)
-    // Twelve readings in twelve different hours of November's 720.
-    expect((await metric('telemetry_completeness')).rows).toEqual([{ time: month.from, dims: { device: 'bin-fp' }, value: 12 / 720 }])
+    // Mean fill per fraction: plastic 4.87 / 12 readings, glass (0.6 + 0.1) / 2.
+    const means = (await metric('fill_level_mean')).rows.map((r) => [r.dims.fraction, r.value])
+    expect(means.map(([fraction]) => fraction)).toEqual(['glass', 'plastic'])
+    expect(means[0]![1]).toBeCloseTo(0.35, 9)
+    expect(means[1]![1]).toBeCloseTo(4.87 / 12, 9)
+    // Readings in 2 and 12 different hours of November's 720.
+    expect((await metric('telemetry_completeness')).rows).toEqual([
+      { time: month.from, dims: { device: 'bin-fp' }, value: 12 / 720 },
+      { time: month.from, dims: { device: 'bin-glass' }, value: 2 / 720 },
+    ])
 
     const kpis = (await (await fetch(`${pipeline.apiUrl}/v1/sites/north/kpis?tenant=fpcity&from=${month.from}&to=${month.to}`)).json()) as { kpis: { metric: string; rows: { value: number }[] }[] }
-    expect(kpis.kpis.find((k) => k.metric === 'collections')?.rows.map((r) => r.value)).toEqual([2])
+    expect(kpis.kpis.find((k) => k.metric === 'collections')?.rows.map((r) => r.value)).toEqual([1, 2])
     expect(kpis.kpis.find((k) => k.metric === 'electricity_co2e')?.rows).toEqual([])
 
     const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as {
       containers: { deviceId: string; fillLevel: number; fillRatePerDay: number; timeToFullHours: number; forecastFullAt: string; observedAt: string }[]
     }
-    expect(forecast.containers).toHaveLength(1)
+    // The plastic container has a forecast; the just-emptied glass one has none yet and comes last.
+    expect(forecast.containers.map((c) => c.deviceId)).toEqual(['bin-fp', 'bin-glass'])
     const [container] = forecast.containers
     expect(container).toMatchObject({ deviceId: 'bin-fp', site: 'north', fraction: 'plastic', fillLevel: 0.2, observedAt: new Date(t0 + 70 * h).toISOString() })
     expect(container!.fillRatePerDay).toBeCloseTo(slopePerHour * 24, 9)
