@@ -54,6 +54,16 @@ function sumBy(points: readonly Point[], field: string, dims: readonly string[],
   return [...sums.values()].sort((a, b) => a.time - b.time || JSON.stringify(a.dims).localeCompare(JSON.stringify(b.dims)))
 }
 
+/** Per window and dimensions, Σ numerator ÷ Σ denominator (means and shares of counted events). */
+function ratioOfSums(points: readonly Point[], numerator: string, denominator: string, dims: readonly string[]): MetricRow[] {
+  const key = (r: MetricRow): string => `${r.time}|${JSON.stringify(r.dims)}`
+  const totals = new Map(sumBy(points, denominator, dims).map((r) => [key(r), r.value]))
+  return sumBy(points, numerator, dims).flatMap((r) => {
+    const total = totals.get(key(r))
+    return total ? [{ ...r, value: r.value / total }] : []
+  })
+}
+
 /** Per window, the share of `part` in `whole` (both summed over the window's points); windows with no whole are left out. */
 function shareBy(points: readonly Point[], field: string, part: (p: Point) => boolean, whole: (p: Point) => boolean): MetricRow[] {
   const parts = new Map(sumBy(points, field, [], part).map((r) => [r.time, r.value]))
@@ -180,18 +190,12 @@ export const metricCatalogue: readonly MetricDefinition[] = [
   {
     id: 'fill_at_collection', catalogue: 'M14', summary: 'Mean fill level just before a collection', unit: 'ratio',
     measurement: 'collection_rollup', usesFactors: false,
-    compute: (points) => {
-      const counts = new Map(sumBy(points, 'collections', []).map((r) => [r.time, r.value]))
-      return sumBy(points, 'fill_at_collection_sum', []).map((r) => ({ ...r, value: r.value / (counts.get(r.time) ?? 1) }))
-    },
+    compute: (points) => ratioOfSums(points, 'fill_at_collection_sum', 'collections', []),
   },
   {
     id: 'low_fill_share', catalogue: 'M14', summary: 'Share of collections made below the low-fill level (wasted trips)', unit: 'ratio',
     measurement: 'collection_rollup', usesFactors: false,
-    compute: (points) => {
-      const counts = new Map(sumBy(points, 'collections', []).map((r) => [r.time, r.value]))
-      return sumBy(points, 'low_fill_collections', []).map((r) => ({ ...r, value: r.value / (counts.get(r.time) ?? 1) }))
-    },
+    compute: (points) => ratioOfSums(points, 'low_fill_collections', 'collections', []),
   },
 ]
 
@@ -220,10 +224,7 @@ const operational: readonly MetricDefinition[] = [
   {
     id: 'fill_level_mean', catalogue: 'M14–M16 context', summary: 'Mean of all fill-level readings in the window', unit: 'ratio',
     measurement: 'container_rollup', usesFactors: false,
-    compute: (points) => {
-      const counts = new Map(sumBy(points, 'fill_count', ['fraction']).map((r) => [`${r.time}|${JSON.stringify(r.dims)}`, r.value]))
-      return sumBy(points, 'fill_sum', ['fraction']).map((r) => ({ ...r, value: r.value / (counts.get(`${r.time}|${JSON.stringify(r.dims)}`) ?? 1) }))
-    },
+    compute: (points) => ratioOfSums(points, 'fill_sum', 'fill_count', ['fraction']),
   },
   {
     id: 'temperature_max_c', catalogue: 'M17 context', summary: 'Highest container temperature in the window', unit: 'Cel',
