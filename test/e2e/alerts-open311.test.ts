@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { startAlertsComponent, type Started } from '../../cli/components.js'
+import { type Started, startAlertsComponent, startNormaliserComponent } from '../../cli/components.js'
 import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
-import { startOwnGroups } from './alerts-pipeline.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
@@ -123,7 +122,7 @@ describe('alerts: Open311 service requests', () => {
     await ensureAlertTopics(config)
     bin = await registerDevice(config, { id: 'bin-311', kind: 'waste_container', format: 'senml', tenant: 'cityof311', site: 'market' })
     pipeline = await startInProcess(config, ['broker'])
-    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser'])), await startAlertsComponent(pipeline.platform))
+    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
   })
   afterAll(async () => {
     await notifier?.kill('SIGTERM')

@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { startAlertsComponent, startNotifierComponent, type Started } from '../../cli/components.js'
+import { type Started, startAlertsComponent, startNormaliserComponent, startNotifierComponent } from '../../cli/components.js'
 import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { signature } from '../../processors/alerts/webhook.js'
-import { startOwnGroups } from './alerts-pipeline.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
@@ -123,7 +122,7 @@ describe('alerts: webhook delivery through failures', () => {
     )
     bin = await registerDevice(config, { id: 'bin-hook', kind: 'waste_container', format: 'senml', tenant: 'hookcity', site: 'west' })
     pipeline = await startInProcess(config, ['broker'])
-    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser'])), await startAlertsComponent(pipeline.platform), await startNotifierComponent(pipeline.platform))
+    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform), await startNotifierComponent(pipeline.platform))
   })
   afterAll(async () => {
     for (const component of running.reverse()) await component.stop()
@@ -174,7 +173,7 @@ describe('alerts: a notifier killed between sending and recording', () => {
     await ensureAlertTopics(config)
     bin = await registerDevice(config, { id: 'bin-kill', kind: 'waste_container', format: 'senml', tenant: 'killcity', site: 'south' })
     pipeline = await startInProcess(config, ['broker'])
-    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser'])), await startAlertsComponent(pipeline.platform))
+    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
   })
   afterAll(async () => {
     await notifier?.kill('SIGTERM')

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { startAlertsComponent, type Started } from '../../cli/components.js'
+import { type Started, startAlertsComponent, startNormaliserComponent, startSinkComponent } from '../../cli/components.js'
 import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
-import { startOwnGroups } from './alerts-pipeline.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, countStored, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
@@ -72,7 +71,7 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
     writeFileSync(config.alerts.rulesFile!, JSON.stringify({ version: 1, tenants: { alertcity: { kinds: { waste_container: { fill: { threshold: 0.7 } } } } } }))
     bin = await registerDevice(config, { id: 'bin-alert', kind: 'waste_container', format: 'senml', tenant: 'alertcity', site: 'harbour' })
     pipeline = await startInProcess(config, ['broker', 'api'])
-    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser', 'sink'])), await startAlertsComponent(pipeline.platform))
+    running.push(await startNormaliserComponent(pipeline.platform), await startSinkComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
   })
   afterAll(async () => {
     for (const component of running.reverse()) await component.stop()
@@ -167,7 +166,7 @@ describe('alerts: a processor killed mid-stream', () => {
     await ensureAlertTopics(config)
     bin = await registerDevice(config, { id: 'bin-crash', kind: 'waste_container', format: 'senml', tenant: 'crashcity', site: 'east' })
     pipeline = await startInProcess(config, ['broker'])
-    normaliser = await startOwnGroups(pipeline.platform, ['normaliser'])
+    normaliser = [await startNormaliserComponent(pipeline.platform)]
   })
   afterAll(async () => {
     await processor?.kill('SIGTERM')
@@ -214,7 +213,7 @@ describe('alerts: a device that goes silent', () => {
     writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { quietcity: { all: { silence: { expectedIntervalMinutes: 0.05, missedIntervals: 2 } } } } }))
     bin = await registerDevice(config, { id: 'bin-quiet', kind: 'waste_container', format: 'senml', tenant: 'quietcity', site: 'park' })
     pipeline = await startInProcess(config, ['broker'])
-    running.push(...(await startOwnGroups(pipeline.platform, ['normaliser'])), await startAlertsComponent(pipeline.platform))
+    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
   })
   afterAll(async () => {
     for (const component of running.reverse()) await component.stop()
