@@ -23,4 +23,9 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: globals.node },
   },
+  {
+    // The live web view runs in the browser and is plain JavaScript, outside the TypeScript project.
+    files: ['api/web/**/*.js'],
+    languageOptions: { globals: globals.browser, parserOptions: { projectService: false, project: false } },
+  },
 )

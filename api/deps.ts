@@ -5,7 +5,10 @@ import type { Bus } from '../core/bus/bus.js'
 import type { Config } from '../core/config.js'
 import type { Counters } from '../core/counters.js'
 import type { Logger } from '../core/logger.js'
+import type { FileApiKeys } from '../core/registry/api-keys.js'
+import type { AuditLog } from '../core/registry/audit-log.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
+import type { TenantPolicies } from '../core/registry/tenants.js'
 import type { Store } from '../core/store/store.js'
 
 export const apiCounterNames = ['requests', 'client_errors', 'server_errors'] as const
@@ -25,6 +28,17 @@ export interface ApiDeps {
   readonly pipelineCounters?: () => readonly Counters[]
   /** Where commands to processors go (alert acknowledgements); without it the API takes none. */
   readonly commands?: Pick<Bus, 'publish'>
+  /** API keys, the audit log and tenant policies; opened from the files `config.auth` names when not given. */
+  readonly keys?: FileApiKeys
+  readonly audit?: AuditLog
+  readonly tenants?: TenantPolicies
+}
+
+/** The dependencies with the security stores opened: what the routes receive. */
+export interface RouteDeps extends ApiDeps {
+  readonly keys: FileApiKeys
+  readonly audit: AuditLog
+  readonly tenants: TenantPolicies
 }
 
 /** A Fastify scope whose route schemas are zod schemas: where routes are declared. */

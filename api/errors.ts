@@ -16,6 +16,14 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   ALERT_UNKNOWN: 404,
   ALERT_NOT_OPEN: 409,
   ROUTE_UNKNOWN: 404,
+  AUTH_REQUIRED: 401,
+  AUTH_INVALID: 401,
+  ROLE_FORBIDDEN: 403,
+  TENANT_FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  KEY_UNKNOWN: 404,
+  METRIC_NOT_PUBLIC: 404,
+  TENANT_LIMIT_REACHED: 409,
   STORE_QUERY_FAILED: 502,
   STORE_AUTH_FAILED: 502,
   STORE_REQUEST_REFUSED: 502,
@@ -24,7 +32,21 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
 }
 
 /** Codes whose messages the API writes for the client, as opposed to messages from inside. */
-const clientFacingCodes: ReadonlySet<ErrorCode> = new Set(['INVALID_PARAMETER', 'DEVICE_UNKNOWN', 'ROUTE_UNKNOWN', 'ALERT_UNKNOWN', 'ALERT_NOT_OPEN'])
+const clientFacingCodes: ReadonlySet<ErrorCode> = new Set([
+  'INVALID_PARAMETER',
+  'DEVICE_UNKNOWN',
+  'ROUTE_UNKNOWN',
+  'ALERT_UNKNOWN',
+  'ALERT_NOT_OPEN',
+  'AUTH_REQUIRED',
+  'AUTH_INVALID',
+  'ROLE_FORBIDDEN',
+  'TENANT_FORBIDDEN',
+  'RATE_LIMITED',
+  'KEY_UNKNOWN',
+  'METRIC_NOT_PUBLIC',
+  'TENANT_LIMIT_REACHED',
+])
 
 /** Seconds a client should wait before retrying a 503. */
 const retryAfterSeconds = 5
@@ -44,22 +66,23 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     if (status >= 500) request.log.warn({ err: error }, 'request failed')
     const message = clientFacingCodes.has(error.code) ? error.message : errorCatalogue[error.code].summary
     const parameter = typeof error.details.parameter === 'string' ? error.details.parameter : undefined
-    return sendError(reply, status, error.code, message, parameter)
+    return sendError(reply, status, error.code, message, parameter, status === 500 ? request.id : undefined)
   }
   // Fastify's own client errors (body too large, bad content type, …) carry a safe message.
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 && error.code?.startsWith('FST_')) {
     return sendError(reply, error.statusCode, 'REQUEST_INVALID', error.message)
   }
-  request.log.error({ err: error }, 'unexpected error')
-  return sendError(reply, 500, 'INTERNAL', errorCatalogue.INTERNAL.summary)
+  // The client gets only the request id, which finds the logged error with its stack.
+  request.log.error({ err: error, correlationId: request.id }, 'unexpected error')
+  return sendError(reply, 500, 'INTERNAL', errorCatalogue.INTERNAL.summary, undefined, request.id)
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendError(reply, 404, 'ROUTE_UNKNOWN', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)
 }
 
-function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, parameter?: string): FastifyReply {
-  const body: ErrorBody = { error: parameter === undefined ? { code, message } : { code, message, parameter } }
+function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, parameter?: string, correlationId?: string): FastifyReply {
+  const body: ErrorBody = { error: { code, message, ...(parameter !== undefined ? { parameter } : {}), ...(correlationId !== undefined ? { correlationId } : {}) } }
   if (status === 503) reply.header('retry-after', String(retryAfterSeconds))
   return reply.code(status).send(body)
 }

@@ -22,7 +22,7 @@ const fieldName = z
 export const deviceParams = z.strictObject({ id: identifier.describe('Device id as registered') })
 
 export const devicesQuery = z.strictObject({
-  tenant: identifier.optional().describe('Only devices of this tenant'),
+  tenant: identifier.optional().describe('Tenant: defaults to the caller\'s own; only a platform key may name another or leave it out to list all'),
   site: identifier.optional().describe('Only devices at this site'),
   kind: deviceKind.optional().describe('Only devices of this kind'),
 })
@@ -56,6 +56,7 @@ export const errorBody = z.object({
     code: z.string().describe('Stable error code from the platform catalogue'),
     message: z.string(),
     parameter: z.string().optional().describe('The request parameter at fault, for INVALID_PARAMETER'),
+    correlationId: z.string().optional().describe('For unexpected failures: quote it to the operator, who finds the details in the logs'),
   }),
 })
 export type ErrorBody = z.infer<typeof errorBody>

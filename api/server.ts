@@ -1,41 +1,77 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySwagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from '../core/config.js'
-import type { ApiDeps } from './deps.js'
+import { PlatformError } from '../core/errors.js'
+import { FileApiKeys } from '../core/registry/api-keys.js'
+import { AuditLog } from '../core/registry/audit-log.js'
+import { TenantPolicies } from '../core/registry/tenants.js'
+import { registerAccessControl } from './auth/access-control.js'
+import { jwtVerifier } from './auth/jwt-verifier.js'
+import type { ApiDeps, RouteDeps } from './deps.js'
 import { errorHandler, notFoundHandler } from './errors.js'
+import { registerAdminKeyRoutes } from './routes/admin-keys.js'
+import { registerAuditRoutes } from './routes/audit.js'
 import { registerDeviceRoutes } from './routes/devices.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerFootprintRoutes, registerSiteKpiRoutes } from './routes/footprint.js'
 import { registerForecastRoutes } from './routes/forecast.js'
 import { registerAlertRoutes } from './routes/alerts.js'
+import { registerOpenDataRoutes } from './routes/open-data.js'
+import { webRoutes } from './routes/web.js'
 import { loadFactorSets } from '../models/factors/factor-sets.js'
 
-/** Request bodies are small commands (an acknowledgement). */
+/** Request bodies are small commands (an acknowledgement, a key to create). */
 const bodyLimitBytes = 4 * 1024
 
 /**
  * The HTTP API, ready for `inject()` or `listen()`. It does not listen by itself and owns none
  * of its dependencies: closing the app leaves the store and the registry open.
  */
-export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi(apiDeps: ApiDeps): Promise<FastifyInstance> {
+  const config = apiDeps.config
+  const deps: RouteDeps = {
+    ...apiDeps,
+    keys: apiDeps.keys ?? new FileApiKeys(config.auth.apiKeysFile),
+    audit: apiDeps.audit ?? new AuditLog(config.auth.auditLogFile),
+    tenants: apiDeps.tenants ?? new TenantPolicies(config.auth.tenantsFile, config.mqtt.maxPayloadBytes),
+  }
   const logger: FastifyBaseLogger = deps.logger
+  const tls = config.api.tls
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: bodyLimitBytes,
     // Device ids may be 128 characters; the router's default cut-off is 100.
     routerOptions: { maxParamLength: 256 },
-  }).withTypeProvider<ZodTypeProvider>()
+    // Unguessable ids, never taken from the client: they are what a 500 answer quotes.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
+  } as Parameters<typeof Fastify>[0]).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  app.addHook('onSend', async (_request, reply) => {
+  registerAccessControl(app, { keys: deps.keys, ...(config.auth.oidc ? { jwt: jwtVerifier(config.auth.oidc) } : {}) })
+  await app.register(fastifyHelmet, { global: true })
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: config.api.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per verified caller; anyone else (including a caller with refused credentials) per address.
+    keyGenerator: (request) => request.identity?.subject ?? `ip:${request.ip}`,
+    errorResponseBuilder: (_request, context) => new PlatformError('RATE_LIMITED', `too many requests: at most ${context.max} per minute; retry in ${context.after}`),
+  })
+  app.addHook('onSend', async (request, reply) => {
     // Readings change all the time, and device lists are per tenant: nothing may be cached.
     reply.header('cache-control', 'no-store')
-    reply.header('x-content-type-options', 'nosniff')
+    reply.header('x-request-id', request.id)
   })
   const counters = deps.counters
   if (counters !== undefined) {
@@ -49,7 +85,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'circular', description: 'Read API of the circular telemetry platform: devices and their stored readings.', version: '1.0.0' },
+      info: { title: 'circular', description: 'API of the circular telemetry platform: devices, readings, footprint metrics, alerts, open data and API keys.', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`ck_…`) or an OIDC access token' } } },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   })
@@ -60,16 +98,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerHealthRoutes(api, deps)
     registerDeviceRoutes(api, deps)
     if (deps.pipelineCounters) registerMetricsRoutes(api, deps.pipelineCounters)
-    const factorSets = loadFactorSets(deps.config.footprint.factorSetsDir)
+    const factorSets = loadFactorSets(config.footprint.factorSetsDir)
     registerFootprintRoutes(api, deps, factorSets)
     registerSiteKpiRoutes(api, deps, factorSets)
     registerForecastRoutes(api, deps)
     registerAlertRoutes(api, deps)
+    registerOpenDataRoutes(api, deps, factorSets)
+    registerAdminKeyRoutes(api, deps)
+    registerAuditRoutes(api, deps)
+    await api.register(webRoutes)
   })
   return app
 }
 
-/** Listens on `config.api` and returns the address, e.g. `http://127.0.0.1:8080`; stop with `app.close()`. */
-export async function startApi(app: FastifyInstance, config: Config['api']): Promise<string> {
+/** Listens on `config.api` and returns the address, e.g. `https://127.0.0.1:8080`; stop with `app.close()`. */
+export async function startApi(app: FastifyInstance, config: Pick<Config['api'], 'host' | 'port'>): Promise<string> {
   return app.listen({ host: config.host, port: config.port })
 }

@@ -1,13 +1,17 @@
-import { createServer, type Server } from 'node:net'
+import type { Socket } from 'node:net'
+import { TLSSocket } from 'node:tls'
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
 import { verifySecret } from '../core/registry/secret.js'
+import { TenantPolicies } from '../core/registry/tenants.js'
 import type { Ingest } from '../ingest/ingest.js'
 import { maySubscribe, parseTelemetryTopic } from '../ingest/topic-scheme.js'
-import { listenPreferring } from './listen.js'
+import { BrokerCounters, type BrokerCounter } from './broker-counters.js'
+import { startListeners } from './listeners.js'
+import { TenantGate } from './tenant-gate.js'
 
 // MQTT 3.1.1 CONNACK return codes (§3.2.2.3).
 const identifierRejected = 2
@@ -16,104 +20,167 @@ const badUsernameOrPassword = 4
 const notAuthorized = 5
 
 export interface RunningBroker {
+  /** The first listener's port: the plain one, or the TLS one when plain MQTT is off. */
   readonly port: number
+  /** The first listener, e.g. `mqtt://127.0.0.1:1883`. */
+  readonly url: string
+  /** Every listener, e.g. `mqtt://127.0.0.1:1883` and `mqtts://127.0.0.1:8883`. */
+  readonly urls: readonly string[]
+  readonly tlsPort?: number
   /** True when the standard port was taken and another one was chosen. */
   readonly moved: boolean
+  readonly counters: BrokerCounters
   close(): Promise<void>
 }
 
+export interface BrokerDeps {
+  readonly config: Config
+  readonly registry: DeviceRegistry
+  readonly ingest: Ingest
+  readonly logger: Logger
+  /** Per-tenant limits; read from `config.auth.tenantsFile` when not given. */
+  readonly tenants?: TenantPolicies
+}
+
 /**
- * The MQTT broker devices connect to. It authenticates each device against the registry, lets it
+ * The MQTT broker devices connect to. It authenticates each device against the registry (secret,
+ * or client certificate whose CN is the device id), holds each tenant to its limits, lets a device
  * publish and subscribe only within its own topics, and acknowledges a QoS 1 PUBLISH only after
  * Kafka has the record: aedes writes PUBACK right after `authorizePublish` calls back, so the
  * hand-over to Kafka happens inside that hook.
  */
-export async function startBroker(deps: { config: Config; registry: DeviceRegistry; ingest: Ingest; logger: Logger }): Promise<RunningBroker> {
+export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const { config, registry, ingest, logger } = deps
+  const tenants = deps.tenants ?? new TenantPolicies(config.auth.tenantsFile, config.mqtt.maxPayloadBytes)
+  const counters = new BrokerCounters()
+  const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   const devices = new WeakMap<Client, Device>()
+  const certificatesOnly = config.mqtt.tls?.clientCerts === 'required'
 
   const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
-    const refuse = (returnCode: number, message: string): void => {
-      logger.warn({ clientId: client.id, username }, `connection refused: ${message}`)
+    const refuse = (returnCode: number, message: string, tenant?: string): void => {
+      counters.count(returnCode === serverUnavailable && tenant !== undefined ? 'device_limit_refused' : 'auth_refused', tenant)
+      logger.warn({ clientId: client.id, username, tenant }, `connection refused: ${message}`)
       done(Object.assign(new Error(message), { returnCode }), false)
     }
+    const certificateName = verifiedCertificateName(client)
+    const claimed = certificateName ?? username
     let device: Device | undefined
     try {
-      device = username === undefined ? undefined : registry.get(username)
+      device = claimed === undefined ? undefined : registry.get(claimed)
     } catch (error) {
       logger.error({ err: error }, 'device registry unreadable')
       return refuse(serverUnavailable, 'device registry unreadable')
     }
-    if (!device || !password) return refuse(badUsernameOrPassword, 'unknown device or missing secret')
+    if (!device) return refuse(badUsernameOrPassword, 'unknown device')
+    if (username !== undefined && username !== device.id) return refuse(badUsernameOrPassword, 'user name is not the device of the certificate', device.tenant)
     // A client id of another device would let this one take over that device's session.
     if (client.id !== device.id && !client.id.startsWith(`${device.id}:`)) {
-      return refuse(identifierRejected, `client id must be "${device.id}" or start with "${device.id}:"`)
+      return refuse(identifierRejected, `client id must be "${device.id}" or start with "${device.id}:"`, device.tenant)
     }
-    verifySecret(password.toString('utf8'), device.secretHash).then(
-      (ok) => {
-        if (!ok) return refuse(badUsernameOrPassword, 'wrong secret')
-        devices.set(client, device)
-        done(null, true)
-      },
-      () => refuse(notAuthorized, 'secret check failed'),
+    const admit = (d: Device): void => {
+      if (!gate.connect(d)) return refuse(serverUnavailable, `tenant "${d.tenant}" has its maximum number of devices connected`, d.tenant)
+      devices.set(client, d)
+      done(null, true)
+    }
+    if (certificateName !== undefined) return admit(device)
+    if (certificatesOnly && isTls(client)) return refuse(notAuthorized, 'this listener accepts client certificates only', device.tenant)
+    if (!password) return refuse(badUsernameOrPassword, 'missing secret', device.tenant)
+    const known = device
+    verifySecret(password.toString('utf8'), known.secretHash).then(
+      (ok) => (ok ? admit(known) : refuse(badUsernameOrPassword, 'wrong secret', known.tenant)),
+      () => refuse(notAuthorized, 'secret check failed', known.tenant),
     )
   }
 
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, done) => {
     if (!client) return done(null)
     const device = devices.get(client)
-    const refusal = device ? publishRefusal(device, packet, config.mqtt.maxPayloadBytes) : 'not authenticated'
-    if (refusal) {
-      logger.warn({ deviceId: device?.id, topic: packet.topic }, `publish refused: ${refusal}`)
+    const refuse = (counter: BrokerCounter, reason: string): void => {
+      counters.count(counter, device?.tenant)
+      logger.warn({ deviceId: device?.id, tenant: device?.tenant, topic: packet.topic }, `publish refused: ${reason}`)
       // MQTT-3.3.5-2: a refused PUBLISH cannot be answered in 3.1.1; closing the connection
-      // tells the device, and nothing reaches Kafka.
-      return done(new Error(`publish refused: ${refusal}`))
+      // tells the device, no PUBACK is sent, and nothing reaches Kafka.
+      done(new Error(`publish refused: ${reason}`))
     }
-    const topic = parseTelemetryTopic(packet.topic)!
-    // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
-    packet.retain = false
-    ingest
-      .accept({ device: device!, mqttTopic: packet.topic, format: topic.format, payload: toBuffer(packet.payload), receivedAt: Date.now() })
-      .then(
+    if (!device) return refuse('acl_refused', 'not authenticated')
+    const refusal = topicRefusal(device, packet)
+    if (refusal) return refuse('acl_refused', refusal)
+    const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
+    if (admission.kind === 'refused') return refuse(admission.counter, admission.reason)
+    const handOver = (): void => {
+      const topic = parseTelemetryTopic(packet.topic)!
+      // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
+      packet.retain = false
+      ingest.accept({ device, mqttTopic: packet.topic, format: topic.format, payload: toBuffer(packet.payload), receivedAt: Date.now() }).then(
         () => done(null),
         (error: unknown) => {
           // No PUBACK: the device keeps the message and sends it again after reconnecting.
-          logger.error({ err: error, deviceId: device!.id }, 'hand-over to Kafka failed; message not acknowledged')
+          logger.error({ err: error, deviceId: device.id }, 'hand-over to Kafka failed; message not acknowledged')
           done(error as Error)
         },
       )
+    }
+    if (admission.kind === 'now') return handOver()
+    counters.count('throttled', device.tenant)
+    setTimeout(handOver, admission.waitMs)
   }
 
   const authorizeSubscribe: AedesOptions['authorizeSubscribe'] = (client, subscription: Subscription, done) => {
     const device = devices.get(client)
     if (device && maySubscribe(subscription.topic, device)) return done(null, subscription)
+    counters.count('acl_refused', device?.tenant)
     logger.warn({ deviceId: device?.id, topic: subscription.topic }, 'subscription refused')
     done(null, null) // SUBACK 0x80 for this filter (MQTT-3.9.3)
   }
 
   const aedes = await Aedes.createBroker({ authenticate, authorizePublish, authorizeSubscribe, maxClientsIdLength: 256 })
-  const server: Server = createServer((socket) => aedes.handle(socket))
-  const { port, moved } = await listenPreferring(server, config.mqtt.host, config.mqtt.port, 1883)
+  aedes.on('clientDisconnect', (client) => {
+    const device = devices.get(client)
+    if (device) gate.disconnect(device)
+  })
+  const listeners = await startListeners(config.mqtt, (socket: Socket) => aedes.handle(socket))
+  const first = listeners[0]
+  if (!first) throw new Error('no MQTT listener: enable MQTT_PLAIN or configure MQTT_TLS_CERT_FILE')
+  const tlsListener = listeners.find((l) => l.url.startsWith('mqtts:'))
   return {
-    port,
-    moved,
+    port: first.port,
+    url: first.url,
+    urls: listeners.map((l) => l.url),
+    ...(tlsListener ? { tlsPort: tlsListener.port } : {}),
+    moved: listeners.some((l) => l.moved),
+    counters,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close()
+        for (const l of listeners) l.server.close()
         aedes.close(() => resolve())
       }),
   }
 }
 
-/** Why a device may not publish this packet, or undefined when it may. */
-function publishRefusal(device: Device, packet: PublishPacket, maxPayloadBytes: number): string | undefined {
+/** The CN of a client certificate the TLS listener verified against the CA, if there is one. */
+function verifiedCertificateName(client: Client): string | undefined {
+  const socket = client.conn as unknown
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined
+  const name = socket.getPeerCertificate().subject?.CN
+  return typeof name === 'string' && name.length > 0 ? name : undefined
+}
+
+function isTls(client: Client): boolean {
+  return (client.conn as unknown) instanceof TLSSocket
+}
+
+/** Why a device may not publish on this topic, or undefined when it may. */
+function topicRefusal(device: Device, packet: PublishPacket): string | undefined {
   const topic = parseTelemetryTopic(packet.topic)
   if (!topic) return `"${packet.topic}" is not a telemetry topic`
   if (topic.deviceId !== device.id) return `device "${device.id}" may not publish for "${topic.deviceId}"`
   if (topic.apiKey !== undefined && topic.apiKey !== device.apiKey) return 'API key in the topic does not match the device'
-  const size = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length
-  if (size > maxPayloadBytes) return `payload of ${size} bytes exceeds the limit of ${maxPayloadBytes}`
   return undefined
+}
+
+function payloadSize(packet: PublishPacket): number {
+  return typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length
 }
 
 function toBuffer(payload: string | Buffer): Buffer {

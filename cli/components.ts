@@ -1,7 +1,9 @@
 import { apiCounterNames } from '../api/deps.js'
+import { ensureBootstrapKey } from '../api/auth/bootstrap-key.js'
 import { buildApi, startApi } from '../api/server.js'
 import { startBroker } from '../broker/mqtt-broker.js'
 import type { Bus } from '../core/bus/bus.js'
+import { EmbeddedBus } from '../core/bus/embedded-bus.js'
 import { KafkaBus } from '../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../core/bus/topics.js'
 import type { Config } from '../core/config.js'
@@ -9,6 +11,7 @@ import { Counters } from '../core/counters.js'
 import type { Logger } from '../core/logger.js'
 import { FileRegistry } from '../core/registry/file-registry.js'
 import { InfluxStore } from '../core/store/influx-store.js'
+import { SqliteStore } from '../core/store/sqlite-store.js'
 import type { Store } from '../core/store/store.js'
 import { startBridge } from '../ingest/bridge.js'
 import { Ingest } from '../ingest/ingest.js'
@@ -16,6 +19,8 @@ import { AlertsProcessor } from '../processors/alerts/alerts-processor.js'
 import { AlertNotifier } from '../processors/alerts/notifier.js'
 import { RulesSource } from '../processors/alerts/rules-source.js'
 import { FootprintProcessor } from '../processors/footprint/footprint-processor.js'
+import type { EndToEndDelays } from '../processors/health/end-to-end-delays.js'
+import { startHealthReporter } from '../processors/health/health-reporter.js'
 import { InfluxSink } from '../processors/influx-sink.js'
 import { Normaliser } from '../processors/normaliser.js'
 import type { Stoppable } from './lifecycle.js'
@@ -28,22 +33,42 @@ export interface Platform {
   readonly store: Store
   readonly registry: FileRegistry
   readonly counters: Counters[]
+  /** End-to-end delay summaries of the hops that store data, for the health reporter. */
+  readonly delays: EndToEndDelays[]
+  /** Components started so far, in order, so a later one can find an earlier one's address. */
+  readonly started: Started[]
 }
 
 export function createPlatform(config: Config, logger: Logger): Platform {
   return {
     config,
     logger,
-    bus: new KafkaBus(config.kafka, logger.child({ component: 'kafka' })),
-    store: new InfluxStore(config.influx, logger.child({ component: 'influxdb' })),
+    bus: createBus(config, logger),
+    store: createStore(config, logger),
     registry: new FileRegistry(config.registryFile),
     counters: [],
+    delays: [],
+    started: [],
   }
+}
+
+/** Kafka when brokers are configured, else the embedded bus (which belongs to this one process). */
+function createBus(config: Config, logger: Logger): Bus {
+  if (config.bus.kind === 'kafka') return new KafkaBus(config.kafka, logger.child({ component: 'kafka' }))
+  return new EmbeddedBus({ path: config.bus.path, retentionMs: config.bus.retentionMs, partitions: config.kafka.partitions }, logger.child({ component: 'embedded-bus' }))
+}
+
+/** InfluxDB when a URL is configured, else the embedded SQLite store. */
+function createStore(config: Config, logger: Logger): Store {
+  if (config.store.kind === 'influxdb') return new InfluxStore(config.influx, logger.child({ component: 'influxdb' }))
+  return new SqliteStore({ path: config.store.path }, logger.child({ component: 'embedded-store' }))
 }
 
 export interface Started extends Stoppable {
   /** Where it listens, for the start-up banner. */
   readonly address?: string
+  /** Something the operator should know, e.g. that a standard port was taken. */
+  readonly note?: string
 }
 
 export async function startBrokerComponent(p: Platform): Promise<Started> {
@@ -52,8 +77,14 @@ export async function startBrokerComponent(p: Platform): Promise<Started> {
   p.counters.push(ingest.counters)
   const logger = p.logger.child({ component: 'broker' })
   const broker = await startBroker({ config: p.config, registry: p.registry, ingest, logger })
-  if (broker.moved) logger.warn(`port 1883 is taken (another MQTT broker?); listening on ${broker.port} instead; set MQTT_PORT to choose`)
-  return { name: 'broker', address: `mqtt://${p.config.mqtt.host}:${broker.port}`, stop: () => broker.close() }
+  p.counters.push(broker.counters)
+  const notes = [
+    ...(broker.moved ? [`MQTT port 1883 is taken (another MQTT broker?); listening on ${broker.port} instead; set MQTT_PORT to choose`] : []),
+    ...(broker.urls.length > 1 ? [`MQTT also at ${broker.urls.slice(1).join(', ')}`] : []),
+  ]
+  const note = notes.length > 0 ? notes.join('; ') : undefined
+  if (broker.moved) logger.warn(notes[0])
+  return { name: 'broker', address: broker.url, note, stop: () => broker.close() }
 }
 
 export async function startBridgeComponent(p: Platform): Promise<Started> {
@@ -74,6 +105,7 @@ export async function startNormaliserComponent(p: Platform): Promise<Started> {
 export async function startSinkComponent(p: Platform): Promise<Started> {
   const sink = new InfluxSink({ config: p.config, bus: p.bus, store: p.store, logger: p.logger.child({ component: 'influx-sink' }) })
   p.counters.push(sink.counters)
+  p.delays.push(sink.delays)
   const consumption = await sink.start()
   return { name: 'influx-sink', stop: () => consumption.stop() }
 }
@@ -104,12 +136,20 @@ export async function startNotifierComponent(p: Platform): Promise<Started> {
 export async function startApiComponent(p: Platform): Promise<Started> {
   const logger = p.logger.child({ component: 'api' })
   // The API serves /health even while InfluxDB is away, so a failed database check only warns.
-  await p.store.ensureReady().catch((error: unknown) => logger.warn({ err: error }, 'InfluxDB not ready; queries fail until it is'))
+  await p.store.ensureReady().catch((error: unknown) => logger.warn({ err: error }, 'store not ready; queries fail until it is'))
   const counters = new Counters('api', apiCounterNames)
   p.counters.push(counters)
   const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { kafka: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters, commands: p.bus })
   const address = await startApi(app, p.config.api)
-  return { name: 'api', address, stop: () => app.close() }
+  const keyFile = ensureBootstrapKey(p.config)
+  const note = keyFile ? `first start: a platform admin API key is in ${keyFile} (readable by you only); send it as "Authorization: Bearer <key>", create your own with "circular keys create" and revoke this one` : undefined
+  return { name: 'api', address, note, stop: () => app.close() }
+}
+
+/** Writes per-hop counters, dead-letter reasons, consumer lag and end-to-end delay to the store for the health dashboard. */
+export async function startHealthComponent(p: Platform): Promise<Started> {
+  const reporter = await startHealthReporter({ config: p.config, store: p.store, bus: p.bus, counters: () => p.counters, delays: () => p.delays, registry: p.registry, logger: p.logger.child({ component: 'health' }) })
+  return { name: 'health', stop: () => reporter.stop() }
 }
 
 /** Closes the shared clients after the components that use them have stopped. */

@@ -1,5 +1,7 @@
+import { userInfo } from 'node:os'
 import type { Command } from 'commander'
 import { loadConfig } from '../core/config.js'
+import { AuditLog } from '../core/registry/audit-log.js'
 import { device, publicView, type Device } from '../core/registry/device.js'
 import { FileRegistry } from '../core/registry/file-registry.js'
 import { generateSecret, hashSecret } from '../core/registry/secret.js'
@@ -72,6 +74,7 @@ export function registerDeviceCommands(program: Command): void {
         throw new Error(`invalid device: ${problems.join('; ')}`)
       }
       new FileRegistry(config.registryFile).add(parsed.data)
+      new AuditLog(config.auth.auditLogFile).append({ actor: `cli:${userInfo().username}`, action: 'device.add', tenant: parsed.data.tenant, target: parsed.data.id, details: { site: parsed.data.site, kind: parsed.data.kind } })
       printCredentials(parsed.data, secret, options.json === true)
     })
 
@@ -89,7 +92,10 @@ export function registerDeviceCommands(program: Command): void {
     .argument('<id>', 'device id')
     .action((id: string) => {
       const config = loadConfig()
-      if (!new FileRegistry(config.registryFile).remove(id)) throw new Error(`no device "${id}" is registered`)
+      const registry = new FileRegistry(config.registryFile)
+      const tenant = registry.get(id)?.tenant
+      if (!registry.remove(id)) throw new Error(`no device "${id}" is registered`)
+      new AuditLog(config.auth.auditLogFile).append({ actor: `cli:${userInfo().username}`, action: 'device.remove', ...(tenant !== undefined ? { tenant } : {}), target: id })
       console.log(`removed ${id}`)
     })
 }

@@ -1,10 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { loadConfig } from '../core/config.js'
 import { PlatformError } from '../core/errors.js'
-import { createLogger } from '../core/logger.js'
 import {
-  createPlatform,
-  platformCloser,
   startAlertsComponent,
   startApiComponent,
   startBridgeComponent,
@@ -13,39 +9,21 @@ import {
   startNormaliserComponent,
   startNotifierComponent,
   startSinkComponent,
-  type Platform,
-  type Started,
 } from './components.js'
 import { registerDeviceCommands } from './devices.js'
-import { logCountersEvery, stopOnSignal, type Stoppable } from './lifecycle.js'
+import { registerKeyCommands } from './keys.js'
+import { registerSimulateCommand } from '../simulator/command.js'
+import { run } from './run.js'
+import { registerStartCommand } from './start.js'
 
 const processorRoles = { normaliser: startNormaliserComponent, 'influx-sink': startSinkComponent, footprint: startFootprintComponent, alerts: startAlertsComponent, 'alert-notifier': startNotifierComponent } as const
-
-/** Starts components in order inside one process and keeps them running until a signal. */
-async function run(starters: ((p: Platform) => Promise<Started>)[]): Promise<void> {
-  const config = loadConfig()
-  const logger = createLogger(config.logLevel)
-  const platform = createPlatform(config, logger)
-  // Stopped in reverse: the components first, the shared clients last.
-  const running: Stoppable[] = [platformCloser(platform)]
-  stopOnSignal(running, logger)
-  for (const start of starters) {
-    const component = await start(platform)
-    running.push(component)
-    logger.info({ component: component.name, address: component.address }, `${component.name} running${component.address ? ` at ${component.address}` : ''}`)
-  }
-  logCountersEvery(60_000, platform.counters, logger)
-}
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('circular')
     .description('Open circular-economy telemetry platform: MQTT sensors → Kafka → footprint metrics → InfluxDB and API.\nSettings come from environment variables (see README).')
     .showHelpAfterError()
 
-  program
-    .command('start')
-    .description('run broker, normaliser, footprint processor, InfluxDB sink and API together in one process')
-    .action(() => run([startBrokerComponent, startNormaliserComponent, startFootprintComponent, startSinkComponent, startApiComponent]))
+  registerStartCommand(program)
 
   program
     .command('broker')
@@ -72,6 +50,8 @@ export async function main(argv: string[]): Promise<void> {
     .action(() => run([startApiComponent]))
 
   registerDeviceCommands(program)
+  registerKeyCommands(program)
+  registerSimulateCommand(program)
 
   try {
     await program.parseAsync(argv)

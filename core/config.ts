@@ -6,6 +6,8 @@ const positiveInt = z.coerce.number().int().positive()
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, . _ -')
 const optionalSecret = z.string().min(1).optional()
+const optionalFile = z.string().min(1).optional()
+const flag = z.enum(['true', 'false'], { error: 'true or false' }).transform((value) => value === 'true')
 
 /**
  * Every setting of the platform, read from environment variables once at start-up. Each key is
@@ -16,7 +18,9 @@ const environmentSchema = z.object({
   CIRCULAR_STATE_DIR: z.string().min(1).default('.local'),
   REGISTRY_FILE: z.string().min(1).optional(),
 
-  KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)).default(['127.0.0.1:9092']),
+  // Unset means the embedded bus: one process, no Kafka (see core/bus/embedded-bus.ts).
+  KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)).optional(),
+  EMBEDDED_BUS_RETENTION_MS: positiveInt.default(7 * 86_400_000),
   KAFKA_CLIENT_ID: z.string().min(1).default('circular'),
   KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ -').default('circular'),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
@@ -37,6 +41,7 @@ const environmentSchema = z.object({
   TOPIC_ALERTS: topicName.default('alerts'),
   TOPIC_ALERTS_STATE: topicName.default('alerts.state'),
   TOPIC_ALERT_COMMANDS: topicName.default('alerts.commands'),
+  TOPIC_ALERT_SITE_FLOWS: topicName.default('alerts.site-flows'),
   ALERT_RULES_FILE: z.string().min(1).optional(),
   TOPIC_ALERT_DELIVERIES: topicName.default('alerts.deliveries'),
   ALERT_DELIVERY_TIMEOUT_MS: positiveInt.default(5000),
@@ -47,8 +52,11 @@ const environmentSchema = z.object({
   ALERT_SILENCE_CHECK_MS: positiveInt.default(60_000),
   ALERT_PROCESSOR_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
   ALERT_NOTIFIER_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
+  HEALTH_REPORT_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+  HEALTH_INVENTORY_INTERVAL_MS: z.coerce.number().int().min(60_000).default(3_600_000),
 
-  INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
+  // Unset means the embedded store: a SQLite file in the state directory, no InfluxDB.
+  INFLUX_URL: z.url().optional(),
   INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('circular'),
   INFLUX_USERNAME: optionalSecret,
   INFLUX_PASSWORD: optionalSecret,
@@ -65,21 +73,55 @@ const environmentSchema = z.object({
   BRIDGE_PASSWORD: optionalSecret,
   BRIDGE_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (an MQTT shared subscription group)').optional(),
 
-  SINK_BATCH_MAX: positiveInt.default(5000),
+  // Default 5000 for InfluxDB; 1000 for the embedded store, whose writes block the one process while they run.
+  SINK_BATCH_MAX: positiveInt.optional(),
   SINK_RETRY_MAX_MS: positiveInt.default(10_000),
   MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).default(5 * 60_000),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
+
+  // Security: API keys, audit log, tenant limits and data-sharing policy, OIDC, TLS, Kafka SASL.
+  API_TLS_CERT_FILE: optionalFile,
+  API_TLS_KEY_FILE: optionalFile,
+  API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  API_KEYS_FILE: optionalFile,
+  AUDIT_LOG_FILE: optionalFile,
+  TENANTS_FILE: optionalFile,
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.url().optional(),
+  OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('role'),
+  OIDC_PLATFORM_TENANT: z.string().min(1).optional(),
+  MQTT_PLAIN: flag.default(true),
+  MQTT_TLS_PORT: port.default(8883),
+  MQTT_TLS_CERT_FILE: optionalFile,
+  MQTT_TLS_KEY_FILE: optionalFile,
+  MQTT_TLS_CA_FILE: optionalFile,
+  MQTT_TLS_CLIENT_CERTS: z.enum(['off', 'optional', 'required']).default('off'),
+  KAFKA_SSL: flag.default(false),
+  KAFKA_SSL_CA_FILE: optionalFile,
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: optionalSecret,
+  KAFKA_SASL_PASSWORD: optionalSecret,
 })
 
 export type Environment = z.infer<typeof environmentSchema>
 
+/** Kafka when brokers are configured; otherwise an embedded log in one SQLite file, for one process. */
+export type BusChoice = { readonly kind: 'kafka' } | { readonly kind: 'embedded'; readonly path: string; readonly retentionMs: number }
+/** InfluxDB when a URL is configured; otherwise an embedded SQLite store. */
+export type StoreChoice = { readonly kind: 'influxdb' } | { readonly kind: 'embedded'; readonly path: string }
+
 export interface Config {
   readonly logLevel: Environment['CIRCULAR_LOG_LEVEL']
+  readonly bus: BusChoice
+  readonly store: StoreChoice
   readonly stateDir: string
   readonly registryFile: string
   readonly kafka: {
+    /** Empty when the embedded bus is used. */
     readonly brokers: readonly string[]
     readonly clientId: string
     /** Consumer groups are `<prefix>-<role>`; separate deployments on one cluster need separate prefixes. */
@@ -97,6 +139,9 @@ export interface Config {
      */
     readonly fetchMinBytes: number
     readonly fetchMaxWaitMs: number
+    /** TLS to the brokers; `caFile` when their certificates come from a private CA. */
+    readonly ssl?: { readonly caFile?: string }
+    readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
     readonly topics: {
       readonly raw: string
       readonly readings: string
@@ -120,6 +165,17 @@ export interface Config {
     /** Port for the broker; undefined means 1883, or a free port when 1883 is taken. */
     readonly port?: number
     readonly maxPayloadBytes: number
+    /** Whether the plain-text listener runs; production deployments turn it off and use `tls`. */
+    readonly plain: boolean
+    readonly tls?: {
+      readonly port: number
+      readonly certFile: string
+      readonly keyFile: string
+      /** CA that signs device certificates; needed for client-certificate authentication. */
+      readonly caFile?: string
+      /** `optional`: a device may log in with a certificate (CN = device id) or its secret; `required`: certificates only. */
+      readonly clientCerts: 'off' | 'optional' | 'required'
+    }
   }
   readonly bridge: {
     readonly url: string
@@ -139,7 +195,32 @@ export interface Config {
     /** Extra factor-set files (`<version>.json`) besides the built-in ones. */
     readonly factorSetsDir?: string
   }
-  readonly api: { readonly host: string; readonly port: number }
+  readonly api: {
+    readonly host: string
+    readonly port: number
+    /** HTTPS when set. */
+    readonly tls?: { readonly certFile: string; readonly keyFile: string }
+    /** Requests per minute per API key (or per address for anonymous callers). */
+    readonly rateLimitPerMinute: number
+  }
+  readonly auth: {
+    /** Hashed API keys (JSON). */
+    readonly apiKeysFile: string
+    /** Append-only JSON lines of admin actions. */
+    readonly auditLogFile: string
+    /** Per-tenant limits and data-sharing policy (JSON); built-in defaults when the file is absent. */
+    readonly tenantsFile: string
+    /** Bearer tokens from an OpenID Connect issuer, verified against its JWKS. */
+    readonly oidc?: {
+      readonly issuer: string
+      readonly audience: string
+      readonly jwksUrl: string
+      readonly tenantClaim: string
+      readonly roleClaim: string
+      /** A token whose tenant claim has this value is a platform admin (only with the admin role). */
+      readonly platformTenant?: string
+    }
+  }
   readonly alerts: {
     /** JSON rules file, reloaded when it changes; built-in defaults when unset. */
     readonly rulesFile?: string
@@ -154,6 +235,8 @@ export interface Config {
       readonly state: string
       /** Commands to the alerts processor (acknowledgements), keyed by device so they keep their order with its readings. */
       readonly commands: string
+      /** Weighings and container weights re-keyed by site, for the mass balance of each site. */
+      readonly siteFlows: string
       /** Compacted outbox of the notifier: per (subscriber, alert, phase) the attempts and whether it was delivered. */
       readonly deliveries: string
     }
@@ -169,6 +252,12 @@ export interface Config {
       readonly open311PollMs: number
     }
   }
+  readonly health: {
+    /** How often counters, consumer lag and end-to-end delays are written to the store. */
+    readonly reportIntervalMs: number
+    /** How often the device registry is written to the store (for maps and completeness). */
+    readonly inventoryIntervalMs: number
+  }
 }
 
 /**
@@ -182,12 +271,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new PlatformError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { problems })
   }
   const e = parsed.data
+  const pairingProblems = settingPairingProblems(e)
+  if (pairingProblems.length > 0) throw new PlatformError('CONFIG_INVALID', `invalid configuration: ${pairingProblems.join('; ')}`, { problems: pairingProblems })
   return deepFreeze<Config>({
     logLevel: e.CIRCULAR_LOG_LEVEL,
+    bus: e.KAFKA_BROKERS ? { kind: 'kafka' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/bus.sqlite`, retentionMs: e.EMBEDDED_BUS_RETENTION_MS },
+    store: e.INFLUX_URL ? { kind: 'influxdb' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/store.sqlite` },
     stateDir: e.CIRCULAR_STATE_DIR,
     registryFile: e.REGISTRY_FILE ?? `${e.CIRCULAR_STATE_DIR}/registry.json`,
     kafka: {
-      brokers: e.KAFKA_BROKERS,
+      brokers: e.KAFKA_BROKERS ?? [],
       clientId: e.KAFKA_CLIENT_ID,
       groupPrefix: e.KAFKA_GROUP_PREFIX,
       partitions: e.KAFKA_TOPIC_PARTITIONS,
@@ -197,6 +290,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchMax: e.KAFKA_BATCH_MAX,
       fetchMinBytes: e.KAFKA_FETCH_MIN_BYTES,
       fetchMaxWaitMs: e.KAFKA_FETCH_MAX_WAIT_MS,
+      ssl: e.KAFKA_SSL ? { caFile: e.KAFKA_SSL_CA_FILE } : undefined,
+      sasl: e.KAFKA_SASL_MECHANISM ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' } : undefined,
       topics: {
         raw: e.TOPIC_RAW,
         readings: e.TOPIC_READINGS,
@@ -206,27 +301,67 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     influx: {
-      url: e.INFLUX_URL.replace(/\/+$/, ''),
+      url: (e.INFLUX_URL ?? 'http://127.0.0.1:8086').replace(/\/+$/, ''),
       database: e.INFLUX_DB,
       username: e.INFLUX_USERNAME,
       password: e.INFLUX_PASSWORD,
       token: e.INFLUX_TOKEN,
       timeoutMs: e.INFLUX_TIMEOUT_MS,
     },
-    mqtt: { host: e.MQTT_HOST, port: e.MQTT_PORT, maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES },
+    mqtt: {
+      host: e.MQTT_HOST,
+      port: e.MQTT_PORT,
+      maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
+      plain: e.MQTT_PLAIN,
+      tls:
+        e.MQTT_TLS_CERT_FILE && e.MQTT_TLS_KEY_FILE
+          ? { port: e.MQTT_TLS_PORT, certFile: e.MQTT_TLS_CERT_FILE, keyFile: e.MQTT_TLS_KEY_FILE, caFile: e.MQTT_TLS_CA_FILE, clientCerts: e.MQTT_TLS_CLIENT_CERTS }
+          : undefined,
+    },
     bridge: { url: e.BRIDGE_MQTT_URL, clientId: e.BRIDGE_CLIENT_ID, username: e.BRIDGE_USERNAME, password: e.BRIDGE_PASSWORD, shareGroup: e.BRIDGE_SHARE_GROUP },
-    sink: { batchMax: e.SINK_BATCH_MAX, retryMaxMs: e.SINK_RETRY_MAX_MS },
+    sink: { batchMax: e.SINK_BATCH_MAX ?? (e.INFLUX_URL ? 5000 : 1000), retryMaxMs: e.SINK_RETRY_MAX_MS },
     normaliser: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS },
     footprint: { allowedLatenessMs: e.FOOTPRINT_ALLOWED_LATENESS_MS, defaultCountry: e.FOOTPRINT_DEFAULT_COUNTRY, factorSetsDir: e.FACTOR_SETS_DIR },
-    api: { host: e.API_HOST, port: e.API_PORT },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      tls: e.API_TLS_CERT_FILE && e.API_TLS_KEY_FILE ? { certFile: e.API_TLS_CERT_FILE, keyFile: e.API_TLS_KEY_FILE } : undefined,
+      rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    },
+    auth: {
+      apiKeysFile: e.API_KEYS_FILE ?? `${e.CIRCULAR_STATE_DIR}/api-keys.json`,
+      auditLogFile: e.AUDIT_LOG_FILE ?? `${e.CIRCULAR_STATE_DIR}/audit.jsonl`,
+      tenantsFile: e.TENANTS_FILE ?? `${e.CIRCULAR_STATE_DIR}/tenants.json`,
+      oidc:
+        e.OIDC_ISSUER && e.OIDC_AUDIENCE && e.OIDC_JWKS_URL
+          ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, jwksUrl: e.OIDC_JWKS_URL, tenantClaim: e.OIDC_TENANT_CLAIM, roleClaim: e.OIDC_ROLE_CLAIM, platformTenant: e.OIDC_PLATFORM_TENANT }
+          : undefined,
+    },
     alerts: {
       rulesFile: e.ALERT_RULES_FILE,
       silenceCheckMs: e.ALERT_SILENCE_CHECK_MS,
       groups: { processor: e.ALERT_PROCESSOR_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alerts`, notifier: e.ALERT_NOTIFIER_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alert-notifier` },
-      topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, deliveries: e.TOPIC_ALERT_DELIVERIES },
+      topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, siteFlows: e.TOPIC_ALERT_SITE_FLOWS, deliveries: e.TOPIC_ALERT_DELIVERIES },
       delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS },
     },
+    health: { reportIntervalMs: e.HEALTH_REPORT_INTERVAL_MS, inventoryIntervalMs: e.HEALTH_INVENTORY_INTERVAL_MS },
   })
+}
+
+/** Settings that only make sense together, each problem naming the variables to fix. */
+function settingPairingProblems(e: Environment): string[] {
+  const problems: string[] = []
+  const together = (names: (keyof Environment)[]): void => {
+    const set = names.filter((name) => e[name] !== undefined)
+    if (set.length > 0 && set.length < names.length) problems.push(`${names.join(', ')}: set all of them or none (only ${set.join(', ')} is set)`)
+  }
+  together(['MQTT_TLS_CERT_FILE', 'MQTT_TLS_KEY_FILE'])
+  together(['API_TLS_CERT_FILE', 'API_TLS_KEY_FILE'])
+  together(['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'])
+  together(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'])
+  if (!e.MQTT_PLAIN && e.MQTT_TLS_CERT_FILE === undefined) problems.push('MQTT_PLAIN: false needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or devices could not connect at all')
+  if (e.MQTT_TLS_CLIENT_CERTS !== 'off' && e.MQTT_TLS_CA_FILE === undefined) problems.push('MQTT_TLS_CLIENT_CERTS: needs MQTT_TLS_CA_FILE, the CA that signs device certificates')
+  return problems
 }
 
 /** An empty variable (`FOO=`) means "not set", as in most shells' intent. */

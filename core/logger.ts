@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino'
+import { pino, type DestinationStream, type Logger } from 'pino'
 
 export type { Logger }
 
@@ -13,10 +13,21 @@ export const redactedPaths = [
   'config.influx.password',
   'config.influx.token',
   'config.bridge.password',
+  'config.kafka.sasl.password',
+  'kafka.sasl.password',
+  'sasl.password',
+  'authorization',
+  '*.authorization',
   'headers.authorization',
   'req.headers.authorization',
+  '*.headers.authorization',
+  'headers["x-api-key"]',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
 ]
 
-export function createLogger(level: string, name = 'circular'): Logger {
-  return pino({ name, level, redact: { paths: redactedPaths, censor: '[redacted]' } })
+/** `destination` defaults to stdout; tests pass a stream to read what would be written. */
+export function createLogger(level: string, name = 'circular', destination?: DestinationStream): Logger {
+  const options = { name, level, redact: { paths: redactedPaths, censor: '[redacted]' } }
+  return destination ? pino(options, destination) : pino(options)
 }

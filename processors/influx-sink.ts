@@ -1,5 +1,5 @@
 import type { Bus, BatchContext, Consumption, IncomingRecord, OutgoingRecord } from '../core/bus/bus.js'
-import { pipelineTopics } from '../core/bus/topics.js'
+import { header, pipelineTopics } from '../core/bus/topics.js'
 import type { Config } from '../core/config.js'
 import { Counters } from '../core/counters.js'
 import { PlatformError, isRetryable } from '../core/errors.js'
@@ -9,6 +9,7 @@ import { readingEnvelope } from '../models/reading.js'
 import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { envelopeToPoints, type CountedPoint } from './points.js'
+import { EndToEndDelays } from './health/end-to-end-delays.js'
 
 export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
 export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
@@ -29,6 +30,8 @@ const stage = 'influx-sink'
  */
 export class InfluxSink {
   readonly counters: SinkCounters = new Counters(stage, sinkCounterNames)
+  /** From observation and from broker receipt until the store accepted the reading. */
+  readonly delays = new EndToEndDelays(stage)
 
   constructor(private readonly deps: SinkDeps) {}
 
@@ -63,6 +66,7 @@ export class InfluxSink {
       const outcome = await this.withRetry(() => this.deps.store.write(chunk.map((c) => c.point)), context.isActive, context.heartbeat)
       const refused = new Set(outcome.rejected.map((r) => r.point))
       for (const c of chunk) if (!refused.has(c.point)) stored += c.readings
+      this.recordDelays(chunk.filter((c) => c.readings > 0 && !refused.has(c.point)), Date.now())
       for (const rejected of outcome.rejected) {
         const source = chunk.find((c) => c.point === rejected.point)!.source
         const value = Buffer.from(JSON.stringify(rejected.point))
@@ -82,6 +86,15 @@ export class InfluxSink {
     const result = record.topic === this.deps.config.kafka.topics.footprintPoints ? pointsRecord.safeParse(parsed) : readingEnvelope.safeParse(parsed)
     if (!result.success) return `not a valid ${record.topic} record: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
     return 'readings' in result.data ? envelopeToPoints(result.data) : result.data.points.map((point) => ({ point, readings: 0 }))
+  }
+
+  /** Computed points carry no readings and are left out: their time is a window start. */
+  private recordDelays(stored: readonly { point: Point; source: IncomingRecord }[], storedAt: number): void {
+    for (const c of stored) {
+      this.delays.record('observed', storedAt - c.point.time)
+      const receivedAt = Number(c.source.headers[header.receivedAt])
+      if (Number.isFinite(receivedAt)) this.delays.record('received', storedAt - receivedAt)
+    }
   }
 
   /** Retries retryable store failures with capped exponential backoff, heartbeating meanwhile. */

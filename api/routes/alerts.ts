@@ -3,8 +3,11 @@ import { PlatformError } from '../../core/errors.js'
 import { identifier } from '../../core/registry/device.js'
 import { alertCommandRecord } from '../../processors/alerts/alert-command.js'
 import { alertsFromPoints, type AlertView } from '../../processors/alerts/alert-history.js'
+import { deliveriesOf, type DeliveryView } from '../../processors/alerts/delivery-history.js'
 import { firedAtOf } from '../../processors/alerts/lifecycle.js'
 import { ruleNames } from '../../processors/alerts/rule-settings.js'
+import { identityOf } from '../auth/identity.js'
+import { optionalTenantOf, tenantOf, tenantReader, type StoreReader } from '../auth/tenant-scope.js'
 import type { ApiDeps, ZodScope } from '../deps.js'
 import { invalidParameter } from '../errors.js'
 import { errorResponses } from '../schemas.js'
@@ -14,7 +17,7 @@ const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 d
 const phase = z.enum(['firing', 'acknowledged', 'resolved'])
 
 const alertsQuery = z.strictObject({
-  tenant: identifier.describe('Tenant (city)'),
+  tenant: identifier.optional().describe('Tenant (city): the caller\'s own by default; a platform key must name one'),
   state: phase.optional().describe('Only alerts in this state'),
   site: identifier.optional().describe('Only alerts of devices at this site'),
   rule: z.enum(ruleNames).optional().describe('Only alerts of this rule'),
@@ -39,6 +42,21 @@ const alertBody = z.object({
   reason: z.string().optional(),
   history: z.array(z.object({ phase, at: isoTime, reason: z.string().optional() })),
 })
+const deliveryBody = z.object({
+  channel: z.enum(['webhook', 'open311']),
+  subscriber: z.string().describe('Webhook or Open311 endpoint id from the rules file'),
+  phase,
+  status: z.enum(['pending', 'sending', 'delivered', 'dead']).describe('`sending`: a service request may have been filed and is being looked up; `dead`: dead-lettered'),
+  attempts: z.number().int(),
+  lastAttemptAt: isoTime.optional(),
+  lastHttpStatus: z.number().int().optional(),
+  lastError: z.string().optional(),
+  deliveredAt: isoTime.optional(),
+  serviceRequestId: z.string().optional().describe('Open311 service_request_id'),
+  token: z.string().optional().describe('Open311 token, until the server assigns an id'),
+  closed: z.boolean().optional().describe('Open311: the service closed the request'),
+})
+const alertWithDeliveries = alertBody.extend({ deliveries: z.array(deliveryBody).describe('Delivery of each transition to each subscriber, as the notifier last recorded it') })
 const alertsBody = z.object({ tenant: z.string(), from: isoTime, to: isoTime, alerts: z.array(alertBody) })
 const ackAccepted = z.object({ alertId: z.string(), accepted: z.literal(true).describe('The acknowledgement is on its way to the alerts processor; the alert shows it once applied') })
 
@@ -53,14 +71,15 @@ export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
     '/v1/alerts',
     { schema: { summary: 'Alerts fired in a time range, newest first', tags: ['alerts'], querystring: alertsQuery, response: { 200: alertsBody, ...errorResponses(400, 502, 503) } } },
     async (request) => {
-      const { tenant, site, rule, state } = request.query
+      const { site, rule, state } = request.query
+      const tenant = tenantOf(identityOf(request), request.query.tenant)
       const now = Date.now()
       const to = request.query.to === undefined ? now : Date.parse(request.query.to)
       const from = request.query.from === undefined ? to - 30 * dayMs : Date.parse(request.query.from)
       if (to <= from) throw invalidParameter('to', 'must be later than "from"')
       if (to - from > 366 * dayMs) throw invalidParameter('from', 'must be at most 366 days before "to"')
       // Transitions after `to` still tell the current state of an alert fired before it.
-      const points = await deps.store.points({ measurement: 'alerts', tags: { tenant, ...(site ? { site } : {}), ...(rule ? { rule } : {}) }, from, to: Math.max(to, now) + 1, limit: 100_000 })
+      const points = await tenantReader(deps.store, tenant).points({ measurement: 'alerts', tags: { ...(site ? { site } : {}), ...(rule ? { rule } : {}) }, from, to: Math.max(to, now) + 1, limit: 100_000 })
       const alerts = alertsFromPoints(points).filter((a) => a.firedAt >= from && a.firedAt < to && (state === undefined || a.state === state))
       return { tenant, from: new Date(from).toISOString(), to: new Date(to).toISOString(), alerts: alerts.map(toBody) }
     },
@@ -68,8 +87,12 @@ export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
 
   app.get(
     '/v1/alerts/:id',
-    { schema: { summary: 'One alert with its transitions', tags: ['alerts'], params: alertParams, response: { 200: alertBody, ...errorResponses(400, 404, 502, 503) } } },
-    async (request) => toBody(await findAlert(deps, request.params.id)),
+    { schema: { summary: 'One alert with its transitions and delivery attempts', tags: ['alerts'], params: alertParams, response: { 200: alertWithDeliveries, ...errorResponses(400, 404, 502, 503) } } },
+    async (request) => {
+      const reader = callerReader(deps, request)
+      const alert = await findAlert(reader, request.params.id)
+      return { ...toBody(alert), deliveries: (await deliveriesOf(reader, alert)).map(deliveryToBody) }
+    },
   )
 
   if (commands === undefined) return
@@ -77,7 +100,7 @@ export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
     '/v1/alerts/:id/ack',
     { schema: { summary: 'Acknowledge a firing alert', tags: ['alerts'], params: alertParams, body: ackBody, response: { 202: ackAccepted, ...errorResponses(400, 404, 409, 502, 503) } } },
     async (request, reply) => {
-      const alert = await findAlert(deps, request.params.id)
+      const alert = await findAlert(callerReader(deps, request), request.params.id)
       if (alert.state === 'resolved') throw new PlatformError('ALERT_NOT_OPEN', `alert ${alert.alertId} is resolved; only an open alert can be acknowledged`, { alertId: alert.alertId })
       const rule = z.enum(ruleNames).parse(alert.rule)
       await commands.publish([
@@ -88,10 +111,15 @@ export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
   )
 }
 
-async function findAlert(deps: ApiDeps, id: string): Promise<AlertView> {
+/** The store as the caller may read it: its own tenant's series, or every tenant's for a platform admin. */
+function callerReader(deps: ApiDeps, request: Parameters<typeof identityOf>[0]): StoreReader {
+  return tenantReader(deps.store, optionalTenantOf(identityOf(request), undefined))
+}
+
+async function findAlert(reader: StoreReader, id: string): Promise<AlertView> {
   const firedAt = firedAtOf(id)
   const alert =
-    firedAt === undefined ? undefined : alertsFromPoints(await deps.store.points({ measurement: 'alerts', tags: {}, from: firedAt, to: Math.max(Date.now(), firedAt) + 1, limit: 100_000 })).find((a) => a.alertId === id)
+    firedAt === undefined ? undefined : alertsFromPoints(await reader.points({ measurement: 'alerts', tags: {}, from: firedAt, to: Math.max(Date.now(), firedAt) + 1, limit: 100_000 })).find((a) => a.alertId === id)
   if (!alert) throw new PlatformError('ALERT_UNKNOWN', `no alert ${id}`, { alertId: id })
   return alert
 }
@@ -102,4 +130,9 @@ function toBody(alert: AlertView): z.infer<typeof alertBody> {
     firedAt: new Date(alert.firedAt).toISOString(),
     history: alert.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
   }
+}
+
+function deliveryToBody(d: DeliveryView): z.infer<typeof deliveryBody> {
+  const { lastAttemptAt, deliveredAt, ...rest } = d
+  return { ...rest, ...(lastAttemptAt !== undefined ? { lastAttemptAt: new Date(lastAttemptAt).toISOString() } : {}), ...(deliveredAt !== undefined ? { deliveredAt: new Date(deliveredAt).toISOString() } : {}) }
 }

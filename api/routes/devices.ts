@@ -2,6 +2,8 @@ import { PlatformError } from '../../core/errors.js'
 import { publicView, type Device } from '../../core/registry/device.js'
 import type { DeviceRegistry } from '../../core/registry/registry.js'
 import type { SeriesSelector, StoredValue } from '../../core/store/store.js'
+import { identityOf } from '../auth/identity.js'
+import { optionalTenantOf, tenantReader } from '../auth/tenant-scope.js'
 import type { ApiDeps, ZodScope } from '../deps.js'
 import { devicesBody, deviceParams, devicesQuery, errorResponses, latestBody, readingsBody, readingsQuery } from '../schemas.js'
 import { storedMeasurements, unitOf } from '../stored-fields.js'
@@ -10,9 +12,10 @@ import { readingsRange } from '../time-range.js'
 export function registerDeviceRoutes(app: ZodScope, deps: ApiDeps): void {
   app.get(
     '/v1/devices',
-    { schema: { summary: 'Registered devices', tags: ['devices'], querystring: devicesQuery, response: { 200: devicesBody, ...errorResponses(400) } } },
+    { schema: { summary: 'Registered devices of the caller\'s tenant', tags: ['devices'], querystring: devicesQuery, response: { 200: devicesBody, ...errorResponses(400, 401, 403) } } },
     async (request) => {
-      const { tenant, site, kind } = request.query
+      const { site, kind } = request.query
+      const tenant = optionalTenantOf(identityOf(request), request.query.tenant)
       const devices = deps.registry
         .list()
         .filter((d) => (tenant === undefined || d.tenant === tenant) && (site === undefined || d.site === site) && (kind === undefined || d.kind === kind))
@@ -28,12 +31,12 @@ export function registerDeviceRoutes(app: ZodScope, deps: ApiDeps): void {
         summary: 'The newest value of every field the device has reported',
         tags: ['devices'],
         params: deviceParams,
-        response: { 200: latestBody, ...errorResponses(400, 404, 502, 503) },
+        response: { 200: latestBody, ...errorResponses(400, 401, 403, 404, 502, 503) },
       },
     },
     async (request) => {
-      const device = registeredDevice(deps.registry, request.params.id)
-      const values = await deps.store.latest(deviceSeries(device))
+      const device = visibleDevice(deps.registry, request.params.id, optionalTenantOf(identityOf(request), undefined))
+      const values = await tenantReader(deps.store, device.tenant).latest(deviceSeries(device))
       return { deviceId: device.id, values: values.map((v) => ({ measurement: v.measurement, field: v.field, value: v.value, unit: unitOfValue(v), time: isoTime(v.time) })) }
     },
   )
@@ -46,13 +49,13 @@ export function registerDeviceRoutes(app: ZodScope, deps: ApiDeps): void {
         tags: ['devices'],
         params: deviceParams,
         querystring: readingsQuery,
-        response: { 200: readingsBody, ...errorResponses(400, 404, 502, 503) },
+        response: { 200: readingsBody, ...errorResponses(400, 401, 403, 404, 502, 503) },
       },
     },
     async (request) => {
-      const device = registeredDevice(deps.registry, request.params.id)
+      const device = visibleDevice(deps.registry, request.params.id, optionalTenantOf(identityOf(request), undefined))
       const { from, to } = readingsRange(request.query.from, request.query.to, Date.now())
-      const values = await deps.store.readings({ ...deviceSeries(device), from, to, fields: request.query.field, limit: request.query.limit })
+      const values = await tenantReader(deps.store, device.tenant).readings({ ...deviceSeries(device), from, to, fields: request.query.field, limit: request.query.limit })
       return {
         deviceId: device.id,
         from: isoTime(from),
@@ -63,9 +66,13 @@ export function registerDeviceRoutes(app: ZodScope, deps: ApiDeps): void {
   )
 }
 
-function registeredDevice(registry: DeviceRegistry, id: string): Device {
+/**
+ * The device, when the caller may see it. Another tenant's device is answered exactly like an
+ * unregistered one, so ids cannot be probed across tenants.
+ */
+function visibleDevice(registry: DeviceRegistry, id: string, tenant: string | undefined): Device {
   const device = registry.get(id)
-  if (device === undefined) throw new PlatformError('DEVICE_UNKNOWN', `no device "${id}" is registered`, { deviceId: id })
+  if (device === undefined || (tenant !== undefined && device.tenant !== tenant)) throw new PlatformError('DEVICE_UNKNOWN', `no device "${id}" is registered`, { deviceId: id })
   return device
 }
 

@@ -3,6 +3,8 @@ import { identifier } from '../../core/registry/device.js'
 import type { Point } from '../../core/store/store.js'
 import type { FactorSet } from '../../models/factors/factor-set.js'
 import { newestVersion } from '../../models/factors/factor-sets.js'
+import { identityOf } from '../auth/identity.js'
+import { tenantOf, tenantReader, type StoreReader } from '../auth/tenant-scope.js'
 import type { ApiDeps, ZodScope } from '../deps.js'
 import { invalidParameter } from '../errors.js'
 import { allMetrics, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
@@ -14,7 +16,7 @@ const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 d
 
 export const footprintQuery = z.strictObject({
   metric: z.enum(metricIds).describe(allMetrics.map((m) => `${m.id} (${m.catalogue}, ${m.unit}): ${m.summary}`).join('\n')),
-  tenant: identifier.describe('Tenant (city) the metric is computed for'),
+  tenant: identifier.optional().describe('Tenant (city): the caller\'s own by default; a platform key must name one'),
   site: identifier.optional().describe('Only this site; default all sites of the tenant'),
   from: isoDateTime.optional().describe('Start, inclusive; default 24 hours before `to`'),
   to: isoDateTime.optional().describe('End, exclusive; default now'),
@@ -23,7 +25,7 @@ export const footprintQuery = z.strictObject({
   format: z.enum(['json', 'csv']).default('json'),
 })
 
-const footprintBody = z.object({
+export const footprintBody = z.object({
   metric: z.string(),
   catalogue: z.string(),
   summary: z.string(),
@@ -41,7 +43,7 @@ const footprintBody = z.object({
 })
 
 export const siteKpisQuery = z.strictObject({
-  tenant: identifier.describe('Tenant (city) the site belongs to'),
+  tenant: identifier.optional().describe('Tenant (city): the caller\'s own by default; a platform key must name one'),
   from: isoDateTime.optional().describe('Start, inclusive; default 24 hours before `to`'),
   to: isoDateTime.optional().describe('End, exclusive; default now'),
   interval: z.enum(['day', 'month']).default('month'),
@@ -60,21 +62,22 @@ export function registerFootprintRoutes(app: ZodScope, deps: ApiDeps, factorSets
         summary: 'A footprint metric over time, with its unit, factor set and basis (JSON or CSV)',
         tags: ['footprint'],
         querystring: footprintQuery,
-        response: { 200: footprintBody, ...errorResponses(400, 502, 503) },
+        response: { 200: footprintBody, ...errorResponses(400, 401, 403, 502, 503) },
       },
     },
     async (request, reply) => {
       const q = request.query
+      const tenant = tenantOf(identityOf(request), q.tenant)
       const metric = allMetrics.find((m) => m.id === q.metric) as MetricDefinition
       const range = readingsRange(q.from, q.to, Date.now())
-      const body = await computeMetric(deps, factorSets, metric, { ...q, ...range })
+      const body = await computeMetric(deps, tenantReader(deps.store, tenant), factorSets, metric, { ...q, ...range, tenant })
       if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').serializer((payload: unknown) => String(payload)).send(toCsv(body) as never)
       return body
     },
   )
 }
 
-interface MetricRequest {
+export interface MetricRequest {
   readonly tenant: string
   readonly site?: string
   readonly from: number
@@ -84,11 +87,17 @@ interface MetricRequest {
 }
 
 /** Reads a metric's rollups and computes it, with everything a reader needs to trust the figures. */
-async function computeMetric(deps: ApiDeps, factorSets: ReadonlyMap<string, FactorSet>, metric: MetricDefinition, q: MetricRequest): Promise<z.infer<typeof footprintBody>> {
+export async function computeMetric(
+  deps: ApiDeps,
+  reader: StoreReader,
+  factorSets: ReadonlyMap<string, FactorSet>,
+  metric: MetricDefinition,
+  q: MetricRequest,
+): Promise<z.infer<typeof footprintBody>> {
   const version = q.factorSet ?? newestVersion(factorSets)
   const factors = factorSets.get(version)
   if (!factors) throw invalidParameter('factorSet', `is not a known factor set; known: ${[...factorSets.keys()].join(', ')}`)
-  const points: Point[] = await deps.store.points({
+  const points: Point[] = await reader.points({
     measurement: metric.measurement,
     tags: { tenant: q.tenant, interval: metric.fromHourly ? 'hour' : q.interval, ...(q.site !== undefined ? { site: q.site } : {}) },
     from: q.from - (metric.lookbackMs ?? 0),
@@ -125,15 +134,17 @@ export function registerSiteKpiRoutes(app: ZodScope, deps: ApiDeps, factorSets: 
         tags: ['footprint'],
         params: z.strictObject({ id: identifier.describe('Site id as registered on devices') }),
         querystring: siteKpisQuery,
-        response: { 200: z.object({ site: z.string(), tenant: z.string(), kpis: z.array(footprintBody) }), ...errorResponses(400, 502, 503) },
+        response: { 200: z.object({ site: z.string(), tenant: z.string(), kpis: z.array(footprintBody) }), ...errorResponses(400, 401, 403, 502, 503) },
       },
     },
     async (request) => {
       const q = request.query
+      const tenant = tenantOf(identityOf(request), q.tenant)
       const range = readingsRange(q.from, q.to, Date.now())
       const metrics = allMetrics.filter((m) => !m.fromHourly)
-      const kpis = await Promise.all(metrics.map((m) => computeMetric(deps, factorSets, m, { ...q, ...range, site: request.params.id })))
-      return { site: request.params.id, tenant: q.tenant, kpis }
+      const reader = tenantReader(deps.store, tenant)
+      const kpis = await Promise.all(metrics.map((m) => computeMetric(deps, reader, factorSets, m, { ...q, ...range, tenant, site: request.params.id })))
+      return { site: request.params.id, tenant, kpis }
     },
   )
 }

@@ -1,12 +1,14 @@
 import { z } from 'zod'
 import { identifier } from '../../core/registry/device.js'
+import { identityOf } from '../auth/identity.js'
+import { tenantOf, tenantReader } from '../auth/tenant-scope.js'
 import type { ApiDeps, ZodScope } from '../deps.js'
 import { errorResponses } from '../schemas.js'
 
 const dayMs = 86_400_000
 
 export const forecastQuery = z.strictObject({
-  tenant: identifier.describe('Tenant (city)'),
+  tenant: identifier.optional().describe('Tenant (city): the caller\'s own by default; a platform key must name one'),
   site: identifier.optional().describe('Only containers at this site'),
   withinDays: z.coerce.number().int().min(1).max(366).default(30).describe('Only containers heard from in this many days'),
 })
@@ -31,11 +33,12 @@ const forecastBody = z.object({
 export function registerForecastRoutes(app: ZodScope, deps: ApiDeps): void {
   app.get(
     '/v1/containers/forecast',
-    { schema: { summary: 'Time-to-full of every container, soonest first', tags: ['footprint'], querystring: forecastQuery, response: { 200: forecastBody, ...errorResponses(400, 502, 503) } } },
+    { schema: { summary: 'Time-to-full of every container, soonest first', tags: ['footprint'], querystring: forecastQuery, response: { 200: forecastBody, ...errorResponses(400, 401, 403, 502, 503) } } },
     async (request) => {
-      const { tenant, site, withinDays } = request.query
+      const { site, withinDays } = request.query
+      const tenant = tenantOf(identityOf(request), request.query.tenant)
       const now = Date.now()
-      const points = await deps.store.points({ measurement: 'container_forecast', tags: { tenant, ...(site ? { site } : {}) }, from: now - withinDays * dayMs, to: now + 1, limit: 100_000 })
+      const points = await tenantReader(deps.store, tenant).points({ measurement: 'container_forecast', tags: { ...(site ? { site } : {}) }, from: now - withinDays * dayMs, to: now + 1, limit: 100_000 })
       const newest = new Map<string, (typeof points)[number]>()
       for (const p of points) {
         const device = p.tags.device ?? ''

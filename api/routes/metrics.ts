@@ -3,7 +3,8 @@ import type { ZodScope } from '../deps.js'
 
 /**
  * `GET /metrics`: every counter of the components in this process, in the Prometheus text format
- * (`circular_<component>_<counter>_total`), so per-hop flow can be scraped and compared.
+ * (`circular_<component>_<counter>_total`), so per-hop flow can be scraped and compared. A
+ * counter named `<counter>.<tenant>` is that counter for one tenant, served with a tenant label.
  */
 export function registerMetricsRoutes(app: ZodScope, counters: () => readonly Counters[]): void {
   app.get('/metrics', { schema: { summary: 'Per-component counters in the Prometheus text format', tags: ['health'] } }, async (_request, reply) => {
@@ -12,14 +13,21 @@ export function registerMetricsRoutes(app: ZodScope, counters: () => readonly Co
 }
 
 export function prometheusText(sources: readonly Counters[]): string {
-  const lines: string[] = []
+  const families = new Map<string, string[]>()
   for (const source of sources) {
     for (const [name, value] of Object.entries(source.snapshot())) {
-      const metric = `circular_${snake(source.component)}_${snake(name)}_total`
-      lines.push(`# TYPE ${metric} counter`, `${metric} ${value}`)
+      const dot = name.indexOf('.')
+      const base = dot < 0 ? name : name.slice(0, dot)
+      const metric = `circular_${snake(source.component)}_${snake(base)}_total`
+      const sample = dot < 0 ? `${metric} ${value}` : `${metric}{tenant="${labelValue(name.slice(dot + 1))}"} ${value}`
+      families.set(metric, [...(families.get(metric) ?? []), sample])
     }
   }
-  return lines.join('\n') + '\n'
+  return [...families].flatMap(([metric, samples]) => [`# TYPE ${metric} counter`, ...samples]).join('\n') + '\n'
+}
+
+function labelValue(text: string): string {
+  return text.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))
 }
 
 function snake(name: string): string {

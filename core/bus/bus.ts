@@ -48,6 +48,12 @@ export interface ConsumeOptions {
    * partitions. Overlapping one partition's Kafka round trips with another's raises throughput.
    */
   readonly partitionsInParallel?: number
+  /**
+   * Gives partition number p of every topic to the same consumer of the group, so that a key's
+   * records in all the topics (same key, same partition count) reach one consumer. A bus with
+   * a single consumer per group has nothing to do for it.
+   */
+  readonly copartitioned?: boolean
 }
 
 export interface Consumption {
@@ -73,6 +79,12 @@ export interface Bus {
   readAll(topic: string): Promise<IncomingRecord[]>
   /** Creates the topics that do not exist yet; existing topics are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>
+  /**
+   * How many records of each partition of `topics` the group has not committed yet: the end
+   * offset minus the committed one (minus the partition's start where the group committed
+   * nothing). Optional: the health reporter leaves lag out on a bus without it.
+   */
+  lag?(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]>
   /** Whether the bus answers right now. */
   ping(): Promise<boolean>
   close(): Promise<void>

@@ -1,8 +1,10 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Message, type LogEntry } from 'kafkajs'
+import { copartitionedAssigner } from './copartitioned-assigner.js'
 import type { Config } from '../config.js'
 import { PlatformError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
+import { kafkaSecurity } from './kafka-security.js'
 import { Batcher } from './publish-batcher.js'
 
 /** The bus on Apache Kafka through kafkajs, producing with acks=all and committing after handling. */
@@ -25,6 +27,7 @@ export class KafkaBus implements Bus {
       retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 8 },
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => this.logKafka(entry),
+      ...kafkaSecurity(config),
     })
     this.batcher = new Batcher((records) => this.send(records), { maxItems: config.batchMax, lingerMs: config.lingerMs })
   }
@@ -43,6 +46,7 @@ export class KafkaBus implements Bus {
       maxWaitTimeInMs: this.config.fetchMaxWaitMs,
       // A handler error must never stop consumption for good: restart and redeliver.
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
+      ...(options.copartitioned ? { partitionAssigners: [copartitionedAssigner] } : {}),
     })
     this.consumers.add(consumer)
     if (options.onAssignment) consumer.on(consumer.events.GROUP_JOIN, () => options.onAssignment!())
@@ -123,6 +127,30 @@ export class KafkaBus implements Bus {
           configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       })
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  async lag(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]> {
+    const admin = this.kafka.admin()
+    await admin.connect()
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] })
+      const lags: { topic: string; partition: number; lag: number }[] = []
+      for (const { topic, partitions } of committed) {
+        const offsetOf = new Map(partitions.map((p) => [p.partition, p.offset]))
+        for (const end of await admin.fetchTopicOffsets(topic)) {
+          const offset = offsetOf.get(end.partition)
+          // "-1": nothing committed; the group would start at the partition's first record.
+          const from = offset === undefined || offset === '-1' ? BigInt(end.low) : BigInt(offset)
+          const lag = BigInt(end.high) - from
+          lags.push({ topic, partition: end.partition, lag: lag > 0n ? Number(lag) : 0 })
+        }
+      }
+      return lags
+    } catch (error) {
+      throw new PlatformError('KAFKA_UNAVAILABLE', `cannot read the lag of group ${groupId}: ${(error as Error).message}`, {}, { cause: error })
     } finally {
       await admin.disconnect()
     }

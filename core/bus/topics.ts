@@ -17,6 +17,7 @@ export function pipelineTopics(kafka: Config['kafka'], alerts?: Config['alerts']
           { topic: alerts.topics.events, partitions: kafka.partitions },
           { topic: alerts.topics.state, partitions: kafka.partitions, compacted: true },
           { topic: alerts.topics.commands, partitions: kafka.partitions },
+          { topic: alerts.topics.siteFlows, partitions: kafka.partitions },
           { topic: alerts.topics.deliveries, partitions: kafka.partitions, compacted: true },
         ]
       : []),

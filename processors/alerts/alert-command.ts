@@ -23,12 +23,23 @@ const silenceCheck = z.object({
 })
 
 /**
+ * Asks whether a lid seen open is still open past its grace period as of `at` (wall clock): a
+ * device that reports only on change says nothing more while its lid stays open.
+ */
+const lidCheck = z.object({
+  schema: z.literal('circular.alert-command/v1'),
+  command: z.literal('check-lid'),
+  deviceId: z.string().min(1),
+  at: z.number().int(),
+})
+
+/**
  * A command to the alerts processor, keyed by device so that it is ordered with the device's
  * readings and applied to the same state: an acknowledgement (API), a resolution because the
- * municipal service closed its service request (Open311), or a silence check (the processor's
- * own clock).
+ * municipal service closed its service request (Open311), or a check the processor's
+ * own clock asks for (silence, a lid left open).
  */
-export const alertCommand = z.discriminatedUnion('command', [alertDecision, silenceCheck])
+export const alertCommand = z.discriminatedUnion('command', [alertDecision, silenceCheck, lidCheck])
 export type AlertCommand = z.infer<typeof alertCommand>
 
 export function alertCommandRecord(topic: string, command: AlertCommand): OutgoingRecord {

@@ -8,13 +8,21 @@ import { ChangelogStore } from '../footprint/changelog-store.js'
 import { encodePointsRecord } from '../points-record.js'
 import { alertCommand, alertCommandRecord, type AlertCommand } from './alert-command.js'
 import { alertEventOf, alertPoint, alertRecord, type AlertEvent, type AlertSubject } from './alert-event.js'
-import { evaluate, observe, silenceDueAt, silenceVerdict, type Verdict } from './conditions.js'
+import { evaluate, lidOpenDueAt, observe, silenceDueAt, silenceVerdict, type Verdict } from './conditions.js'
+import { emptyEnergyBaseline, energyVerdicts } from './energy-baseline.js'
 import { acknowledge, resolveFromOutside, step } from './lifecycle.js'
+import { addFlow, balanceVerdict, closeWindows, emptySiteBalance } from './mass-balance.js'
 import { ruleNames, type RuleName, type RuleSettings } from './rule-settings.js'
 import type { RulesSource } from './rules-source.js'
+import { siteFlow, siteFlowOf, siteFlowRecord, siteKeyOf, type SiteFlow } from './site-flow.js'
 import { emptyAlertState, type AlertDeviceState, type RuleState } from './state.js'
 
-export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads'] as const
+export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
+
+/** Rules judged on something other than the newest instant: a clock, a complete hour, a closed window. */
+const notPerInstant: ReadonlySet<RuleName> = new Set(['silence', 'energy_anomaly', 'mass_balance'])
+
+type Input = { kind: 'readings'; envelope: ReadingEnvelope } | { kind: 'command'; command: AlertCommand } | { kind: 'flow'; flow: SiteFlow }
 
 const stage = 'alerts'
 
@@ -35,6 +43,11 @@ export interface AlertsDeps {
  * it reflects) go to a compacted changelog, then the offsets are committed. A record a state
  * already reflects is skipped; a replay after a crash in between emits the same events under the
  * same alert ids, which receivers deduplicate.
+ *
+ * Instances of one consumer group share the work by partition number: readings and commands are
+ * keyed by device, site flows by site, and partition p of every input topic goes to one instance
+ * (a co-partitioned assignment), so each device's and site's state has one owner. The state is
+ * reloaded from the changelog whenever partitions are handed out.
  */
 export class AlertsProcessor {
   readonly counters = new Counters(stage, alertsCounterNames)
@@ -50,14 +63,15 @@ export class AlertsProcessor {
     await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
     const consumption = await bus.consume({
       groupId,
-      topics: [config.kafka.topics.readings, config.alerts.topics.commands],
+      topics: [config.kafka.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows],
       handleBatch: (records) => this.handleBatch(records),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
+      copartitioned: true,
     })
-    // Silent devices send no records, so the clock must find them even when no batch arrives.
+    // Silent devices and open lids send no records, so the clock must find them even when no batch arrives.
     const timer = setInterval(() => {
-      this.checkSilence(Date.now()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'silence check failed; trying again at the next tick'))
+      this.checkClocks(Date.now()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'clock check failed; trying again at the next tick'))
     }, config.alerts.silenceCheckMs)
     return {
       stop: async () => {
@@ -71,6 +85,7 @@ export class AlertsProcessor {
     try {
       await this.reloadIfNeeded()
       const events: AlertEvent[] = []
+      const flows: OutgoingRecord[] = []
       for (const record of records) {
         this.counters.add('received')
         const input = this.parse(record)
@@ -79,7 +94,7 @@ export class AlertsProcessor {
           this.counters.add('ignored')
           continue
         }
-        const deviceId = input.kind === 'readings' ? input.envelope.deviceId : input.command.deviceId
+        const deviceId = input.kind === 'readings' ? input.envelope.deviceId : input.kind === 'flow' ? siteKeyOf(input.flow.tenant, input.flow.site) : input.command.deviceId
         const position = `${record.topic}:${record.partition}`
         const previous = this.store.get(deviceId)
         const applied = previous?.positions[position]
@@ -88,14 +103,15 @@ export class AlertsProcessor {
           continue
         }
         const state = previous ? structuredClone(previous) : emptyAlertState()
-        if (input.kind === 'readings') this.applyReadings(state, input.envelope, events)
+        if (input.kind === 'readings') this.applyReadings(state, input.envelope, record, events, flows)
+        else if (input.kind === 'flow') this.applyFlow(state, deviceId, input.flow, events)
         else this.applyCommand(state, input.command, events)
         state.positions[position] = record.offset
         this.store.stage(deviceId, state)
         this.counters.add('applied')
       }
       const topic = this.deps.config.alerts.topics.events
-      const out: OutgoingRecord[] = events.map((e) => alertRecord(topic, e))
+      const out: OutgoingRecord[] = [...events.map((e) => alertRecord(topic, e)), ...flows]
       // The sink writes these points; one writer to the store.
       for (const e of events) out.push({ topic: this.deps.config.kafka.topics.footprintPoints, key: e.deviceId, value: encodePointsRecord([alertPoint(e)]), headers: {} })
       await this.deps.bus.publish(out)
@@ -116,8 +132,12 @@ export class AlertsProcessor {
     this.deps.logger.info({ devices }, 'alerts state loaded from changelog')
   }
 
-  private parse(record: IncomingRecord): { kind: 'readings'; envelope: ReadingEnvelope } | { kind: 'command'; command: AlertCommand } | undefined {
+  private parse(record: IncomingRecord): Input | undefined {
     const json = safeJson(record.value)
+    if (record.topic === this.deps.config.alerts.topics.siteFlows) {
+      const parsed = siteFlow.safeParse(json)
+      return parsed.success ? { kind: 'flow', flow: parsed.data } : undefined
+    }
     if (record.topic === this.deps.config.alerts.topics.commands) {
       const parsed = alertCommand.safeParse(json)
       if (!parsed.success) this.deps.logger.warn({ offset: record.offset, partition: record.partition }, 'alert command is malformed; skipped')
@@ -127,8 +147,12 @@ export class AlertsProcessor {
     return parsed.success ? { kind: 'readings', envelope: parsed.data } : undefined
   }
 
-  /** Observes the envelope's readings instant by instant and evaluates every rule after each. */
-  private applyReadings(state: AlertDeviceState, envelope: ReadingEnvelope, events: AlertEvent[]): void {
+  /**
+   * Observes the envelope's readings instant by instant and evaluates every rule after each; a
+   * meter's complete hours go to the energy anomaly rule, and weighings and container weights to
+   * the site's mass balance, re-keyed by site (`flows`).
+   */
+  private applyReadings(state: AlertDeviceState, envelope: ReadingEnvelope, record: IncomingRecord, events: AlertEvent[], flows: OutgoingRecord[]): void {
     const settings = this.deps.rules.settingsFor({ tenant: envelope.tenant, kind: envelope.kind, fullnessThreshold: envelope.fullnessThreshold })
     const subject: AlertSubject = { tenant: envelope.tenant, site: envelope.site, deviceId: envelope.deviceId, kind: envelope.kind, ...(envelope.location ? { location: envelope.location } : {}) }
     state.subject = subject
@@ -138,8 +162,16 @@ export class AlertsProcessor {
       state.latestTime = time
       observe(state.observations, readings, time, settings)
       for (const rule of ruleNames) {
-        if (rule !== 'silence' && settings[rule].enabled) this.advance(state, rule, evaluate(rule, state.observations, time, settings), time, settings, events)
+        if (!notPerInstant.has(rule) && settings[rule].enabled) this.advance(state, rule, evaluate(rule, state.observations, time, settings), time, settings, events)
       }
+      if (settings.energy_anomaly.enabled) {
+        for (const { at, verdict } of energyVerdicts((state.energy ??= emptyEnergyBaseline()), readings, settings.energy_anomaly)) this.advance(state, 'energy_anomaly', verdict, at, settings, events)
+      }
+    }
+    // Every weighing counts in the balance, however late: mass is mass whenever it was weighed.
+    if (this.deps.rules.settingsFor({ tenant: envelope.tenant, kind: 'weighing_device' }).mass_balance.enabled) {
+      const flow = siteFlowOf(envelope, { topic: record.topic, partition: record.partition, offset: record.offset })
+      if (flow) flows.push(siteFlowRecord(this.deps.config.alerts.topics.siteFlows, flow))
     }
     // Silence is about arrival, on the wall clock: any reading ends it, however old its observations.
     state.observations.lastReceivedAt = Math.max(state.observations.lastReceivedAt ?? 0, envelope.receivedAt)
@@ -154,6 +186,12 @@ export class AlertsProcessor {
       if (settings.silence.enabled) this.advance(state, 'silence', silenceVerdict(state.observations, command.at, settings), command.at, settings, events)
       return
     }
+    if (command.command === 'check-lid') {
+      // Fired at the moment the grace ran out (event time), if the lid is still open by this state.
+      const due = lidOpenDueAt(state.observations, settings)
+      if (settings.tamper.enabled && due !== undefined && due <= command.at) this.advance(state, 'tamper', evaluate('tamper', state.observations, due, settings), due, settings, events)
+      return
+    }
     const ruleState = state.rules[command.rule]
     if (!ruleState) return
     const transition = command.command === 'ack' ? acknowledge(ruleState, command.alertId, command.at, command.by) : resolveFromOutside(ruleState, command.alertId, command.at, command.by, settings.cooldownMinutes)
@@ -166,24 +204,49 @@ export class AlertsProcessor {
     if (transition) events.push(alertEventOf(transition, rule, state.subject!))
   }
 
+  /** A site's weighings and container weights, applied to its balance; every window they close is judged. */
+  private applyFlow(state: AlertDeviceState, siteKey: string, flow: SiteFlow, events: AlertEvent[]): void {
+    const settings = this.deps.rules.settingsFor({ tenant: flow.tenant, kind: 'weighing_device' })
+    // The site's alerts point at its weighbridge: its location is where a crew goes.
+    if (flow.weighingDevice || !state.subject) state.subject = { tenant: flow.tenant, site: flow.site, deviceId: siteKey, kind: 'weighing_device', ...(flow.location ? { location: flow.location } : {}) }
+    if (!settings.mass_balance.enabled) return
+    const site = (state.site ??= emptySiteBalance())
+    const { late } = addFlow(site, flow, settings.mass_balance)
+    if (late > 0) this.counters.add('siteFlowsLate', late)
+    for (const window of closeWindows(site, settings.mass_balance)) this.advance(state, 'mass_balance', balanceVerdict(window, settings.mass_balance), window.end, settings, events)
+  }
+
   /**
    * Asks, through the commands topic, whether devices that should have reported by now have gone
-   * silent. The check goes through Kafka like any input, so its effect is applied once, in order
-   * with the device's readings, and survives restarts like the rest of the state.
+   * silent, and whether lids seen open are open past their grace period. The checks go through
+   * Kafka like any input, so their effect is applied once, in order with the device's readings,
+   * and survives restarts like the rest of the state. Every instance checks every state it has
+   * loaded; the owner of the device applies the check against its own, current state, so a check
+   * sent from a stale copy changes nothing.
    */
-  async checkSilence(now: number): Promise<number> {
+  async checkClocks(now: number): Promise<number> {
     await this.reloadIfNeeded()
     const checks: OutgoingRecord[] = []
+    const check = (command: 'check-silence' | 'check-lid', deviceId: string): void => {
+      checks.push(alertCommandRecord(this.deps.config.alerts.topics.commands, { schema: 'circular.alert-command/v1', command, deviceId, at: now }))
+    }
     for (const [deviceId, state] of this.store.entries()) {
-      if (!state.subject || (state.rules.silence?.phase ?? 'idle') !== 'idle' || now < (state.rules.silence?.quietUntil ?? 0)) continue
+      if (!state.subject || state.site) continue
       const settings = this.deps.rules.settingsFor(state.subject)
-      const due = silenceDueAt(state.observations, settings)
-      if (!settings.silence.enabled || due === undefined || now < due) continue
-      checks.push(alertCommandRecord(this.deps.config.alerts.topics.commands, { schema: 'circular.alert-command/v1', command: 'check-silence', deviceId, at: now }))
+      const silenceDue = silenceDueAt(state.observations, settings)
+      if (settings.silence.enabled && isIdleAt(state.rules.silence, now) && silenceDue !== undefined && now >= silenceDue) check('check-silence', deviceId)
+      const lidDue = lidOpenDueAt(state.observations, settings)
+      // Once a reading came after the grace ran out, that reading judged the lid already.
+      if (settings.tamper.enabled && isIdleAt(state.rules.tamper, now) && lidDue !== undefined && now >= lidDue && (state.latestTime === undefined || lidDue > state.latestTime)) check('check-lid', deviceId)
     }
     await this.deps.bus.publish(checks)
     return checks.length
   }
+}
+
+/** Whether a rule could fire for a device at `now`: no open alert, no cooldown running. */
+function isIdleAt(rule: RuleState | undefined, now: number): boolean {
+  return (rule?.phase ?? 'idle') === 'idle' && now >= (rule?.quietUntil ?? 0)
 }
 
 /** Readings grouped by observation time, oldest first. */

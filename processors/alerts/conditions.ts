@@ -63,6 +63,10 @@ export function evaluate(rule: RuleName, o: Observations, time: number, s: RuleS
     case 'silence':
       // Evaluated on a reading, which is itself the proof the device is not silent.
       return clear
+    case 'energy_anomaly':
+    case 'mass_balance':
+      // Judged on complete hours and windows (energy-baseline.ts, mass-balance.ts), not on one instant.
+      return hold
   }
 }
 
@@ -76,4 +80,9 @@ export function silenceVerdict(o: Observations, now: number, s: RuleSettings): V
 /** When a silence check is due for a device: the moment it will have missed too many intervals. */
 export function silenceDueAt(o: Observations, s: RuleSettings): number | undefined {
   return o.lastReceivedAt === undefined ? undefined : o.lastReceivedAt + s.silence.expectedIntervalMinutes * s.silence.missedIntervals * minuteMs
+}
+
+/** When a lid seen open will have been open for its grace period (event time), if it is open. */
+export function lidOpenDueAt(o: Observations, s: RuleSettings): number | undefined {
+  return o.lidOpenSince === undefined ? undefined : o.lidOpenSince + s.tamper.lidOpenGraceMinutes * minuteMs
 }

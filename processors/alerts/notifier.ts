@@ -6,8 +6,10 @@ import { PlatformError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { ChangelogStore } from '../footprint/changelog-store.js'
+import { encodePointsRecord } from '../points-record.js'
 import { alertEvent, type AlertEvent } from './alert-event.js'
 import { alertCommandRecord } from './alert-command.js'
+import { deliveryPoint, type DeliveryAbout } from './delivery-history.js'
 import { alertMarker, listServiceRequests, postServiceRequest, serviceRequestForm, serviceRequestIdOfToken } from './open311.js'
 import type { Open311Channel, RuleName, WebhookSubscriber } from './rule-settings.js'
 import type { RulesSource } from './rules-source.js'
@@ -27,6 +29,9 @@ export interface Delivery {
   /** `sending`: a request may have reached the receiver, and its outcome is not known here. */
   status: 'pending' | 'sending' | 'delivered' | 'dead'
   attempts: { at: number; status?: number; error?: string }[]
+  deliveredAt?: number
+  /** The alert it delivers, for its point in the store (entries recorded before it was kept have none). */
+  about?: DeliveryAbout
   /** Open311: what the request is about, the service request filed, and whether the service closed it. */
   open311?: { rule: RuleName; deviceId: string; serviceCode: string; serviceRequestId?: string; token?: string; closed?: boolean }
 }
@@ -120,6 +125,7 @@ export class AlertNotifier {
     const delivery: Delivery = known
       ? structuredClone(known)
       : { channel: 'webhook', subscriber: subscriber.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [] }
+    delivery.about ??= aboutOf(event)
     const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = this.deps.config.alerts.delivery
     const send = this.deps.send ?? postWebhook
     while (delivery.attempts.length < maxAttempts) {
@@ -128,6 +134,7 @@ export class AlertNotifier {
       delivery.attempts.push({ at: Date.now(), ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
       if (outcome.result === 'delivered') {
         delivery.status = 'delivered'
+        delivery.deliveredAt = delivery.attempts.at(-1)!.at
         await this.record(key, delivery)
         this.counters.add('delivered')
         return
@@ -150,6 +157,7 @@ export class AlertNotifier {
     const delivery: Delivery = known
       ? structuredClone(known)
       : { channel: 'open311', subscriber: channel.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [], open311: { rule: event.rule, deviceId: event.deviceId, serviceCode } }
+    delivery.about ??= aboutOf(event)
     const form = serviceRequestForm(channel, serviceCode, event)
     if (typeof form === 'string') {
       delivery.attempts.push({ at: Date.now(), error: form })
@@ -184,6 +192,8 @@ export class AlertNotifier {
 
   private async filed(key: string, delivery: Delivery, filed: { serviceRequestId?: string; token?: string }): Promise<void> {
     delivery.status = 'delivered'
+    // A request found filed was filed by the attempt before; otherwise by the one just made.
+    delivery.deliveredAt = delivery.attempts.at(-1)?.at ?? Date.now()
     delivery.open311 = { ...delivery.open311!, ...filed }
     await this.record(key, delivery)
     this.counters.add('delivered')
@@ -258,9 +268,12 @@ export class AlertNotifier {
     this.needsReload = false
   }
 
+  /** The outbox first, as it alone decides what is sent again; then the entry's point for the API, through the sink. */
   private async record(key: string, delivery: Delivery): Promise<void> {
     this.outbox.stage(key, delivery)
     await this.outbox.flush()
+    const point = deliveryPoint(delivery)
+    if (point) await this.deps.bus.publish([{ topic: this.deps.config.kafka.topics.footprintPoints, key: delivery.alertId, value: encodePointsRecord([point]), headers: {} }])
   }
 
   /** Waits in short slices so the group coordinator keeps hearing from this consumer. */
@@ -271,6 +284,10 @@ export class AlertNotifier {
       await context.heartbeat()
     }
   }
+}
+
+function aboutOf(event: AlertEvent): DeliveryAbout {
+  return { tenant: event.tenant, site: event.site, deviceId: event.deviceId, rule: event.rule, firedAt: event.firedAt }
 }
 
 function safeJson(value: Buffer): unknown {

@@ -3,7 +3,7 @@ import { deviceKinds, type DeviceKind } from '../../models/reading.js'
 import { wasteContainerStatuses } from '../../models/vocabulary.js'
 
 /** The rule kinds the alerts processor evaluates on the live readings stream. */
-export const ruleNames = ['fill', 'fire', 'tamper', 'low_battery', 'silence'] as const
+export const ruleNames = ['fill', 'fire', 'tamper', 'low_battery', 'silence', 'energy_anomaly', 'mass_balance'] as const
 export type RuleName = (typeof ruleNames)[number]
 
 const ratio = z.number().min(0).max(1)
@@ -52,6 +52,38 @@ const settingsSchema = z.strictObject({
     /** Raised once nothing arrived for this many expected intervals; resolved by the next reading. */
     missedIntervals: z.number().positive().max(1000),
   }),
+  energy_anomaly: z.strictObject({
+    enabled: z.boolean(),
+    /**
+     * Raised when a complete hour's consumption, as (consumption − baseline) / baseline (the
+     * footprint's M5 ratio), is at least `above` or at most −`below`; the baseline is the median
+     * of the same UTC hour of the week over the last `baselineWeeks` weeks the meter reported.
+     */
+    above: z.number().positive(),
+    below: z.number().positive().max(1),
+    /** Resolves only once the ratio is back inside (−below + hysteresis, above − hysteresis). */
+    hysteresis: z.number().min(0),
+    baselineWeeks: z.number().int().min(1).max(12),
+    /** No verdict for an hour of the week before this many weeks of it were learned. */
+    minWeeks: z.number().int().min(1).max(12),
+    /** Hours whose baseline is below this (kWh or m³) are too idle for a ratio to mean anything. */
+    minBaseline: z.number().min(0),
+    /** Consumption spread over a longer gap between register readings is an estimate: neither judged nor learned. */
+    maxReadingGapMinutes: minutes.positive(),
+  }),
+  mass_balance: z.strictObject({
+    /** Off by default: it needs a site's stock weighed (containers with load cells), or a site that keeps none. */
+    enabled: z.boolean(),
+    /** Tumbling windows in event time, aligned to UTC midnight. */
+    windowHours: z.number().int().min(1).max(24 * 31),
+    /** A window is judged once the site's newest weighing is this far past its end, so late weighings still count. */
+    closeAfterMinutes: minutes,
+    /** Raised when |inflow − outflow − stock change| exceeds `tolerance` × inflow and `minKg`. */
+    tolerance: ratio,
+    minKg: z.number().min(0),
+    /** Resolves only once a window is within (tolerance − hysteresis) × inflow, or `minKg`. */
+    hysteresis: ratio,
+  }),
   /** After an alert resolves, the same rule does not fire again for the device for this long (event time). */
   cooldownMinutes: minutes,
 })
@@ -64,6 +96,8 @@ export const builtInSettings: RuleSettings = {
   tamper: { enabled: true, statuses: ['dropped', 'moved', 'vandalized'], lidOpenGraceMinutes: 15 },
   low_battery: { enabled: true, below: 0.15, hysteresis: 0.05 },
   silence: { enabled: true, expectedIntervalMinutes: 60, missedIntervals: 3 },
+  energy_anomaly: { enabled: true, above: 1, below: 0.8, hysteresis: 0.2, baselineWeeks: 4, minWeeks: 3, minBaseline: 0.1, maxReadingGapMinutes: 120 },
+  mass_balance: { enabled: false, windowHours: 24, closeAfterMinutes: 60, tolerance: 0.05, minKg: 50, hysteresis: 0.02 },
   cooldownMinutes: 30,
 }
 
@@ -74,6 +108,8 @@ const settingsOverride = z.strictObject({
   tamper: settingsSchema.shape.tamper.partial().optional(),
   low_battery: settingsSchema.shape.low_battery.partial().optional(),
   silence: settingsSchema.shape.silence.partial().optional(),
+  energy_anomaly: settingsSchema.shape.energy_anomaly.partial().optional(),
+  mass_balance: settingsSchema.shape.mass_balance.partial().optional(),
   cooldownMinutes: minutes.optional(),
 })
 export type SettingsOverride = z.infer<typeof settingsOverride>
@@ -159,6 +195,8 @@ function overlay(base: RuleSettings, layer: SettingsOverride): RuleSettings {
     tamper: { ...base.tamper, ...layer.tamper },
     low_battery: { ...base.low_battery, ...layer.low_battery },
     silence: { ...base.silence, ...layer.silence },
+    energy_anomaly: { ...base.energy_anomaly, ...layer.energy_anomaly },
+    mass_balance: { ...base.mass_balance, ...layer.mass_balance },
     cooldownMinutes: layer.cooldownMinutes ?? base.cooldownMinutes,
   }
 }

@@ -1,4 +1,6 @@
 import type { AlertSubject } from './alert-event.js'
+import type { EnergyBaselineState } from './energy-baseline.js'
+import type { SiteBalanceState } from './mass-balance.js'
 import type { RuleName } from './rule-settings.js'
 
 /** What the conditions remember of a device between readings. */
@@ -38,6 +40,10 @@ export interface AlertDeviceState {
   subject?: AlertSubject
   observations: Observations
   rules: Partial<Record<RuleName, RuleState>>
+  /** A meter's hourly consumption and its baseline per hour of the week (energy anomaly rule). */
+  energy?: EnergyBaselineState
+  /** Only in a site's state (key `site:<tenant>/<site>`): its mass balance windows. */
+  site?: SiteBalanceState
 }
 
 export function emptyAlertState(): AlertDeviceState {

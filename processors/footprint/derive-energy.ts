@@ -13,6 +13,12 @@ export interface CounterSpec {
   readonly consumptionField: 'consumption_kwh' | 'consumption_m3'
 }
 
+/** What a register counted between two readings: a register that went backwards restarted from zero. */
+export function registerIncrement(previous: number, current: number): { consumed: number; reset: boolean } {
+  const reset = current < previous
+  return { consumed: reset ? current : current - previous, reset }
+}
+
 /**
  * Interval consumption from a cumulative register (M1–M3 inputs): the non-negative difference to
  * the previous reading, spread over the hours in between. A register that went backwards was reset
@@ -26,8 +32,7 @@ export function deriveConsumption(state: DeviceState, tags: Readonly<Record<stri
   if (!last || reading.time > last.time) state.counters[key] = { value, time: reading.time }
   // The first reading only sets the baseline; an older one cannot extend the sequence.
   if (!last || reading.time <= last.time) return []
-  const reset = value < last.value
-  const consumed = reset ? value : value - last.value
+  const { consumed, reset } = registerIncrement(last.value, value)
   const dims = { meter_type: spec.meterType }
   const points: Point[] = []
   for (const part of spreadOverHours(last.time, reading.time, consumed)) {

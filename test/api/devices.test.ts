@@ -16,7 +16,7 @@ describe('GET /v1/devices', () => {
   afterAll(() => f.close())
 
   it('should list every registered device by id, without the secret hash', async () => {
-    const response = await f.app.inject({ method: 'GET', url: '/v1/devices' })
+    const response = await f.app.inject({ method: 'GET', headers: f.admin, url: '/v1/devices' })
     expect(response.statusCode).toBe(200)
     const body = response.json<{ devices: Record<string, unknown>[] }>()
     expect(body.devices.map((d) => d.id)).toEqual(['bin-1', 'bin-2', 'scale-1'])
@@ -36,7 +36,7 @@ describe('GET /v1/devices', () => {
 
   it('should filter by tenant, site and kind together', async () => {
     const ids = async (query: string): Promise<unknown[]> =>
-      (await f.app.inject({ method: 'GET', url: `/v1/devices?${query}` })).json<{ devices: Device[] }>().devices.map((d) => d.id)
+      (await f.app.inject({ method: 'GET', headers: f.admin, url: `/v1/devices?${query}` })).json<{ devices: Device[] }>().devices.map((d) => d.id)
     expect(await ids('tenant=city')).toEqual(['bin-1', 'bin-2'])
     expect(await ids('tenant=city&site=south')).toEqual(['bin-2'])
     expect(await ids('kind=weighing_device')).toEqual(['scale-1'])
@@ -50,7 +50,7 @@ describe('GET /v1/devices', () => {
       ['kind=toaster', 'kind'],
       ['tenat=city', 'tenat'],
     ] as const) {
-      const response = await f.app.inject({ method: 'GET', url: `/v1/devices?${query}` })
+      const response = await f.app.inject({ method: 'GET', headers: f.admin, url: `/v1/devices?${query}` })
       expect(response.statusCode, query).toBe(400)
       const { error } = response.json<{ error: { code: string; message: string; parameter: string } }>()
       expect(error.code).toBe('INVALID_PARAMETER')
@@ -80,7 +80,7 @@ describe('GET /v1/devices/:id/latest', () => {
   afterAll(() => f.close())
 
   it('should return the newest value of each field with its own time and unit', async () => {
-    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest' })
+    const response = await f.app.inject({ method: 'GET', headers: f.admin, url: '/v1/devices/bin-1/latest' })
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({
       deviceId: 'bin-1',
@@ -94,24 +94,24 @@ describe('GET /v1/devices/:id/latest', () => {
   })
 
   it('should return no values for a registered device that has reported nothing', async () => {
-    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-quiet/latest' })
+    const response = await f.app.inject({ method: 'GET', headers: f.admin, url: '/v1/devices/bin-quiet/latest' })
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({ deviceId: 'bin-quiet', values: [] })
   })
 
   it('should answer 404 DEVICE_UNKNOWN for an unregistered device', async () => {
-    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-404/latest' })
+    const response = await f.app.inject({ method: 'GET', headers: f.admin, url: '/v1/devices/bin-404/latest' })
     expect(response.statusCode).toBe(404)
     expect(response.json()).toEqual({ error: { code: 'DEVICE_UNKNOWN', message: 'no device "bin-404" is registered' } })
   })
 
   it('should refuse hostile ids with 400 naming the id and query nothing', async () => {
     for (const id of ["bin-1'%20OR%20'1'='1", '%22%3B%20DROP%20DATABASE%20x', 'bin-1%0A', '..%2F..%2Fetc', '%2F.*%2F', 'a'.repeat(129)]) {
-      const response = await f.app.inject({ method: 'GET', url: `/v1/devices/${id}/latest` })
+      const response = await f.app.inject({ method: 'GET', headers: f.admin, url: `/v1/devices/${id}/latest` })
       expect(response.statusCode, id).toBe(400)
       expect(response.json()).toMatchObject({ error: { code: 'INVALID_PARAMETER', parameter: 'id' } })
     }
-    const longest = await f.app.inject({ method: 'GET', url: `/v1/devices/${'a'.repeat(128)}/latest` })
+    const longest = await f.app.inject({ method: 'GET', headers: f.admin, url: `/v1/devices/${'a'.repeat(128)}/latest` })
     expect(longest.statusCode).toBe(404)
   })
 })

@@ -29,7 +29,7 @@ describe('GET /v1/devices/:id/readings', () => {
   afterAll(() => f.close())
 
   async function get(query: string, id = 'bin-1'): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
-    const response = await f.app.inject({ method: 'GET', url: `/v1/devices/${id}/readings?${query}` })
+    const response = await f.app.inject({ method: 'GET', headers: f.admin, url: `/v1/devices/${id}/readings?${query}` })
     return { status: response.statusCode, body: response.json(), headers: response.headers }
   }
 

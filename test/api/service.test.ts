@@ -43,7 +43,7 @@ describe('startApi', () => {
     const f = await open()
     const address = await startApi(f.app, { host: '127.0.0.1', port: 0 })
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    const response = await fetch(`${address}/v1/devices`)
+    const response = await fetch(`${address}/v1/devices`, { headers: f.admin })
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
     expect(await response.json()).toEqual({ devices: [] })
@@ -59,6 +59,10 @@ describe('GET /openapi.json', () => {
     expect(document.openapi).toMatch(/^3\./)
     expect(Object.keys(document.paths).sort()).toEqual([
       '/health',
+      '/metrics',
+      '/v1/admin/audit',
+      '/v1/admin/keys',
+      '/v1/admin/keys/{id}',
       '/v1/alerts',
       '/v1/alerts/{id}',
       '/v1/containers/forecast',
@@ -66,13 +70,15 @@ describe('GET /openapi.json', () => {
       '/v1/devices/{id}/latest',
       '/v1/devices/{id}/readings',
       '/v1/footprint',
+      '/v1/open/{tenant}/footprint',
+      '/v1/open/{tenant}/metrics',
       '/v1/sites/{id}/kpis',
     ])
     const footprint = document.paths['/v1/footprint']?.get
     expect(footprint?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:factorSet', 'query:format', 'query:from', 'query:interval', 'query:metric', 'query:site', 'query:tenant', 'query:to'])
     const readings = document.paths['/v1/devices/{id}/readings']?.get
     expect(readings?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:field', 'query:from', 'query:limit', 'query:to'])
-    expect(Object.keys(readings?.responses ?? {}).sort()).toEqual(['200', '400', '404', '502', '503'])
+    expect(Object.keys(readings?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '502', '503'])
     expect(Object.keys(document.paths['/v1/devices']?.get?.responses ?? {})).toContain('200')
     expect(JSON.stringify(document)).not.toContain('secretHash')
   })
@@ -80,9 +86,9 @@ describe('GET /openapi.json', () => {
 
 describe('API errors and headers', () => {
   it('should mark every response no-store, errors and unknown routes included', async () => {
-    const { app } = await open()
+    const { app, admin } = await open()
     for (const url of ['/health', '/v1/devices', '/openapi.json', '/v1/devices/nobody/latest', '/v1/devices?kind=toaster', '/no/such/route']) {
-      const response = await app.inject({ method: 'GET', url })
+      const response = await app.inject({ method: 'GET', url, headers: admin })
       expect(response.headers['cache-control'], url).toBe('no-store')
     }
   })
@@ -95,15 +101,16 @@ describe('API errors and headers', () => {
   })
 
   it('should refuse a large request body', async () => {
-    const { app } = await open()
-    const response = await app.inject({ method: 'POST', url: '/v1/devices', payload: 'x'.repeat(64 * 1024), headers: { 'content-type': 'text/plain' } })
+    const { app, admin } = await open()
+    const response = await app.inject({ method: 'POST', url: '/v1/admin/keys', payload: JSON.stringify({ name: 'x'.repeat(64 * 1024), role: 'analyst' }), headers: { ...admin, 'content-type': 'application/json' } })
     expect(response.statusCode).toBe(413)
+    expect(response.json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } })
   })
 
   it('should answer 503 STORE_UNAVAILABLE with Retry-After when InfluxDB is down', async () => {
     const f = await open({ influxUrl: `http://127.0.0.1:${await closedPort()}` })
     await addDevice(f.registry, { id: 'bin-1' })
-    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest' })
+    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest', headers: f.admin })
     expect(response.statusCode).toBe(503)
     expect(response.headers['retry-after']).toBe('5')
     expect(response.json()).toEqual({ error: { code: 'STORE_UNAVAILABLE', message: 'the time-series store is unreachable or failing' } })
@@ -113,25 +120,28 @@ describe('API errors and headers', () => {
   it('should answer 502 STORE_QUERY_FAILED without InfluxDB\'s text or the statement', async () => {
     const f = await open({ createDatabase: false })
     await addDevice(f.registry, { id: 'bin-1' })
-    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-1/readings' })
+    const response = await f.app.inject({ method: 'GET', url: '/v1/devices/bin-1/readings', headers: f.admin })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toEqual({ error: { code: 'STORE_QUERY_FAILED', message: 'the time-series store refused the query' } })
     expect(response.body).not.toMatch(/SHOW|SELECT|database not found/)
   })
 
   it('should answer an unexpected failure with 500 INTERNAL and nothing of its insides', async () => {
-    const { app, counters } = await open({
+    const { app, counters, admin } = await open({
       registry: (real) => ({ list: () => real.list(), get: () => { throw new TypeError('cannot read /srv/registry.json: secret detail') } }),
     })
-    const response = await app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest' })
+    const response = await app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest', headers: admin })
     expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ error: { code: 'INTERNAL', message: 'an unexpected error occurred' } })
+    // Only the request id comes back, so the operator can find the logged error.
+    const correlationId = response.headers['x-request-id']
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(response.json()).toEqual({ error: { code: 'INTERNAL', message: 'an unexpected error occurred', correlationId } })
     expect(response.body).not.toMatch(/secret detail|TypeError|at /)
     expect(counters.snapshot()).toMatchObject({ requests: 1, server_errors: 1 })
   })
 
   it('should map a PlatformError from the store to its code with the catalogue summary', async () => {
-    const { app, registry } = await open({
+    const { app, registry, admin } = await open({
       store: (real) => ({
         ensureReady: () => real.ensureReady(),
         write: (points) => real.write(points),
@@ -143,16 +153,16 @@ describe('API errors and headers', () => {
       }),
     })
     await addDevice(registry, { id: 'bin-1' })
-    const response = await app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest' })
+    const response = await app.inject({ method: 'GET', url: '/v1/devices/bin-1/latest', headers: admin })
     expect(response.statusCode).toBe(502)
     expect(response.json()).toEqual({ error: { code: 'STORE_AUTH_FAILED', message: 'the time-series store refused the credentials' } })
   })
 
   it('should count requests and client errors', async () => {
-    const { app, counters } = await open()
+    const { app, counters, admin } = await open()
     await app.inject({ method: 'GET', url: '/health' })
-    await app.inject({ method: 'GET', url: '/v1/devices?kind=toaster' })
-    await app.inject({ method: 'GET', url: '/v1/devices/nobody/latest' })
+    await app.inject({ method: 'GET', url: '/v1/devices?kind=toaster', headers: admin })
+    await app.inject({ method: 'GET', url: '/v1/devices/nobody/latest', headers: admin })
     expect(counters.snapshot()).toEqual({ requests: 3, client_errors: 2, server_errors: 0 })
   })
 })

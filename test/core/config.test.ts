@@ -4,7 +4,9 @@ import { loadConfig } from '../../core/config.js'
 describe('config', () => {
   test('loadConfig should apply defaults and freeze the result', () => {
     const config = loadConfig({})
-    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092'])
+    expect(config.bus).toEqual({ kind: 'embedded', path: '.local/bus.sqlite', retentionMs: 7 * 86_400_000 })
+    expect(config.store).toEqual({ kind: 'embedded', path: '.local/store.sqlite' })
+    expect(config.kafka.brokers).toEqual([])
     expect(config.kafka.topics).toEqual({
       raw: 'telemetry.raw',
       readings: 'telemetry.readings',
@@ -12,7 +14,7 @@ describe('config', () => {
       footprintPoints: 'footprint.points',
       footprintState: 'footprint.state',
     })
-    expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086', database: 'circular' })
+    expect(config.influx).toMatchObject({ database: 'circular' })
     expect(config.mqtt.port).toBeUndefined()
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(config.kafka.topics)).toBe(true)
@@ -20,6 +22,8 @@ describe('config', () => {
 
   test('loadConfig should read lists and numbers from the environment', () => {
     const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', MQTT_PORT: '1884', INFLUX_URL: 'http://influx:8086/' })
+    expect(config.bus).toEqual({ kind: 'kafka' })
+    expect(config.store).toEqual({ kind: 'influxdb' })
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093'])
     expect(config.mqtt.port).toBe(1884)
     expect(config.influx.url).toBe('http://influx:8086')

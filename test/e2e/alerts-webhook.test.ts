@@ -11,6 +11,7 @@ import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { signature } from '../../processors/alerts/webhook.js'
+import { bearer, createTestKey } from '../support/api-auth.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
@@ -121,7 +122,7 @@ describe('alerts: webhook delivery through failures', () => {
       }),
     )
     bin = await registerDevice(config, { id: 'bin-hook', kind: 'waste_container', format: 'senml', tenant: 'hookcity', site: 'west' })
-    pipeline = await startInProcess(config, ['broker'])
+    pipeline = await startInProcess(config, ['broker', 'sink', 'api'])
     running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform), await startNotifierComponent(pipeline.platform))
   })
   afterAll(async () => {
@@ -154,6 +155,22 @@ describe('alerts: webhook delivery through failures', () => {
       ['/ops', 'firing'],
       ['/ops', 'firing'],
       ['/ops', 'resolved'],
+    ])
+
+    // The attempts as the outbox recorded them, in GET /v1/alerts/{id}.
+    const headers = bearer(createTestKey(config, { tenant: 'hookcity', role: 'analyst' }))
+    type Deliveries = { deliveries: { channel: string; subscriber: string; phase: string; status: string; attempts: number; lastAttemptAt?: string; lastHttpStatus?: number; deliveredAt?: string }[] }
+    const alert = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${pipeline.apiUrl}/v1/alerts/${accepted[0]!.body.alertId}`, { headers })).json()) as Deliveries
+        return body.deliveries?.length === 2 && body.deliveries.every((d) => d.status === 'delivered') ? body : undefined
+      },
+      30_000,
+      'both deliveries stored',
+    )
+    expect(alert.deliveries.map(({ deliveredAt, lastAttemptAt, ...d }) => ({ ...d, deliveredAtLastAttempt: deliveredAt !== undefined && deliveredAt === lastAttemptAt }))).toEqual([
+      { channel: 'webhook', subscriber: 'ops', phase: 'firing', status: 'delivered', attempts: 3, lastHttpStatus: 204, deliveredAtLastAttempt: true },
+      { channel: 'webhook', subscriber: 'ops', phase: 'resolved', status: 'delivered', attempts: 1, lastHttpStatus: 204, deliveredAtLastAttempt: true },
     ])
   }, 120_000)
 })

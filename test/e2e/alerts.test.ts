@@ -9,6 +9,7 @@ import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
+import { bearer, createTestKey } from '../support/api-auth.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, countStored, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
@@ -123,8 +124,9 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
   }, 120_000)
 
   test('the API lists alerts by state and rule, shows one with its history, and an acknowledgement reaches the processor', async () => {
+    const headers = { ...bearer(createTestKey(config, { tenant: 'alertcity', role: 'operator' })), 'content-type': 'application/json' }
     const range = `from=${new Date(t0).toISOString()}&to=${new Date(t0 + 60 * minute).toISOString()}`
-    const list = async (filters: string): Promise<AlertsBody> => (await (await fetch(`${pipeline.apiUrl}/v1/alerts?tenant=alertcity&${range}${filters}`)).json()) as AlertsBody
+    const list = async (filters: string): Promise<AlertsBody> => (await (await fetch(`${pipeline.apiUrl}/v1/alerts?tenant=alertcity&${range}${filters}`, { headers })).json()) as AlertsBody
     expect((await list('')).alerts.map((a) => [a.rule, a.state])).toEqual([
       ['fill', 'firing'],
       ['low_battery', 'resolved'],
@@ -138,15 +140,17 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
     expect((await list('&site=elsewhere')).alerts).toEqual([])
 
     const resolvedFill = (await list('&rule=fill&state=resolved')).alerts[0]!
-    const one = (await (await fetch(`${pipeline.apiUrl}/v1/alerts/${resolvedFill.alertId}`)).json()) as AlertsBody['alerts'][number]
+    const one = (await (await fetch(`${pipeline.apiUrl}/v1/alerts/${resolvedFill.alertId}`, { headers })).json()) as AlertsBody['alerts'][number] & { deliveries: unknown[] }
     expect(one).toMatchObject({ alertId: resolvedFill.alertId, rule: 'fill', deviceId: 'bin-alert', site: 'harbour', state: 'resolved', value: 0.72 })
     expect(one.history.map((h) => [h.phase, h.at])).toEqual([
       ['firing', new Date(t0 + minute).toISOString()],
       ['resolved', new Date(t0 + 4 * minute).toISOString()],
     ])
-    expect((await fetch(`${pipeline.apiUrl}/v1/alerts/zzzzzz-0123456789abcdef`)).status).toBe(404)
+    // No channel is configured for this city: nothing was delivered.
+    expect(one.deliveries).toEqual([])
+    expect((await fetch(`${pipeline.apiUrl}/v1/alerts/zzzzzz-0123456789abcdef`, { headers })).status).toBe(404)
 
-    const ack = (id: string): Promise<Response> => fetch(`${pipeline.apiUrl}/v1/alerts/${id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'depot-north-crew' }) })
+    const ack = (id: string): Promise<Response> => fetch(`${pipeline.apiUrl}/v1/alerts/${id}/ack`, { method: 'POST', headers, body: JSON.stringify({ by: 'depot-north-crew' }) })
     expect((await ack(resolvedFill.alertId)).status).toBe(409)
     expect((await ack(open[0]!.alertId)).status).toBe(202)
     await waitFor(async () => (await list('&state=acknowledged')).alerts.length === 1, 30_000, 'the acknowledgement applied and stored')
@@ -201,17 +205,19 @@ describe('alerts: a processor killed mid-stream', () => {
   }, 120_000)
 })
 
-describe('alerts: a device that goes silent', () => {
+describe('alerts: a device that goes silent, a lid left open', () => {
   const rulesFile = join(tmpdir(), `circular-silence-rules-${randomBytes(4).toString('hex')}.json`)
   const { config, cleanup } = isolatedConfig({ ...alertsEnv(), ALERT_RULES_FILE: rulesFile, ALERT_SILENCE_CHECK_MS: '500' })
   let pipeline: InProcessPipeline
   const running: Started[] = []
   let bin: TestDevice
+  let lidBin: TestDevice
 
   beforeAll(async () => {
-    // Expected every 3 s; silent after two missed intervals.
-    writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { quietcity: { all: { silence: { expectedIntervalMinutes: 0.05, missedIntervals: 2 } } } } }))
+    // Expected every 3 s; silent after two missed intervals. A lid may stay open for 3 s.
+    writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { quietcity: { all: { silence: { expectedIntervalMinutes: 0.05, missedIntervals: 2 }, tamper: { lidOpenGraceMinutes: 0.05 } } } } }))
     bin = await registerDevice(config, { id: 'bin-quiet', kind: 'waste_container', format: 'senml', tenant: 'quietcity', site: 'park' })
+    lidBin = await registerDevice(config, { id: 'bin-lid', kind: 'waste_container', format: 'senml', tenant: 'quietcity', site: 'park' })
     pipeline = await startInProcess(config, ['broker'])
     running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
   })
@@ -228,11 +234,29 @@ describe('alerts: a device that goes silent', () => {
     const silent = await alertEvents(config, config.alerts.topics.events, (es) => es.some((e) => e.rule === 'silence'))
     await send(1, { n: 'fillingLevel', u: '/', v: 0.25 })
     await end()
-    const events = await alertEvents(config, config.alerts.topics.events, (es) => es.some((e) => e.phase === 'resolved'))
+    const events = (await alertEvents(config, config.alerts.topics.events, (es) => es.some((e) => e.phase === 'resolved'))).filter((e) => e.deviceId === 'bin-quiet')
     expect(events.map((e) => [e.rule, e.phase, e.alertId])).toEqual([
       ['silence', 'firing', silent[0]!.alertId],
       ['silence', 'resolved', silent[0]!.alertId],
     ])
     expect(events[0]).toMatchObject({ deviceId: 'bin-quiet', tenant: 'quietcity' })
+  }, 120_000)
+
+  test('a lid left open past its grace raises tamper with no further reading, and shutting it resolves', async () => {
+    const { send, end } = await publisher(pipeline, lidBin)
+    // Observed this minute: the grace runs from the device's observation time, and the
+    // processor's clock finds it over without another reading.
+    const openedAt = Math.floor(Date.now() / minute) * minute
+    await send((openedAt - t0) / minute, { n: 'lidOpen', vb: true })
+    const tamperOf = (es: AlertEvent[]): AlertEvent[] => es.filter((e) => e.deviceId === 'bin-lid' && e.rule === 'tamper')
+    const firing = tamperOf(await alertEvents(config, config.alerts.topics.events, (es) => tamperOf(es).length > 0))
+    expect(firing.map((e) => [e.phase, e.at - openedAt, e.value])).toEqual([['firing', 3000, 'lidOpen']])
+    await send((Math.floor(Date.now() / minute) * minute - t0) / minute + 1, { n: 'lidOpen', vb: false })
+    await end()
+    const events = tamperOf(await alertEvents(config, config.alerts.topics.events, (es) => tamperOf(es).some((e) => e.phase === 'resolved')))
+    expect(events.map((e) => [e.phase, e.alertId])).toEqual([
+      ['firing', firing[0]!.alertId],
+      ['resolved', firing[0]!.alertId],
+    ])
   }, 120_000)
 })

@@ -53,7 +53,7 @@ describe('footprint: energy and material flows through the real pipeline, comput
   }
 
   async function metric(id: string, extra = ''): Promise<FootprintBody> {
-    const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=${id}&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z${extra}`)
+    const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=${id}&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z${extra}`, { headers: pipeline.authHeaders })
     if (response.status !== 200) throw new Error(`API answered ${response.status}: ${await response.text()}`)
     return (await response.json()) as FootprintBody
   }
@@ -126,7 +126,7 @@ describe('footprint: energy and material flows through the real pipeline, comput
     expect((await metric('stock_change_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 200], ['organic', 50], ['other', 10], ['paper', 100], ['plastic', 50]])
     expect((await metric('waste_received_kg')).rows.map((r) => [r.dims.fraction, r.value])).toEqual([['glass', 1000], ['organic', 400], ['other', 50], ['paper', 500], ['plastic', 300]])
 
-    const csv = await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=waste_received_kg&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z&format=csv`)).text()
+    const csv = await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=waste_received_kg&tenant=ecocity&interval=day&from=${day}&to=2026-11-04T00:00:00Z&format=csv`, { headers: pipeline.authHeaders })).text()
     expect(csv).toBe(`# metric=waste_received_kg unit=kg\ntime,fraction,value\n${day},glass,1000\n${day},organic,400\n${day},other,50\n${day},paper,500\n${day},plastic,300\n`)
   })
 
@@ -148,7 +148,7 @@ describe('footprint: energy and material flows through the real pipeline, comput
     })
     await publish(devices.anomalous!, readings.map(([time, kwh]) => ({ id: 'urn:ngsi-ld:ACMeasurement:meter-2', type: 'ACMeasurement', totalActiveEnergyImport: { type: 'Property', value: kwh, unitCode: 'KWH', observedAt: iso(time) } })))
     const anomaly = async (): Promise<FootprintBody> =>
-      (await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=energy_anomaly&tenant=baselinecity&interval=hour&from=${iso(target)}&to=${iso(target + h)}`)).json()) as FootprintBody
+      (await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=energy_anomaly&tenant=baselinecity&interval=hour&from=${iso(target)}&to=${iso(target + h)}`, { headers: pipeline.authHeaders })).json()) as FootprintBody
     await waitFor(async () => (await anomaly()).rows.length === 1, 30_000, 'the anomaly row')
     const body = await anomaly()
     expect(body.rows).toHaveLength(1)

@@ -58,7 +58,7 @@ describe('footprint: container collections survive a processor crash mid-scenari
   })
 
   async function metric(id: string): Promise<FootprintBody> {
-    const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=${id}&tenant=fpcity&interval=month&from=${month.from}&to=${month.to}`)
+    const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=${id}&tenant=fpcity&interval=month&from=${month.from}&to=${month.to}`, { headers: pipeline.authHeaders })
     if (response.status !== 200) throw new Error(`API answered ${response.status}: ${await response.text()}`)
     return (await response.json()) as FootprintBody
   }
@@ -112,11 +112,11 @@ describe('footprint: container collections survive a processor crash mid-scenari
       { time: month.from, dims: { device: 'bin-glass' }, value: 2 / 720 },
     ])
 
-    const kpis = (await (await fetch(`${pipeline.apiUrl}/v1/sites/north/kpis?tenant=fpcity&from=${month.from}&to=${month.to}`)).json()) as { kpis: { metric: string; rows: { value: number }[] }[] }
+    const kpis = (await (await fetch(`${pipeline.apiUrl}/v1/sites/north/kpis?tenant=fpcity&from=${month.from}&to=${month.to}`, { headers: pipeline.authHeaders })).json()) as { kpis: { metric: string; rows: { value: number }[] }[] }
     expect(kpis.kpis.find((k) => k.metric === 'collections')?.rows.map((r) => r.value)).toEqual([1, 2])
     expect(kpis.kpis.find((k) => k.metric === 'electricity_co2e')?.rows).toEqual([])
 
-    const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`)).json()) as {
+    const forecast = (await (await fetch(`${pipeline.apiUrl}/v1/containers/forecast?tenant=fpcity&withinDays=366`, { headers: pipeline.authHeaders })).json()) as {
       containers: { deviceId: string; fillLevel: number; fillRatePerDay: number; timeToFullHours: number; forecastFullAt: string; observedAt: string }[]
     }
     // The plastic container has a forecast; the just-emptied glass one has none yet and comes last.
@@ -148,7 +148,7 @@ describe('footprint: late readings', () => {
     const client = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: bin.device.id, username: bin.device.id, password: bin.secret, protocolVersion: 4 })
     const send = (time: number, fill: number) => client.publishAsync('devices/bin-late/senml', JSON.stringify([{ bn: 'urn:dev:bin-late:', bt: time / 1000, n: 'fillingLevel', u: '/', v: fill }]), { qos: 1 })
     const dayMean = async (): Promise<{ value: number; points: number } | undefined> => {
-      const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=fill_level_mean&tenant=latecity&interval=day&from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z`)
+      const response = await fetch(`${pipeline.apiUrl}/v1/footprint?metric=fill_level_mean&tenant=latecity&interval=day&from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z`, { headers: pipeline.authHeaders })
       const body = (await response.json()) as FootprintBody
       return body.rows[0] ? { value: body.rows[0].value, points: body.basis.rollupPoints } : undefined
     }

@@ -50,7 +50,7 @@ describe('formats and models end to end: MQTT → Kafka → InfluxDB → API', (
     const from = new Date(base - 3_600_000).toISOString()
     const got = await waitFor(
       async () => {
-        const response = await fetch(`${pipeline.apiUrl}/v1/devices/${deviceId}/readings?from=${from}`)
+        const response = await fetch(`${pipeline.apiUrl}/v1/devices/${deviceId}/readings?from=${from}`, { headers: pipeline.authHeaders })
         const body = (await response.json()) as { readings?: ApiReading[] }
         if (!body.readings) throw new Error(`API answered ${response.status}: ${JSON.stringify(body)}`)
         return body.readings.length >= expected ? body.readings : undefined
@@ -186,7 +186,7 @@ describe('formats and models end to end: MQTT → Kafka → InfluxDB → API', (
   })
 
   test('nothing above was dead-lettered, and every reading was stored', async () => {
-    const metrics = await (await fetch(`${pipeline.apiUrl}/metrics`)).text()
+    const metrics = await (await fetch(`${pipeline.apiUrl}/metrics`, { headers: pipeline.authHeaders })).text()
     const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1])
     const deadLettered = value('circular_normaliser_dead_lettered_total')
     if (deadLettered > 0) {

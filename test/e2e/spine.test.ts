@@ -31,7 +31,7 @@ describe('pipeline spine: MQTT → Kafka → normaliser → InfluxDB → API', (
     const from = new Date(Date.now() - 3_600_000).toISOString()
     return waitFor(
       async () => {
-        const response = await fetch(`${pipeline.apiUrl}/v1/devices/${deviceId}/readings?from=${from}`)
+        const response = await fetch(`${pipeline.apiUrl}/v1/devices/${deviceId}/readings?from=${from}`, { headers: pipeline.authHeaders })
         const body = (await response.json()) as { readings?: ApiReading[] }
         if (!body.readings) throw new Error(`API answered ${response.status}: ${JSON.stringify(body)}`)
         return body.readings.length >= expected ? body.readings : undefined
@@ -97,7 +97,7 @@ describe('pipeline spine: MQTT → Kafka → normaliser → InfluxDB → API', (
     const health = await fetch(`${pipeline.apiUrl}/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok', kafka: { reachable: true }, influxdb: { reachable: true } })
-    const metrics = await (await fetch(`${pipeline.apiUrl}/metrics`)).text()
+    const metrics = await (await fetch(`${pipeline.apiUrl}/metrics`, { headers: pipeline.authHeaders })).text()
     const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1])
     expect(value('circular_ingest_accepted_total')).toBe(2)
     expect(value('circular_normaliser_accepted_total')).toBe(2)

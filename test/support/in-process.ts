@@ -10,6 +10,7 @@ import {
   type Platform,
   type Started,
 } from '../../cli/components.js'
+import { adminHeaders } from './api-auth.js'
 import { testLogger } from './pipeline.js'
 
 export type Part = 'broker' | 'normaliser' | 'footprint' | 'sink' | 'api'
@@ -26,6 +27,8 @@ export interface InProcessPipeline {
   readonly platform: Platform
   readonly mqttUrl: string
   readonly apiUrl: string
+  /** Headers of a platform admin API key, which may call every endpoint. */
+  readonly authHeaders: { authorization: string }
   stop(): Promise<void>
 }
 
@@ -39,6 +42,7 @@ export async function startInProcess(config: Config, parts: Part[] = ['broker', 
     platform,
     mqttUrl: address('broker'),
     apiUrl: address('api'),
+    authHeaders: adminHeaders(config),
     stop: async () => {
       for (const s of started.reverse()) await s.stop()
       await platformCloser(platform).stop()

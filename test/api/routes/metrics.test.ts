@@ -21,4 +21,14 @@ describe('metrics', () => {
       ].join('\n'),
     )
   })
+
+  test('prometheusText should serve per-tenant counters as one family with a tenant label', () => {
+    const broker = new Counters<string>('broker', ['throttled'])
+    broker.add('throttled', 3)
+    broker.add('throttled.alpha', 2)
+    broker.add('throttled.beta', 1)
+    expect(prometheusText([broker])).toBe(
+      ['# TYPE circular_broker_throttled_total counter', 'circular_broker_throttled_total 3', 'circular_broker_throttled_total{tenant="alpha"} 2', 'circular_broker_throttled_total{tenant="beta"} 1', ''].join('\n'),
+    )
+  })
 })

@@ -1,0 +1,17 @@
+import { Counters } from '../core/counters.js'
+
+/** Why the broker refused or slowed something; each is also counted per tenant as `<name>.<tenant>`. */
+export const brokerCounterNames = ['auth_refused', 'device_limit_refused', 'acl_refused', 'payload_too_large', 'throttled', 'rate_refused'] as const
+export type BrokerCounter = (typeof brokerCounterNames)[number]
+
+/** The broker's refusal counters: totals, and per tenant where the device is known. */
+export class BrokerCounters extends Counters<string> {
+  constructor() {
+    super('broker', brokerCounterNames)
+  }
+
+  count(name: BrokerCounter, tenant?: string): void {
+    this.add(name)
+    if (tenant !== undefined) this.add(`${name}.${tenant}`)
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * The bus's behaviour as the broker and the processors rely on it, run against every
+ * implementation (Kafka and the embedded SQLite bus) so the two cannot drift apart.
+ *
+ * Outside this contract, by design:
+ * - Kafka compacts in the background, so `readAll` on a compacted topic may still return older
+ *   records of a key before its newest one; the embedded bus returns only the newest. Both
+ *   promise that the last record of each key is its newest, which is what a changelog reader uses.
+ * - How records are cut into batches, and how long a redelivery waits.
+ */
+import { randomBytes } from 'node:crypto'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.js'
+import { waitFor } from '../../support/pipeline.js'
+
+export interface BusUnderTest {
+  /** Topic and group names start with this, so that `release` can find what the tests made. */
+  readonly namePrefix: string
+  /** How long to wait for records to arrive (a Kafka group join takes seconds). */
+  readonly waitMs: number
+  /** A ready bus on storage of its own. */
+  open(): Promise<Bus>
+  /** Closes `bus` and opens another on the same storage, as a restarted process would. */
+  reopen(bus: Bus): Promise<Bus>
+  /** Releases everything the tests created. */
+  release(): Promise<void>
+}
+
+const partitions = 3
+
+export function busContract(implementation: string, makeSubject: () => BusUnderTest): void {
+  describe(`Bus contract: ${implementation}`, () => {
+    const subject = makeSubject()
+    const opened = new Set<Bus>()
+    const open = async () => track(await subject.open())
+    const reopen = async (bus: Bus) => {
+      opened.delete(bus)
+      return track(await subject.reopen(bus))
+    }
+    const track = (bus: Bus) => {
+      opened.add(bus)
+      return bus
+    }
+    const name = (label: string) => `${subject.namePrefix}.${label}.${randomBytes(3).toString('hex')}`
+    const until = (what: string, check: () => boolean) => waitFor(check, subject.waitMs, what)
+
+    afterEach(async () => {
+      await Promise.all([...opened].map((b) => b.close()))
+      opened.clear()
+    })
+    afterAll(() => subject.release())
+
+    /** Consumes `topics` in `groupId`, collecting every delivered record; `handle` may throw. */
+    const consumeInto = async (bus: Bus, groupId: string, topics: string[], handle: (records: readonly IncomingRecord[]) => void = () => undefined) => {
+      const seen: IncomingRecord[] = []
+      const assignments = { count: 0 }
+      const consumption = await bus.consume({
+        groupId,
+        topics,
+        handleBatch: async (records) => {
+          handle(records)
+          seen.push(...records)
+        },
+        onAssignment: () => assignments.count++,
+      })
+      return { seen, assignments, consumption }
+    }
+
+    it('ensureTopics should create missing topics, leave existing ones as they are, and be safe to repeat', async () => {
+      const bus = await open()
+      const existing = name('existing')
+      const added = name('added')
+      await bus.ensureTopics([{ topic: existing, partitions: 2 }])
+      await bus.ensureTopics([{ topic: existing, partitions: 2 }])
+      await bus.ensureTopics([
+        { topic: existing, partitions: 4 },
+        { topic: added, partitions },
+      ])
+      const keys = Array.from({ length: 40 }, (_, i) => `device-${i}`)
+      await bus.publish(keys.map((key) => record(existing, key, key)))
+      await bus.publish(keys.map((key) => record(added, key, key)))
+
+      expect(new Set((await bus.readAll(existing)).map((r) => r.partition))).toEqual(new Set([0, 1]))
+      expect(new Set((await bus.readAll(added)).map((r) => r.partition))).toEqual(new Set([0, 1, 2]))
+    })
+
+    it('ping should answer true', async () => {
+      expect(await (await open()).ping()).toBe(true)
+    })
+
+    it('publish and consume should carry binary values, non-ASCII keys and headers unchanged', async () => {
+      const bus = await open()
+      const topic = name('binary')
+      await bus.ensureTopics([{ topic, partitions }])
+      const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+      const large = randomBytes(200_000)
+      const sent: OutgoingRecord[] = [
+        { topic, key: 'bin-ü-🚮', value: everyByte, headers: { 'x-ünïcode': 'Wert 🚮', device: 'bin-ü-🚮', blank: '' } },
+        { topic, key: 'empty-value', value: Buffer.alloc(0), headers: {} },
+        { topic, key: 'large', value: large, headers: { 'received-at': '1767225600000' } },
+      ]
+      await bus.publish(sent)
+      const { seen } = await consumeInto(bus, name('group'), [topic])
+      await until('three records', () => seen.length >= 3)
+
+      expect(seen).toHaveLength(3)
+      for (const s of sent) {
+        const got = seen.find((r) => r.key === s.key)!
+        expect(got, s.key).toBeDefined()
+        expect(got.topic).toBe(topic)
+        expect(got.value.equals(s.value), `value of ${s.key}`).toBe(true)
+        expect(got.headers).toEqual(s.headers)
+        expect(got.offset).toMatch(/^\d+$/)
+        expect(got.partition).toBeGreaterThanOrEqual(0)
+        expect(got.partition).toBeLessThan(partitions)
+        expect(Number.isFinite(got.timestamp) && got.timestamp > 0).toBe(true)
+      }
+    })
+
+    it('records of one key should stay in one partition and in order, with growing offsets', async () => {
+      const bus = await open()
+      const topic = name('order')
+      await bus.ensureTopics([{ topic, partitions }])
+      const keys = ['bin-1', 'bin-2', 'bin-3', 'meter-7', 'scale-9']
+      // Publishes in flight at once keep the order of the calls; then more, one after the other.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => bus.publish(keys.map((key) => record(topic, key, `${i}`)))))
+      for (let i = 10; i < 20; i++) await bus.publish(keys.map((key) => record(topic, key, `${i}`)))
+      const { seen } = await consumeInto(bus, name('group'), [topic])
+      await until('every record', () => seen.length >= keys.length * 20)
+
+      expect(seen).toHaveLength(keys.length * 20)
+      for (const key of keys) {
+        const ofKey = seen.filter((r) => r.key === key)
+        expect(new Set(ofKey.map((r) => r.partition)).size, key).toBe(1)
+        expect(ofKey.map((r) => r.value.toString()), key).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`))
+      }
+      for (let p = 0; p < partitions; p++) {
+        const offsets = seen.filter((r) => r.partition === p).map((r) => BigInt(r.offset))
+        expect(offsets, `partition ${p}`).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+        expect(new Set(offsets).size, `partition ${p}`).toBe(offsets.length)
+      }
+    })
+
+    it('a consumer that stopped after handling should resume after its committed offset', async () => {
+      const bus = await open()
+      const topic = name('resume')
+      const group = name('group')
+      await bus.ensureTopics([{ topic, partitions }])
+      await bus.publish(values(topic, 'bin-1', ['a1', 'a2', 'a3']))
+      const first = await consumeInto(bus, group, [topic])
+      await until('the first records', () => first.seen.length >= 3)
+      await first.consumption.stop()
+
+      await bus.publish(values(topic, 'bin-1', ['b1', 'b2', 'last']))
+      const second = await consumeInto(bus, group, [topic])
+      // A redelivered record of the first run would come before `last` in the same partition.
+      await until('the last record', () => second.seen.some((r) => r.value.toString() === 'last'))
+
+      expect(first.seen.map((r) => r.value.toString())).toEqual(['a1', 'a2', 'a3'])
+      expect(second.seen.map((r) => r.value.toString())).toEqual(['b1', 'b2', 'last'])
+    })
+
+    it('a handler that throws should commit nothing and get the same records again', async () => {
+      const bus = await open()
+      const topic = name('redeliver')
+      await bus.ensureTopics([{ topic, partitions }])
+      await bus.publish(values(topic, 'bin-1', ['r1', 'r2', 'r3', 'r4']))
+      let failed: readonly IncomingRecord[] | undefined
+      const { seen } = await consumeInto(bus, name('group'), [topic], (records) => {
+        if (failed) return
+        failed = records
+        throw new Error('the store is down')
+      })
+      await until('all four after the failure', () => seen.length >= 4)
+
+      expect(failed!.length).toBeGreaterThan(0)
+      expect(seen.slice(0, failed!.length).map((r) => r.offset)).toEqual(failed!.map((r) => r.offset))
+      expect(seen.map((r) => r.value.toString())).toEqual(['r1', 'r2', 'r3', 'r4'])
+    })
+
+    it('after a crash, a new bus instance should get the uncommitted records again and the committed ones not', async () => {
+      let bus = await open()
+      const topic = name('crash')
+      const group = name('group')
+      await bus.ensureTopics([{ topic, partitions }])
+      await bus.publish(values(topic, 'bin-1', ['c1', 'c2']))
+      const handled: string[] = []
+      let crashing = false
+      const first = await consumeInto(bus, group, [topic], (records) => {
+        handled.push(...records.map((r) => r.value.toString()))
+        // Dies between doing the work and committing it.
+        if (crashing) throw new Error('process died before the commit')
+      })
+      await until('the committed records', () => first.seen.length >= 2)
+      crashing = true
+      await bus.publish(values(topic, 'bin-1', ['u1', 'u2']))
+      await until('the uncommitted records handled once', () => handled.includes('u2'))
+
+      bus = await reopen(bus)
+      const second = await consumeInto(bus, group, [topic])
+      await until('the uncommitted records again', () => second.seen.some((r) => r.value.toString() === 'u2'))
+
+      expect(second.seen.map((r) => r.value.toString())).toEqual(['u1', 'u2'])
+    })
+
+    it('two consumers of one group should split the partitions and together see every record once', async () => {
+      const bus = await open()
+      const topic = name('split')
+      const group = name('group')
+      await bus.ensureTopics([{ topic, partitions }])
+      const a = await consumeInto(bus, group, [topic])
+      const b = await consumeInto(bus, group, [topic])
+      // Publishing only once both hold their share keeps the first records from going all to `a`.
+      await until('both consumers assigned', () => a.assignments.count > 0 && b.assignments.count > 0)
+      const keys = Array.from({ length: 30 }, (_, i) => `device-${i}`)
+      await bus.publish(keys.flatMap((key) => values(topic, key, ['1', '2'])))
+      await until('every record', () => a.seen.length + b.seen.length >= keys.length * 2)
+
+      const all = [...a.seen, ...b.seen].map((r) => `${r.key}/${r.value.toString()}`)
+      expect(all.sort()).toEqual(keys.flatMap((key) => [`${key}/1`, `${key}/2`]).sort())
+      const partitionsOf = (records: IncomingRecord[]) => new Set(records.map((r) => r.partition))
+      expect(partitionsOf(a.seen).size).toBeGreaterThan(0)
+      expect(partitionsOf(b.seen).size).toBeGreaterThan(0)
+      expect([...partitionsOf(a.seen)].filter((p) => partitionsOf(b.seen).has(p))).toEqual([])
+    })
+
+    it('readAll should return every record published before the call, in order per key', async () => {
+      const bus = await open()
+      const topic = name('read-all')
+      const empty = name('read-all-empty')
+      await bus.ensureTopics([
+        { topic, partitions },
+        { topic: empty, partitions },
+      ])
+      for (let i = 0; i < 5; i++) await bus.publish(['bin-1', 'bin-2', 'bin-3'].map((key) => record(topic, key, `${i}`)))
+
+      const records = await bus.readAll(topic)
+      expect(records).toHaveLength(15)
+      for (const key of ['bin-1', 'bin-2', 'bin-3']) {
+        expect(records.filter((r) => r.key === key).map((r) => r.value.toString()), key).toEqual(['0', '1', '2', '3', '4'])
+      }
+      expect(await bus.readAll(empty)).toEqual([])
+    })
+
+    it('readAll on a compacted topic should end with the newest record of every key', async () => {
+      const bus = await open()
+      const topic = name('compacted')
+      await bus.ensureTopics([{ topic, partitions, compacted: true }])
+      await bus.publish([record(topic, 'bin-1', 'v1'), record(topic, 'bin-2', 'v1')])
+      await bus.publish([record(topic, 'bin-1', 'v2')])
+      await bus.publish([record(topic, 'bin-1', 'v3'), record(topic, 'bin-3', 'v1')])
+
+      const newest = new Map<string, string>()
+      for (const r of await bus.readAll(topic)) newest.set(r.key, r.value.toString())
+      expect(Object.fromEntries(newest)).toEqual({ 'bin-1': 'v3', 'bin-2': 'v1', 'bin-3': 'v1' })
+    })
+
+    it('records, partitions and committed offsets should survive closing and reopening the bus', async () => {
+      let bus = await open()
+      const topic = name('durable')
+      const group = name('group')
+      await bus.ensureTopics([{ topic, partitions }])
+      await bus.publish(values(topic, 'bin-1', ['d1', 'd2', 'd3']))
+      const first = await consumeInto(bus, group, [topic])
+      await until('the first records', () => first.seen.length >= 3)
+      await first.consumption.stop()
+      const before = await bus.readAll(topic)
+
+      bus = await reopen(bus)
+      expect((await bus.readAll(topic)).map((r) => [r.partition, r.offset, r.value.toString()])).toEqual(before.map((r) => [r.partition, r.offset, r.value.toString()]))
+      await bus.publish(values(topic, 'bin-1', ['e1', 'last']))
+      const second = await consumeInto(bus, group, [topic])
+      await until('the last record', () => second.seen.some((r) => r.value.toString() === 'last'))
+
+      expect(second.seen.map((r) => r.value.toString())).toEqual(['e1', 'last'])
+      expect(second.seen.map((r) => r.partition)).toEqual([before[0]!.partition, before[0]!.partition])
+      expect(BigInt(second.seen[0]!.offset)).toBe(BigInt(before.at(-1)!.offset) + 1n)
+    })
+  })
+}
+
+function record(topic: string, key: string, value: string): OutgoingRecord {
+  return { topic, key, value: Buffer.from(value), headers: {} }
+}
+
+function values(topic: string, key: string, list: string[]): OutgoingRecord[] {
+  return list.map((v) => record(topic, key, v))
+}

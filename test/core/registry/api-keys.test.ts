@@ -1,0 +1,50 @@
+import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { FileApiKeys } from '../../../core/registry/api-keys.js'
+import { AuditLog } from '../../../core/registry/audit-log.js'
+
+const path = (name: string): string => join(mkdtempSync(join(tmpdir(), 'keys-')), name)
+
+describe('API keys file', () => {
+  test('stores only a hash; the token checks out until revoked or expired, in this and another reader', () => {
+    const file = path('api-keys.json')
+    const keys = new FileApiKeys(file)
+    const now = Date.UTC(2026, 0, 1)
+    const { key, token } = keys.create({ name: 'grafana', tenant: 'alpha', role: 'analyst', createdBy: 'cli:ops', expiresAt: now + 1000 }, now)
+    expect(token).toMatch(/^ck_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/)
+    const stored = readFileSync(file, 'utf8')
+    expect(stored).not.toContain(token.split('_')[2])
+    expect(stored).toContain('sha256$')
+    expect(statSync(file).mode & 0o077).toBe(0)
+    expect(keys.check(token, now)).toMatchObject({ ok: true, key: { id: key.id, tenant: 'alpha', role: 'analyst' } })
+    expect(new FileApiKeys(file).check(token, now)).toMatchObject({ ok: true })
+    expect(keys.check(token, now + 1000)).toEqual({ ok: false, reason: 'expired' })
+    keys.revoke(key.id, now)
+    expect(keys.check(token, now)).toEqual({ ok: false, reason: 'revoked' })
+    expect(keys.check(token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a'), now)).toEqual({ ok: false, reason: 'wrong-secret' })
+    expect(keys.check('ck_nothex', now)).toEqual({ ok: false, reason: 'malformed' })
+    expect(() => keys.revoke('0000000000000000')).toThrow(expect.objectContaining({ code: 'KEY_UNKNOWN' }))
+  })
+
+  test('a key without a tenant must be an admin key', () => {
+    expect(() => new FileApiKeys(path('k.json')).create({ name: 'x', role: 'analyst', createdBy: 'cli:ops' })).toThrow(/platform key/)
+  })
+})
+
+describe('audit log', () => {
+  test('appends durable JSON lines, reads them newest first, per tenant, skipping a torn last line', () => {
+    const file = path('audit.jsonl')
+    const log = new AuditLog(file)
+    log.append({ actor: 'cli:ops', action: 'key.create', tenant: 'alpha', target: 'k1' }, 1000)
+    log.append({ actor: 'key:abc', action: 'device.add', tenant: 'beta', target: 'bin-9' }, 2000)
+    log.append({ actor: 'key:abc', action: 'key.revoke', tenant: 'alpha', target: 'k1' }, 3000)
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3)
+    expect(log.read({ limit: 10 }).map((e) => e.target)).toEqual(['k1', 'bin-9', 'k1'])
+    expect(log.read({ tenant: 'alpha', limit: 10 }).map((e) => e.action)).toEqual(['key.revoke', 'key.create'])
+    expect(log.read({ limit: 1 })).toHaveLength(1)
+    appendFileSync(file, '{"at":"2026-')
+    expect(log.read({ limit: 10 })).toHaveLength(3)
+  })
+})
