@@ -109,6 +109,9 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
     if (admission.kind === 'refused') return refuse(admission.counter, admission.reason)
     const handOver = (): void => {
+      // Cut off while held back (a later publish was refused): no PUBACK can reach the device,
+      // which sends the message again after reconnecting, so it must not reach Kafka now.
+      if (client.closed) return done(new Error('connection closed while the publish was held back'))
       const topic = parseTelemetryTopic(packet.topic)!
       // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
       packet.retain = false

@@ -1,10 +1,9 @@
 import type { Command } from 'commander'
 import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig, type Config } from '../core/config.js'
-import { WatchedJsonFile } from '../core/registry/json-file.js'
-import { tenantsFile, type TenantsFile } from '../core/registry/tenants.js'
 import { PlatformError } from '../core/errors.js'
 import { startSimulation } from '../simulator/index.js'
+import { grantReplayAllowance } from '../simulator/replay-allowance.js'
 import {
   startAlertsComponent,
   startApiComponent,
@@ -47,29 +46,11 @@ export function registerStartCommand(program: Command): void {
     .option('--seed <n>', 'seed of the demo city', '1')
     .option('--history-hours <h>', 'hours of demo history replayed at start, before it keeps pace with the clock', '168')
     .action(async (flags: StartFlags) => {
-      if (flags.demo) allowDemoReplay(loadConfig())
+      if (flags.demo) grantReplayAllowance(loadConfig().auth.tenantsFile, demoTenant)
       const starters = flags.demo ? [...platformStarters, demoCityStarter(Number(flags.seed), Number(flags.historyHours))] : platformStarters
       const { config, started } = await launch(starters)
       process.stdout.write(startBanner(config, started))
     })
-}
-
-/**
- * The demo city replays days of history in a minute, far above the per-device rate a real
- * sensor is held to; its tenant gets a replay allowance and publishes its KPIs as open data,
- * unless the tenants file already says otherwise for it.
- */
-function allowDemoReplay(config: Config): void {
-  const file = new WatchedJsonFile<TenantsFile>(config.auth.tenantsFile, tenantsFile, () => ({ version: 1, tenants: {} }), 'TENANTS_INVALID')
-  const content = file.readFresh()
-  if (content.tenants[demoTenant] !== undefined) return
-  file.write({
-    ...content,
-    tenants: {
-      ...content.tenants,
-      [demoTenant]: { limits: { messagesPerSecondPerDevice: 10_000, burstMessages: 100_000 }, openData: { metrics: ['recycling_rate', 'landfill_diversion_rate', 'waste_received_kg', 'electricity_co2e'] } },
-    },
-  })
 }
 
 /**

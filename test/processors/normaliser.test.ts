@@ -53,7 +53,7 @@ describe('normaliser: bad input goes to the dead-letter topic with its reason, g
 
     const stored = await waitFor(
       async () => {
-        const response = await fetch(`${pipeline.apiUrl}/v1/devices/bin-7/readings?from=${new Date(Date.now() - 3_600_000).toISOString()}`)
+        const response = await fetch(`${pipeline.apiUrl}/v1/devices/bin-7/readings?from=${new Date(Date.now() - 3_600_000).toISOString()}`, { headers: pipeline.authHeaders })
         const body = (await response.json()) as { readings: { field: string; value: unknown }[] }
         return body.readings.length > 0 ? body.readings : undefined
       },

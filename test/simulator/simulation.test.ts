@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Config } from '../../core/config.js'
 import type { DeviceKind } from '../../models/reading.js'
+import { grantReplayAllowance } from '../../simulator/replay-allowance.js'
 import { startSimulation } from '../../simulator/simulation.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { isolatedConfig, testLogger, waitFor } from '../support/pipeline.js'
@@ -30,6 +31,7 @@ describe('startSimulation against the real broker, normaliser and InfluxDB sink'
   const counter = (component: string, name: string): number => pipeline.platform.counters.find((c) => c.component === component)?.snapshot()[name] ?? 0
 
   test('a day of the city replayed at speed should be acknowledged, decoded without a dead letter and stored for every device kind', async () => {
+    grantReplayAllowance(config.auth.tenantsFile, 'demo-city')
     const simulation = await startSimulation({ url: pipeline.mqttUrl, registryFile: config.registryFile, historyHours: 24, speed: 40_000, seed: 3 }, testLogger)
     try {
       await waitFor(() => simulation.stats().caughtUp && simulation.stats().inFlight === 0, 45_000, 'the simulated history to be published and acknowledged')
