@@ -13,6 +13,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   INVALID_PARAMETER: 400,
   REQUEST_INVALID: 400,
   DEVICE_UNKNOWN: 404,
+  DEVICE_EXISTS: 409,
   ALERT_UNKNOWN: 404,
   ALERT_NOT_OPEN: 409,
   ROUTE_UNKNOWN: 404,
@@ -35,6 +36,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
 const clientFacingCodes: ReadonlySet<ErrorCode> = new Set([
   'INVALID_PARAMETER',
   'DEVICE_UNKNOWN',
+  'DEVICE_EXISTS',
   'ROUTE_UNKNOWN',
   'ALERT_UNKNOWN',
   'ALERT_NOT_OPEN',
@@ -97,11 +99,15 @@ interface ValidationIssue {
 /** The first problem, named by its parameter: `/from` → `from`, `/field/2` → `field`. */
 function validationFailure(issues: readonly ValidationIssue[], context: string | undefined): { parameter: string; message: string } {
   const issue = issues[0] as ValidationIssue
-  const where = context === 'params' ? 'path parameter' : 'query parameter'
+  const where = context === 'params' ? 'path parameter' : context === 'body' ? 'body field' : 'query parameter'
   if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
-    const parameter = String(issue.params.keys[0])
-    return { parameter, message: `unknown ${where} "${parameter}"` }
+    const key = String(issue.params.keys[0])
+    // Nested in a body: `all.flood`, named by its top-level field.
+    const path = [...issue.instancePath.split('/').filter((segment) => segment !== ''), key]
+    return { parameter: path[0] as string, message: `unknown ${where} "${path.join('.')}"` }
   }
   const parameter = issue.instancePath.split('/')[1] ?? ''
-  return { parameter, message: `${where} "${parameter}": ${issue.message ?? 'is invalid'}` }
+  // In a nested body the whole path says where, e.g. `kinds.waste_container.fill.threshold`.
+  const path = context === 'body' ? issue.instancePath.split('/').filter((segment) => segment !== '').join('.') : parameter
+  return { parameter, message: `${where} "${path}": ${issue.message ?? 'is invalid'}` }
 }

@@ -4,10 +4,11 @@ import { Counters } from '../core/counters.js'
 export const brokerCounterNames = ['auth_refused', 'device_limit_refused', 'acl_refused', 'payload_too_large', 'throttled', 'rate_refused'] as const
 export type BrokerCounter = (typeof brokerCounterNames)[number]
 
-/** The broker's refusal counters: totals, and per tenant where the device is known. */
+/** The broker's (or the bridge's) refusal counters: totals, and per tenant where the device is known. */
 export class BrokerCounters extends Counters<string> {
-  constructor() {
-    super('broker', brokerCounterNames)
+  /** `bridge` for the limits the bridge applies to what it carries from an external broker. */
+  constructor(component: 'broker' | 'bridge' = 'broker') {
+    super(component, brokerCounterNames)
   }
 
   count(name: BrokerCounter, tenant?: string): void {

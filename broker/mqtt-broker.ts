@@ -11,6 +11,7 @@ import type { Ingest } from '../ingest/ingest.js'
 import { maySubscribe, parseTelemetryTopic } from '../ingest/topic-scheme.js'
 import { BrokerCounters, type BrokerCounter } from './broker-counters.js'
 import { startListeners } from './listeners.js'
+import { guardPacketSize, packetOverheadBytes } from './packet-size-guard.js'
 import { TenantGate } from './tenant-gate.js'
 
 // MQTT 3.1.1 CONNACK return codes (§3.2.2.3).
@@ -104,6 +105,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       done(new Error(`publish refused: ${reason}`))
     }
     if (!device) return refuse('acl_refused', 'not authenticated')
+    if (!stillRegistered(device)) return refuse('auth_refused', 'the device was revoked or registered again since it connected')
     const refusal = topicRefusal(device, packet)
     if (refusal) return refuse('acl_refused', refusal)
     const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
@@ -131,10 +133,25 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
 
   const authorizeSubscribe: AedesOptions['authorizeSubscribe'] = (client, subscription: Subscription, done) => {
     const device = devices.get(client)
-    if (device && maySubscribe(subscription.topic, device)) return done(null, subscription)
+    if (device && stillRegistered(device) && maySubscribe(subscription.topic, device)) return done(null, subscription)
     counters.count('acl_refused', device?.tenant)
     logger.warn({ deviceId: device?.id, topic: subscription.topic }, 'subscription refused')
     done(null, null) // SUBACK 0x80 for this filter (MQTT-3.9.3)
+  }
+
+  /**
+   * Whether the connection's device is still registered as it was when it connected: a device
+   * revoked (or registered afresh, with a new secret) while connected is cut off at its next
+   * publish or subscription. The registry notices changes by other processes within a second.
+   */
+  const stillRegistered = (device: Device): boolean => {
+    try {
+      return registry.get(device.id)?.secretHash === device.secretHash
+    } catch (error) {
+      // An unreadable registry refuses new connections; the connected devices go on as they were.
+      logger.error({ err: error, deviceId: device.id }, 'device registry unreadable; keeping the connection as authenticated')
+      return true
+    }
   }
 
   const aedes = await Aedes.createBroker({ authenticate, authorizePublish, authorizeSubscribe, maxClientsIdLength: 256 })
@@ -142,7 +159,20 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const device = devices.get(client)
     if (device) gate.disconnect(device)
   })
-  const listeners = await startListeners(config.mqtt, (socket: Socket) => aedes.handle(socket))
+  // No tenant may raise its payload limit above MQTT_MAX_PAYLOAD_BYTES: bigger packets are cut off before they are read.
+  const maxPacketBytes = config.mqtt.maxPayloadBytes + packetOverheadBytes
+  const handle = (socket: Socket): void => {
+    // Guarded before aedes reads anything; the client it creates is known by the time a packet is refused.
+    const connection: { client?: Client } = {}
+    guardPacketSize(socket, maxPacketBytes, (announced) => {
+      const client = connection.client
+      const device = client === undefined ? undefined : devices.get(client)
+      counters.count('payload_too_large', device?.tenant)
+      logger.warn({ deviceId: device?.id, tenant: device?.tenant, clientId: client?.id, announcedBytes: announced, maxPacketBytes }, 'connection closed: an MQTT packet larger than the limit was announced')
+    })
+    connection.client = aedes.handle(socket)
+  }
+  const listeners = await startListeners(config.mqtt, handle)
   const first = listeners[0]
   if (!first) throw new Error('no MQTT listener: enable MQTT_PLAIN or configure MQTT_TLS_CERT_FILE')
   const tlsListener = listeners.find((l) => l.url.startsWith('mqtts:'))

@@ -44,7 +44,11 @@ export class TenantGate {
     }
   }
 
-  admitPublish(device: Device, payloadBytes: number, now: number): PublishAdmission {
+  /**
+   * Whether a publish may go on now, after a wait, or not at all. `maxWaitMs` 0 holds nothing
+   * back: where a wait would stall other devices (the bridge), a publish over the rate is refused.
+   */
+  admitPublish(device: Device, payloadBytes: number, now: number, maxWaitMs = maxThrottleWaitMs): PublishAdmission {
     const limits = this.limitsFor(device.tenant)
     if (payloadBytes > limits.maxPayloadBytes) return { kind: 'refused', counter: 'payload_too_large', reason: `payload of ${payloadBytes} bytes exceeds the tenant's limit of ${limits.maxPayloadBytes}` }
     const rate = limits.messagesPerSecondPerDevice
@@ -52,7 +56,7 @@ export class TenantGate {
     const tokens = Math.min(limits.burstMessages, previous.tokens + ((now - previous.at) / 1000) * rate)
     // Tokens go negative for held-back messages: each one waits for its own slot, in arrival order.
     const waitMs = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / rate) * 1000)
-    if (waitMs > maxThrottleWaitMs) return { kind: 'refused', counter: 'rate_refused', reason: `more than ${rate} messages per second for longer than the broker holds back` }
+    if (waitMs > maxWaitMs) return { kind: 'refused', counter: 'rate_refused', reason: `more than ${rate} messages per second${maxWaitMs > 0 ? ' for longer than the broker holds back' : ''}` }
     this.buckets.set(device.id, { tokens: tokens - 1, at: now })
     return waitMs === 0 ? { kind: 'now' } : { kind: 'after', waitMs }
   }

@@ -92,6 +92,7 @@ export async function startBridgeComponent(p: Platform): Promise<Started> {
   const ingest = new Ingest(p.bus, p.config.kafka.topics)
   p.counters.push(ingest.counters)
   const bridge = await startBridge({ config: p.config, registry: p.registry, ingest, logger: p.logger.child({ component: 'bridge' }) })
+  p.counters.push(bridge.counters)
   return { name: 'bridge', address: `${p.config.bridge.url} → Kafka`, stop: () => bridge.close() }
 }
 
@@ -119,7 +120,7 @@ export async function startFootprintComponent(p: Platform): Promise<Started> {
 
 export async function startAlertsComponent(p: Platform): Promise<Started> {
   const logger = p.logger.child({ component: 'alerts' })
-  const alerts = new AlertsProcessor({ config: p.config, bus: p.bus, rules: new RulesSource(p.config.alerts.rulesFile, logger), logger })
+  const alerts = new AlertsProcessor({ config: p.config, bus: p.bus, rules: new RulesSource(p.config.alerts.rulesFile, logger, { optional: !p.config.alerts.rulesFileRequired }), logger })
   p.counters.push(alerts.counters)
   const consumption = await alerts.start()
   return { name: 'alerts', stop: () => consumption.stop() }
@@ -127,7 +128,7 @@ export async function startAlertsComponent(p: Platform): Promise<Started> {
 
 export async function startNotifierComponent(p: Platform): Promise<Started> {
   const logger = p.logger.child({ component: 'alert-notifier' })
-  const notifier = new AlertNotifier({ config: p.config, bus: p.bus, rules: new RulesSource(p.config.alerts.rulesFile, logger), logger })
+  const notifier = new AlertNotifier({ config: p.config, bus: p.bus, rules: new RulesSource(p.config.alerts.rulesFile, logger, { optional: !p.config.alerts.rulesFileRequired }), logger })
   p.counters.push(notifier.counters)
   const consumption = await notifier.start()
   return { name: 'alert-notifier', stop: () => consumption.stop() }

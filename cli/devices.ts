@@ -2,9 +2,10 @@ import { userInfo } from 'node:os'
 import type { Command } from 'commander'
 import { loadConfig } from '../core/config.js'
 import { AuditLog } from '../core/registry/audit-log.js'
-import { device, publicView, type Device } from '../core/registry/device.js'
+import { publicView, type Device } from '../core/registry/device.js'
+import { deviceRegistration, mqttCredentials, registerDevice, revokeDevice } from '../core/registry/device-registration.js'
 import { FileRegistry } from '../core/registry/file-registry.js'
-import { generateSecret, hashSecret } from '../core/registry/secret.js'
+import { TenantPolicies } from '../core/registry/tenants.js'
 import { deviceKinds, payloadFormats } from '../models/reading.js'
 import { meterTypes, storedWasteKinds } from '../models/vocabulary.js'
 
@@ -50,14 +51,13 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print the credentials as JSON')
     .action(async (options: AddOptions) => {
       const config = loadConfig()
-      const secret = generateSecret()
       const candidate = {
         id: options.id,
         tenant: options.tenant,
         site: options.site,
         kind: options.kind,
         format: options.format,
-        apiKey: options.apiKey ?? options.tenant,
+        ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
         ...(options.lat !== undefined || options.lon !== undefined ? { location: { type: 'Point', coordinates: [Number(options.lon), Number(options.lat)] } } : {}),
         ...(options.entityId !== undefined ? { entityId: options.entityId } : {}),
         ...(options.wasteFraction !== undefined ? { wasteFraction: options.wasteFraction } : {}),
@@ -65,17 +65,15 @@ export function registerDeviceCommands(program: Command): void {
         ...(options.containerType !== undefined ? { containerType: options.containerType } : {}),
         ...(options.meterType !== undefined ? { meterType: options.meterType } : {}),
         ...(options.fullnessThreshold !== undefined ? { fullnessThreshold: Number(options.fullnessThreshold) } : {}),
-        secretHash: await hashSecret(secret),
-        createdAt: new Date().toISOString(),
       }
-      const parsed = device.safeParse(candidate)
+      const parsed = deviceRegistration.safeParse(candidate)
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => `--${flagName(String(i.path[0]))}: ${i.message}`)
         throw new Error(`invalid device: ${problems.join('; ')}`)
       }
-      new FileRegistry(config.registryFile).add(parsed.data)
-      new AuditLog(config.auth.auditLogFile).append({ actor: `cli:${userInfo().username}`, action: 'device.add', tenant: parsed.data.tenant, target: parsed.data.id, details: { site: parsed.data.site, kind: parsed.data.kind } })
-      printCredentials(parsed.data, secret, options.json === true)
+      const registration = { registry: new FileRegistry(config.registryFile), tenants: new TenantPolicies(config.auth.tenantsFile, config.mqtt.maxPayloadBytes), audit: new AuditLog(config.auth.auditLogFile) }
+      const { device, secret } = await registerDevice(registration, parsed.data, `cli:${userInfo().username}`)
+      printCredentials(device, secret, options.json === true)
     })
 
   devices
@@ -92,30 +90,21 @@ export function registerDeviceCommands(program: Command): void {
     .argument('<id>', 'device id')
     .action((id: string) => {
       const config = loadConfig()
-      const registry = new FileRegistry(config.registryFile)
-      const tenant = registry.get(id)?.tenant
-      if (!registry.remove(id)) throw new Error(`no device "${id}" is registered`)
-      new AuditLog(config.auth.auditLogFile).append({ actor: `cli:${userInfo().username}`, action: 'device.remove', ...(tenant !== undefined ? { tenant } : {}), target: id })
+      revokeDevice({ registry: new FileRegistry(config.registryFile), audit: new AuditLog(config.auth.auditLogFile) }, id, `cli:${userInfo().username}`)
       console.log(`removed ${id}`)
     })
 }
 
 function printCredentials(d: Device, secret: string, asJson: boolean): void {
-  const topics = {
-    ngsiLd: `devices/${d.id}/ngsi-ld`,
-    senml: `devices/${d.id}/senml`,
-    registeredFormat: `devices/${d.id}/attrs`,
-    iotAgentJson: `/json/${d.apiKey}/${d.id}/attrs`,
-    ultralight: `/ul/${d.apiKey}/${d.id}/attrs`,
-  }
+  const credentials = mqttCredentials(d, secret)
   if (asJson) {
-    console.log(JSON.stringify({ deviceId: d.id, username: d.id, clientId: d.id, secret, topics }, null, 2))
+    console.log(JSON.stringify(credentials, null, 2))
     return
   }
   console.log(`registered ${d.id} (tenant ${d.tenant}, site ${d.site}, ${d.kind})`)
   console.log(`  MQTT username / client id: ${d.id}`)
   console.log(`  MQTT password (shown once, store it now): ${secret}`)
-  for (const [name, topic] of Object.entries(topics)) console.log(`  publish ${name.padEnd(16)} ${topic}`)
+  for (const [name, topic] of Object.entries(credentials.topics)) console.log(`  publish ${name.padEnd(16)} ${topic}`)
 }
 
 function flagName(key: string): string {

@@ -222,8 +222,10 @@ export interface Config {
     }
   }
   readonly alerts: {
-    /** JSON rules file, reloaded when it changes; built-in defaults when unset. */
-    readonly rulesFile?: string
+    /** JSON rules file, reloaded when it changes; `ALERT_RULES_FILE`, else `alert-rules.json` in the state directory. */
+    readonly rulesFile: string
+    /** Whether `ALERT_RULES_FILE` named it: then a missing file stops the start; the default file may be absent (built-in rules). */
+    readonly rulesFileRequired: boolean
     /** How often the processor looks for devices that have gone silent. */
     readonly silenceCheckMs: number
     /** Kafka consumer groups of the alerts processor and the notifier. */
@@ -338,7 +340,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : undefined,
     },
     alerts: {
-      rulesFile: e.ALERT_RULES_FILE,
+      rulesFile: e.ALERT_RULES_FILE ?? `${e.CIRCULAR_STATE_DIR}/alert-rules.json`,
+      rulesFileRequired: e.ALERT_RULES_FILE !== undefined,
       silenceCheckMs: e.ALERT_SILENCE_CHECK_MS,
       groups: { processor: e.ALERT_PROCESSOR_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alerts`, notifier: e.ALERT_NOTIFIER_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alert-notifier` },
       topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, siteFlows: e.TOPIC_ALERT_SITE_FLOWS, deliveries: e.TOPIC_ALERT_DELIVERIES },

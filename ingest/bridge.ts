@@ -2,15 +2,27 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Config } from '../core/config.js'
 import { PlatformError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
+import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
+import { TenantPolicies } from '../core/registry/tenants.js'
+import { BrokerCounters } from '../broker/broker-counters.js'
+import { TenantGate, type PublishAdmission } from '../broker/tenant-gate.js'
 import type { Ingest } from './ingest.js'
 import { parseTelemetryTopic } from './topic-scheme.js'
+
+/** What the bridge decided about one message, kept across retries of its hand-over. */
+interface MessageState {
+  admission?: PublishAdmission
+  counted?: boolean
+}
 
 /** Every telemetry topic of the scheme in `topic-scheme.ts`, as subscription filters. */
 export const bridgeFilters = ['devices/+/ngsi-ld', 'devices/+/senml', 'devices/+/attrs', '/json/+/+/attrs', '/json/+/+/attrs/+', '/ul/+/+/attrs', '/ul/+/+/attrs/+', '/+/+/attrs']
 
 export interface RunningBridge {
   readonly client: MqttClient
+  /** Messages refused for their tenant's limits, in total and per tenant (`payload_too_large`, `rate_refused`). */
+  readonly counters: BrokerCounters
   close(): Promise<void>
 }
 
@@ -26,9 +38,18 @@ export interface RunningBridge {
  * as one MQTT shared subscription (`$share/<group>/<filter>`, Mosquitto 2 also for 3.1.1 clients)
  * and the external broker hands each message to one of them. A message queued for a bridge that
  * is away stays in that bridge's session, so each must come back with its own client id.
+ *
+ * Each tenant's payload limit and per-device rate (the broker's `TenantGate`) apply here too, but
+ * nothing is held back: the bridge's one connection carries every device of every tenant, so
+ * holding back one device's message would stall all the others behind it. A message over a limit
+ * is acknowledged and goes to the dead-letter topic with its reason instead of to the readings,
+ * and is counted for its tenant.
  */
-export async function startBridge(deps: { config: Config; registry: DeviceRegistry; ingest: Ingest; logger: Logger }): Promise<RunningBridge> {
+export async function startBridge(deps: { config: Config; registry: DeviceRegistry; ingest: Ingest; logger: Logger; tenants?: TenantPolicies }): Promise<RunningBridge> {
   const { config, registry, ingest, logger } = deps
+  const tenants = deps.tenants ?? new TenantPolicies(config.auth.tenantsFile, config.mqtt.maxPayloadBytes)
+  const counters = new BrokerCounters('bridge')
+  const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   let closing = false
   const client = mqtt.connect(config.bridge.url, {
     clientId: config.bridge.clientId,
@@ -39,7 +60,10 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
     ...(config.bridge.password ? { password: config.bridge.password } : {}),
   })
 
-  const hand = async (packet: IPublishPacket): Promise<void> => {
+  /** The message's admission, decided once: a hand-over retried after a Kafka failure is not charged to the device again. */
+  const admit = (message: MessageState, device: Device, bytes: number, at: number): PublishAdmission => (message.admission ??= gate.admitPublish(device, bytes, at, 0))
+
+  const hand = async (packet: IPublishPacket, message: MessageState): Promise<void> => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     const receivedAt = Date.now()
     const topic = parseTelemetryTopic(packet.topic)
@@ -52,12 +76,27 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
     if (topic.apiKey !== undefined && topic.apiKey !== device.apiKey) {
       return ingest.refuse({ deviceId, mqttTopic: packet.topic, payload, receivedAt, code: 'DEVICE_MISMATCH', reason: 'API key in the topic does not match the device' })
     }
+    const admission = admit(message, device, payload.length, receivedAt)
+    if (admission.kind === 'refused') {
+      if (!message.counted) {
+        message.counted = true
+        counters.count(admission.counter, device.tenant)
+        logger.warn({ deviceId, tenant: device.tenant, topic: packet.topic }, `bridged message dead-lettered: ${admission.reason}`)
+      }
+      if (admission.counter === 'payload_too_large') {
+        // Only the first bytes: the whole payload may be more than Kafka takes in one record.
+        const kept = payload.subarray(0, tenants.limitsFor(device.tenant).maxPayloadBytes)
+        return ingest.refuse({ deviceId, mqttTopic: packet.topic, payload: kept, receivedAt, code: 'PAYLOAD_TOO_LARGE', reason: `${admission.reason}; the first ${kept.length} bytes are kept` })
+      }
+      return ingest.refuse({ deviceId, mqttTopic: packet.topic, payload, receivedAt, code: 'TENANT_LIMIT_REACHED', reason: admission.reason })
+    }
     await ingest.accept({ device, mqttTopic: packet.topic, format: topic.format, payload, receivedAt })
   }
 
   client.handleMessage = (packet, callback) => {
     if (packet.cmd !== 'publish') return callback()
-    void handOverWithRetry(() => hand(packet), () => closing, logger).then(
+    const message: MessageState = {}
+    void handOverWithRetry(() => hand(packet, message), () => closing, logger).then(
       () => callback(),
       // Only when shutting down: leave the message unacknowledged for the next session.
       (error: unknown) => logger.warn({ err: error }, 'bridge stopped before Kafka took a message; it stays with the external broker'),
@@ -75,6 +114,7 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
   logger.info({ url: config.bridge.url, filters }, 'bridge subscribed')
   return {
     client,
+    counters,
     close: async () => {
       closing = true
       await client.endAsync(true)

@@ -15,6 +15,8 @@ const minuteMs = 60_000
 export const reportIntervalMs = 15 * minuteMs
 export const fireReportIntervalMs = 2 * minuteMs
 const fireDurationMs = 40 * minuteMs
+/** The street of the container the rounds miss stays blocked (roadworks) this long after it first reads full; then a crew empties it. */
+export const overflowClearedAfterMs = 60 * 60 * minuteMs
 /** Keep reporting fast while the container cools down after the fire. */
 const fireWatchMs = fireDurationMs + 30 * minuteMs
 /** The weak battery starts here and reaches 0.15 at the scenario's moment. */
@@ -115,7 +117,7 @@ function containerSettings(plan: DevicePlan, rng: Rng, scenario: Scenario): Cont
     fillPerDay,
     // The overflowing one starts just below its threshold, so it crosses it early in any run.
     initialFill: overflowing ? round.fullnessThreshold - 0.05 : rng.between(0.05, 0.5),
-    ...(overflowing ? {} : { collection: { days: round.days, minuteOfDay: round.startHour * 60 + rng.integer(0, 120) } }),
+    ...(overflowing ? { clearedAfterFullMs: overflowClearedAfterMs } : { collection: { days: round.days, minuteOfDay: round.startHour * 60 + rng.integer(0, 120) } }),
     residualFill: rng.between(0.01, 0.04),
     volumeM3: round.containerVolumeM3,
     densityKgM3: round.densityKgM3,

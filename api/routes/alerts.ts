@@ -8,9 +8,10 @@ import { firedAtOf } from '../../processors/alerts/lifecycle.js'
 import { ruleNames } from '../../processors/alerts/rule-settings.js'
 import { identityOf } from '../auth/identity.js'
 import { optionalTenantOf, tenantOf, tenantReader, type StoreReader } from '../auth/tenant-scope.js'
-import type { ApiDeps, ZodScope } from '../deps.js'
+import type { ApiDeps, RouteDeps, ZodScope } from '../deps.js'
 import { invalidParameter } from '../errors.js'
 import { errorResponses } from '../schemas.js'
+import { registerAlertRuleRoutes } from './alert-rules.js'
 
 const dayMs = 86_400_000
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
@@ -63,13 +64,15 @@ const ackAccepted = z.object({ alertId: z.string(), accepted: z.literal(true).de
 /**
  * `GET /v1/alerts`, `GET /v1/alerts/{id}` from the stored alert history, and
  * `POST /v1/alerts/{id}/ack`, which hands the acknowledgement to the alerts processor as a
- * command keyed by device, so it is applied in order with the device's readings.
+ * command keyed by device, so it is applied in order with the device's readings; and the
+ * tenant's alert rules (`alert-rules.ts`).
  */
-export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
+export function registerAlertRoutes(app: ZodScope, deps: RouteDeps): void {
   const commands = deps.commands
+  registerAlertRuleRoutes(app, deps)
   app.get(
     '/v1/alerts',
-    { schema: { summary: 'Alerts fired in a time range, newest first', tags: ['alerts'], querystring: alertsQuery, response: { 200: alertsBody, ...errorResponses(400, 502, 503) } } },
+    { schema: { summary: 'Alerts fired in a time range, newest first', tags: ['alerts'], querystring: alertsQuery, response: { 200: alertsBody, ...errorResponses(400, 401, 403, 502, 503) } } },
     async (request) => {
       const { site, rule, state } = request.query
       const tenant = tenantOf(identityOf(request), request.query.tenant)
@@ -87,7 +90,7 @@ export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
 
   app.get(
     '/v1/alerts/:id',
-    { schema: { summary: 'One alert with its transitions and delivery attempts', tags: ['alerts'], params: alertParams, response: { 200: alertWithDeliveries, ...errorResponses(400, 404, 502, 503) } } },
+    { schema: { summary: 'One alert with its transitions and delivery attempts', tags: ['alerts'], params: alertParams, response: { 200: alertWithDeliveries, ...errorResponses(400, 401, 403, 404, 502, 503) } } },
     async (request) => {
       const reader = callerReader(deps, request)
       const alert = await findAlert(reader, request.params.id)
@@ -98,7 +101,7 @@ export function registerAlertRoutes(app: ZodScope, deps: ApiDeps): void {
   if (commands === undefined) return
   app.post(
     '/v1/alerts/:id/ack',
-    { schema: { summary: 'Acknowledge a firing alert', tags: ['alerts'], params: alertParams, body: ackBody, response: { 202: ackAccepted, ...errorResponses(400, 404, 409, 502, 503) } } },
+    { schema: { summary: 'Acknowledge a firing alert', tags: ['alerts'], params: alertParams, body: ackBody, response: { 202: ackAccepted, ...errorResponses(400, 401, 403, 404, 409, 502, 503) } } },
     async (request, reply) => {
       const alert = await findAlert(callerReader(deps, request), request.params.id)
       if (alert.state === 'resolved') throw new PlatformError('ALERT_NOT_OPEN', `alert ${alert.alertId} is resolved; only an open alert can be acknowledged`, { alertId: alert.alertId })

@@ -1,15 +1,73 @@
+import { z } from 'zod'
 import { PlatformError } from '../../core/errors.js'
-import { publicView, type Device } from '../../core/registry/device.js'
+import { device as deviceSchema, identifier, publicView, type Device } from '../../core/registry/device.js'
+import { deviceRegistration, mqttCredentials, registerDevice, revokeDevice } from '../../core/registry/device-registration.js'
+import { FileRegistry } from '../../core/registry/file-registry.js'
 import type { DeviceRegistry } from '../../core/registry/registry.js'
 import type { SeriesSelector, StoredValue } from '../../core/store/store.js'
 import { identityOf } from '../auth/identity.js'
 import { optionalTenantOf, tenantReader } from '../auth/tenant-scope.js'
-import type { ApiDeps, ZodScope } from '../deps.js'
+import type { RouteDeps, ZodScope } from '../deps.js'
 import { devicesBody, deviceParams, devicesQuery, errorResponses, latestBody, readingsBody, readingsQuery } from '../schemas.js'
 import { storedMeasurements, unitOf } from '../stored-fields.js'
 import { readingsRange } from '../time-range.js'
 
-export function registerDeviceRoutes(app: ZodScope, deps: ApiDeps): void {
+/** The registration of `circular devices add`; the tenant defaults to the caller's own. */
+const registerBody = deviceRegistration.extend({
+  tenant: identifier.optional().describe('Tenant the device belongs to: the caller\'s own by default; a platform key must name one'),
+})
+
+const registeredBody = z.object({
+  device: deviceSchema.omit({ secretHash: true }),
+  credentials: z.object({
+    deviceId: z.string(),
+    username: z.string().describe('MQTT user name: the device id'),
+    clientId: z.string().describe('MQTT client id: the device id, or starting with "<device id>:"'),
+    secret: z.string().describe('MQTT password; only its hash is stored, so it cannot be shown again'),
+    topics: z.record(z.string(), z.string()).describe('Where the device publishes, per format'),
+  }),
+})
+
+export function registerDeviceRoutes(app: ZodScope, deps: RouteDeps): void {
+  // The API's own registry when it can write, so a device it registers is listed at once.
+  const registry = deps.registry instanceof FileRegistry ? deps.registry : new FileRegistry(deps.config.registryFile)
+  const registration = { registry, tenants: deps.tenants, audit: deps.audit }
+
+  app.post(
+    '/v1/devices',
+    {
+      schema: {
+        summary: 'Register a device; its MQTT secret is in this answer only',
+        tags: ['devices'],
+        body: registerBody,
+        response: { 201: registeredBody, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const caller = identityOf(request)
+      const tenant = optionalTenantOf(caller, request.body.tenant)
+      if (tenant === undefined) throw new PlatformError('INVALID_PARAMETER', 'body field "tenant": is required with a platform key: name the tenant the device belongs to', { parameter: 'tenant' })
+      const { device, secret } = await registerDevice(registration, { ...request.body, tenant }, caller.subject)
+      return reply.code(201).send({ device: publicView(device), credentials: mqttCredentials(device, secret) })
+    },
+  )
+
+  app.delete(
+    '/v1/devices/:id',
+    {
+      schema: {
+        summary: 'Revoke a device: it can no longer connect, and a connection it holds is closed',
+        tags: ['devices'],
+        params: deviceParams,
+        response: { 200: z.object({ device: deviceSchema.omit({ secretHash: true }) }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const caller = identityOf(request)
+      return { device: publicView(revokeDevice(registration, request.params.id, caller.subject, optionalTenantOf(caller, undefined))) }
+    },
+  )
+
   app.get(
     '/v1/devices',
     { schema: { summary: 'Registered devices of the caller\'s tenant', tags: ['devices'], querystring: devicesQuery, response: { 200: devicesBody, ...errorResponses(400, 401, 403) } } },

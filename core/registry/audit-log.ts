@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } fr
 import { dirname } from 'node:path'
 import { z } from 'zod'
 
-export const auditActions = ['key.create', 'key.revoke', 'device.add', 'device.remove'] as const
+export const auditActions = ['key.create', 'key.revoke', 'device.add', 'device.remove', 'alert-rules.replace'] as const
 
 export const auditEntry = z.strictObject({
   at: z.iso.datetime(),
@@ -11,7 +11,7 @@ export const auditEntry = z.strictObject({
   action: z.enum(auditActions),
   /** The tenant the action concerns; absent for platform-wide objects (a platform key). */
   tenant: z.string().optional(),
-  /** What it was done to: a key id or a device id. */
+  /** What it was done to: a key id, a device id, or the rules file of the tenant. */
   target: z.string().min(1).max(300),
   /** A few facts worth keeping (role, expiry); never a secret. */
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),

@@ -31,19 +31,30 @@ export class FileRegistry implements DeviceRegistry {
     return [...this.byId.values()]
   }
 
-  /** Adds a device and writes the file; refuses an id that exists already. */
-  add(device: Device): void {
+  /**
+   * Adds a device and writes the file; refuses an id that exists already. `admit` sees the
+   * registry as read just before the write and throws to refuse the device (a tenant's limit).
+   */
+  add(device: Device, options: { admit?: (current: readonly Device[]) => void } = {}): void {
     this.reloadIfChanged(true)
     if (this.byId.has(device.id)) throw new PlatformError('DEVICE_EXISTS', `device "${device.id}" is already registered`, { deviceId: device.id })
+    options.admit?.([...this.byId.values()])
     this.save([...this.byId.values(), device])
   }
 
   /** Removes a device; returns whether it existed. */
   remove(id: string): boolean {
+    return this.take(id) !== undefined
+  }
+
+  /** Removes a device and returns it as it was registered; undefined when there was none or `admit` refuses it. */
+  take(id: string, admit: (device: Device) => boolean = () => true): Device | undefined {
     this.reloadIfChanged(true)
-    if (!this.byId.delete(id)) return false
+    const existing = this.byId.get(id)
+    if (existing === undefined || !admit(existing)) return undefined
+    this.byId.delete(id)
     this.save([...this.byId.values()])
-    return true
+    return existing
   }
 
   private save(devices: Device[]): void {

@@ -4,7 +4,7 @@ import { WatchedJsonFile } from './json-file.js'
 
 /** What one tenant may put through the broker. */
 export interface TenantLimits {
-  /** Devices of the tenant connected at the same time. */
+  /** Devices the tenant may register, and have connected to the broker at the same time. */
   readonly maxDevices: number
   /** Sustained publish rate per device. */
   readonly messagesPerSecondPerDevice: number
@@ -49,7 +49,15 @@ export class TenantPolicies {
   }
 
   limitsFor(tenant: string): TenantLimits {
-    const content = this.file.read()
+    return this.limitsIn(this.file.read(), tenant)
+  }
+
+  /** As `limitsFor`, from the file as it is now rather than as last checked (for admin actions, which are rare). */
+  currentLimitsFor(tenant: string): TenantLimits {
+    return this.limitsIn(this.file.readCurrent(), tenant)
+  }
+
+  private limitsIn(content: TenantsFile, tenant: string): TenantLimits {
     return { ...this.builtIn, ...content.defaults?.limits, ...content.tenants[tenant]?.limits }
   }
 

@@ -145,6 +145,10 @@ export const open311Channel = z.strictObject({
 })
 export type Open311Channel = z.infer<typeof open311Channel>
 
+/** One tenant's part of the rules file: its overrides and its delivery channels. */
+export const tenantRules = z.strictObject({ all: settingsOverride.optional(), kinds: byKind.optional(), webhooks: z.array(webhookSubscriber).optional(), open311: open311Channel.optional() })
+export type TenantRules = z.infer<typeof tenantRules>
+
 /**
  * The rules file (`ALERT_RULES_FILE`): overrides for every device (`all`), per device kind
  * (`kinds`), and per tenant, again for all its devices and per kind, with the tenant's delivery
@@ -155,7 +159,7 @@ export const rulesFile = z.strictObject({
   version: z.literal(1),
   all: settingsOverride.optional(),
   kinds: byKind.optional(),
-  tenants: z.record(z.string().min(1), z.strictObject({ all: settingsOverride.optional(), kinds: byKind.optional(), webhooks: z.array(webhookSubscriber).optional(), open311: open311Channel.optional() })).optional(),
+  tenants: z.record(z.string().min(1), tenantRules).optional(),
 })
 export type RulesFile = z.infer<typeof rulesFile>
 

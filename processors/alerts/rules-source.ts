@@ -29,12 +29,15 @@ export class RulesSource {
   private loadedMtimeMs = -1
   private lastCheck = 0
 
+  /** `optional`: a missing file means the built-in rules until one is written (the default path in the state directory). */
   constructor(
     private readonly path: string | undefined,
     private readonly logger: Logger,
+    options: { readonly optional?: boolean } = {},
   ) {
-    if (path !== undefined) this.rules = readRulesFile(path)
-    if (path !== undefined) this.loadedMtimeMs = mtimeOf(path)
+    if (path === undefined || (options.optional === true && mtimeOf(path) === -1)) return
+    this.rules = readRulesFile(path)
+    this.loadedMtimeMs = mtimeOf(path)
   }
 
   settingsFor(device: DeviceFacts): RuleSettings {

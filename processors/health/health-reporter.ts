@@ -19,7 +19,7 @@ export interface HealthReporterDeps {
   readonly counters: () => readonly Counters[]
   /** End-to-end delay recorders of the components that store readings (the sink). */
   readonly delays?: () => readonly EndToEndDelays[]
-  /** Written as `device_inventory` every inventory interval, for maps and completeness. */
+  /** Written as `device_inventory` every inventory interval and whenever it changed, for maps and completeness. */
   readonly registry?: DeviceRegistry
   /** Whose consumer lag to report; the pipeline's groups by default. */
   readonly groups?: readonly WatchedGroup[]
@@ -47,7 +47,8 @@ export async function startHealthReporter(deps: HealthReporterDeps): Promise<Hea
   const tallyDeltas = new CounterDeltas()
   const tally = new DeadLetterTally(deps)
   const tallyConsumption: Consumption = await tally.start()
-  let inventoryWrittenFor: number | undefined
+  // The window and content of the inventory last stored: a device registered mid-window shows at the next report.
+  let inventoryWritten: { window: number; content: string } | undefined
   let running: Promise<void> = Promise.resolve()
   let timer: NodeJS.Timeout | undefined
   let stopped = false
@@ -71,7 +72,10 @@ export async function startHealthReporter(deps: HealthReporterDeps): Promise<Hea
     const deadLetters = tallyDeltas.next([tally.counters])
     const drained = (deps.delays?.() ?? []).map((recorder) => ({ recorder, summaries: recorder.drain() }))
     const inventoryWindow = Math.floor(time / config.health.inventoryIntervalMs) * config.health.inventoryIntervalMs
-    const inventory = deps.registry && inventoryWindow !== inventoryWrittenFor ? inventoryPoints(deps.registry.list(), inventoryWindow) : []
+    const registered = deps.registry ? inventoryPoints(deps.registry.list(), inventoryWindow) : []
+    const inventoryContent = JSON.stringify(registered)
+    const inventoryDue = deps.registry !== undefined && (inventoryWritten?.window !== inventoryWindow || inventoryWritten.content !== inventoryContent)
+    const inventory = inventoryDue ? registered : []
     const points = [
       ...counterPoints(counters.deltas, time, host),
       ...deadLetterPoints(deadLetters.deltas, time, host),
@@ -84,7 +88,7 @@ export async function startHealthReporter(deps: HealthReporterDeps): Promise<Hea
       for (const r of outcome.rejected) logger.warn({ measurement: r.point.measurement, reason: r.reason }, 'health point refused by the store')
       counters.commit()
       deadLetters.commit()
-      if (deps.registry) inventoryWrittenFor = inventoryWindow
+      if (inventoryDue) inventoryWritten = { window: inventoryWindow, content: inventoryContent }
     } catch (error) {
       for (const d of drained) d.recorder.restore(d.summaries)
       logger.warn({ err: error }, 'health report not stored; its increments go into the next one')

@@ -18,6 +18,11 @@ export interface ContainerSettings {
     /** Local minute of the day the truck reaches this container. */
     readonly minuteOfDay: number
   }
+  /**
+   * For a container the rounds miss: how long after it first reads full a crew clears its street
+   * and empties it, each time it fills up.
+   */
+  readonly clearedAfterFullMs?: number
   /** What a collection leaves behind (the sensor never reads exactly zero). */
   readonly residualFill: number
   readonly volumeM3: number
@@ -57,6 +62,7 @@ export class ContainerModel {
   private fill: number
   private last: number
   private lastCollection = Number.NEGATIVE_INFINITY
+  private fullSince: number | undefined
 
   constructor(
     private readonly settings: ContainerSettings,
@@ -70,9 +76,10 @@ export class ContainerModel {
   observe(time: number): ContainerObservation {
     const s = this.settings
     const local = localTime(time, s.timeZone)
-    if (this.isCollectedAt(time, local)) {
+    if (this.isCollectedAt(time, local) || this.isClearedAt(time)) {
       this.fill = s.residualFill
       this.lastCollection = time
+      this.fullSince = undefined
     } else {
       // The rhythm is constant within an hour, so its value at the step's midpoint gives the step exactly.
       const activity = wasteActivity(localTime((this.last + time) / 2, s.timeZone))
@@ -81,6 +88,7 @@ export class ContainerModel {
     }
     this.last = time
     const fill = round(this.fill, 3)
+    if (fill === 1) this.fullSince ??= time
     const { temperatureC, burning } = this.temperature(time, local)
     return {
       time,
@@ -98,6 +106,11 @@ export class ContainerModel {
     const minute = local.hour * 60 + local.minute
     const due = minute >= round.minuteOfDay && minute < round.minuteOfDay + roundWindowMs / minuteMs
     return due && time - this.lastCollection > roundWindowMs
+  }
+
+  private isClearedAt(time: number): boolean {
+    const after = this.settings.clearedAfterFullMs
+    return after !== undefined && this.fullSince !== undefined && time - this.fullSince >= after
   }
 
   private temperature(time: number, local: LocalTime): { temperatureC: number; burning: boolean } {

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
 import { Kafka, logLevel } from 'kafkajs'
 import { header } from '../../core/bus/topics.js'
+import type { BrokerCounters } from '../../broker/broker-counters.js'
+import { AuditLog } from '../../core/registry/audit-log.js'
+import { revokeDevice } from '../../core/registry/device-registration.js'
+import { FileRegistry } from '../../core/registry/file-registry.js'
 import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 
@@ -88,5 +92,56 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
     await client.endAsync()
     const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === payload), 10_000)
     expect(raw.filter((r) => r.value.equals(Buffer.from(payload)))).toHaveLength(1)
+  })
+})
+
+describe('MQTT broker: a device revoked while connected', () => {
+  const { config, cleanup } = isolatedConfig()
+  let pipeline: InProcessPipeline
+  let doomed: TestDevice
+  let witness: TestDevice
+
+  beforeAll(async () => {
+    doomed = await registerDevice(config, { id: 'doomed-bin', tenant: 'revokecity' })
+    witness = await registerDevice(config, { id: 'witness-bin', tenant: 'revokecity' })
+    pipeline = await startInProcess(config, ['broker'])
+  })
+  afterAll(async () => {
+    await pipeline?.stop()
+    cleanup()
+  })
+
+  const connect = (d: TestDevice): Promise<MqttClient> =>
+    mqtt.connectAsync(pipeline.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: d.device.id, username: d.device.id, password: d.secret })
+
+  test('is cut off at its next publish, which reaches no Kafka topic, and cannot connect again', async () => {
+    const client = await connect(doomed)
+    await client.publishAsync(`devices/${doomed.device.id}/senml`, JSON.stringify([{ n: 'temperature', u: 'Cel', v: 1 }]), { qos: 1 })
+
+    // Revoked from another process, as `circular devices remove` or the API does it.
+    revokeDevice({ registry: new FileRegistry(config.registryFile), audit: new AuditLog(config.auth.auditLogFile) }, doomed.device.id, 'cli:test')
+    await new Promise((r) => setTimeout(r, 1100))
+
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
+    const afterRevocation = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 666 }])
+    let acknowledged = false
+    client.publishAsync(`devices/${doomed.device.id}/senml`, afterRevocation, { qos: 1 }).then(
+      () => (acknowledged = true),
+      () => undefined,
+    )
+    await closed
+    client.end(true)
+    expect(acknowledged).toBe(false)
+    const counters = pipeline.platform.counters.find((c) => c.component === 'broker') as BrokerCounters
+    expect(counters.get('auth_refused.revokecity')).toBe(1)
+    await expect(connect(doomed)).rejects.toMatchObject({ code: 4 })
+
+    const honest = await connect(witness)
+    const marker = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 21 }])
+    await honest.publishAsync(`devices/${witness.device.id}/senml`, marker, { qos: 1 })
+    await honest.endAsync()
+    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
+    expect(raw.filter((r) => r.key === doomed.device.id)).toHaveLength(1)
+    expect(raw.some((r) => r.value.toString() === afterRevocation)).toBe(false)
   })
 })

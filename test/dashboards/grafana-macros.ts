@@ -16,7 +16,18 @@ const steps: [number, string][] = [
   [3_600_000, '1h'], [10_800_000, '3h'], [43_200_000, '12h'], [86_400_000, '1d'], [604_800_000, '7d'],
 ]
 
-const durationMs = (d: string): number => Number(d.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d.slice(-1) as 's' | 'm' | 'h' | 'd']
+const durationMs = (d: string): number => Number(d.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[d.slice(-1) as 's' | 'm' | 'h' | 'd' | 'w']
+
+/** A dashboard's own time range (e.g. `now-7d` to `now`), as Grafana resolves it when the dashboard opens. */
+export function dashboardRange(time: { readonly from: string; readonly to: string }, now: number): TimeRange {
+  const resolve = (expression: string): number => {
+    if (expression === 'now') return now
+    const relative = /^now-(\d+[smhdw])$/.exec(expression)
+    if (!relative) throw new Error(`time ${expression} is not of the form now or now-<n><s|m|h|d|w>`)
+    return now - durationMs(relative[1]!)
+  }
+  return { from: resolve(time.from), to: resolve(time.to) }
+}
 
 /** `$__interval` for a range drawn with `maxDataPoints` points and the panel's minimum interval. */
 export function grafanaInterval(range: TimeRange, minInterval: string | undefined, maxDataPoints = 1000): string {

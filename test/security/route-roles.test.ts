@@ -15,6 +15,9 @@ const samples: Record<string, { url: string; body?: Record<string, unknown> }> =
   'GET /v1/open/:tenant/footprint': { url: '/v1/open/alpha/footprint?metric=recycling_rate' },
   'GET /metrics': { url: '/metrics' },
   'GET /v1/devices': { url: '/v1/devices' },
+  // Admin of alpha registers it; the platform admin then finds the id taken (409).
+  'POST /v1/devices': { url: '/v1/devices', body: { id: 'roles-bin', tenant: 'alpha', site: 'north', kind: 'generic' } },
+  'DELETE /v1/devices/:id': { url: '/v1/devices/no-such-bin' },
   'GET /v1/devices/:id/latest': { url: '/v1/devices/a-bin/latest' },
   'GET /v1/devices/:id/readings': { url: '/v1/devices/a-bin/readings' },
   'GET /v1/footprint': { url: '/v1/footprint?metric=recycling_rate&tenant=alpha' },
@@ -23,6 +26,8 @@ const samples: Record<string, { url: string; body?: Record<string, unknown> }> =
   'GET /v1/alerts': { url: '/v1/alerts?tenant=alpha' },
   'GET /v1/alerts/:id': { url: '/v1/alerts/zzzzzz-0123456789abcdef' },
   'POST /v1/alerts/:id/ack': { url: '/v1/alerts/zzzzzz-0123456789abcdef/ack', body: { by: 'crew' } },
+  'GET /v1/alerts/rules': { url: '/v1/alerts/rules?tenant=alpha' },
+  'PUT /v1/alerts/rules': { url: '/v1/alerts/rules?tenant=alpha', body: { kinds: { waste_container: { fill: { threshold: 0.75 } } } } },
   'GET /v1/admin/keys': { url: '/v1/admin/keys' },
   'POST /v1/admin/keys': { url: '/v1/admin/keys', body: { name: 'n', role: 'analyst', tenant: 'alpha' } },
   'DELETE /v1/admin/keys/:id': { url: '/v1/admin/keys/0123456789abcdef' },
@@ -54,7 +59,7 @@ describe('access control: every route × every role', () => {
 
   for (const [route, access] of Object.entries(routeAccess)) {
     test(`${route} (${access})`, async () => {
-      const method = route.split(' ')[0] as 'GET' | 'POST' | 'DELETE'
+      const method = route.split(' ')[0] as 'GET' | 'POST' | 'PUT' | 'DELETE'
       const sample = samples[route]!
       for (const caller of callers) {
         const response = await f.app.inject({ method, url: sample.url, headers: headers[caller], ...(sample.body !== undefined ? { payload: sample.body } : {}) })
@@ -72,6 +77,17 @@ describe('access control: every route × every role', () => {
       }
     })
   }
+
+  test('every route that needs credentials lists 401 and 403 in the OpenAPI document', async () => {
+    const document = (await f.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>()
+    const guarded = Object.entries(routeAccess).filter(([route, access]) => access !== 'public' && /^(GET|POST|PUT|DELETE) \/v1\/(devices|alerts|admin)/.test(route))
+    expect(guarded.length).toBeGreaterThanOrEqual(13)
+    for (const [route] of guarded) {
+      const [method, url] = route.split(' ') as [string, string]
+      const responses = document.paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()]?.responses
+      expect(Object.keys(responses ?? {}), route).toEqual(expect.arrayContaining(['401', '403']))
+    }
+  })
 
   test('building an app with a route missing from the access table fails', async () => {
     const app = Fastify()

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { KafkaBus } from '../../../core/bus/kafka-bus.js'
 import { header, pipelineTopics } from '../../../core/bus/topics.js'
 import { Counters } from '../../../core/counters.js'
+import { FileRegistry } from '../../../core/registry/file-registry.js'
 import { InfluxStore } from '../../../core/store/influx-store.js'
 import { EndToEndDelays } from '../../../processors/health/end-to-end-delays.js'
 import { startHealthReporter, type HealthReporter } from '../../../processors/health/health-reporter.js'
 import { runInfluxQL } from '../../dashboards/influx-query.js'
-import { isolatedConfig, testLogger, waitFor } from '../../support/pipeline.js'
+import { isolatedConfig, registerDevice, testLogger, waitFor } from '../../support/pipeline.js'
 
 const { config, cleanup } = isolatedConfig({ KAFKA_TOPIC_PARTITIONS: '2', HEALTH_REPORT_INTERVAL_MS: '600000' })
 
@@ -27,7 +28,7 @@ describe('health reporter', () => {
   beforeAll(async () => {
     await bus.ensureTopics(pipelineTopics(config.kafka))
     await store.ensureReady()
-    reporter = await startHealthReporter({ config, store, bus, counters: () => [normaliser], delays: () => [delays], groups: [watched], logger: testLogger })
+    reporter = await startHealthReporter({ config, store, bus, counters: () => [normaliser], delays: () => [delays], groups: [watched], registry: new FileRegistry(config.registryFile), logger: testLogger })
   }, 30_000)
 
   afterAll(async () => {
@@ -87,5 +88,19 @@ describe('health reporter', () => {
     await reporter.report()
     const result = await rows(`SELECT sum("readings"), max("mean_ms"), max("max_ms") FROM "pipeline_delay" GROUP BY "basis"`)
     expect(result.sort()).toEqual([[1, 5000, 5000], [2, 200, 300]])
+  })
+
+  test('report should write the device inventory again as soon as the registry changed, not only once per inventory window', async () => {
+    const inventory = async (): Promise<unknown[][]> => rows(`SELECT last("latitude") FROM "device_inventory" GROUP BY "device", "kind"`)
+    // The registry is empty so far: the first report of the window wrote an empty inventory.
+    await reporter.report()
+    expect(await inventory()).toEqual([])
+    await registerDevice(config, { id: 'bin-late', tenant: 'inventory-city', site: 'depot-9' })
+    // The registry notices its file changed within a second; each report writes what it lists then.
+    await waitFor(async () => {
+      await reporter.report()
+      return (await inventory()).length === 1
+    }, 30_000, 'the new device in the inventory')
+    expect(await inventory()).toEqual([[51.21301]])
   })
 })

@@ -67,6 +67,21 @@ describe('ContainerModel', () => {
     expect(missed.every((o, i) => i === 0 || o.fill >= missed[i - 1]!.fill)).toBe(true)
   })
 
+  test('a container the rounds miss should be emptied when its street is cleared, the set time after it first reads full, each time it fills up', () => {
+    const start = iso('2026-01-12T00:00:00Z')
+    const seen = run({ ...settings, fillPerDay: 0.6, initialFill: 0.75, clearedAfterFullMs: 12 * hour }, start, start + 6 * 24 * hour)
+    const emptied = seen.filter((o, i) => i > 0 && o.fill < seen[i - 1]!.fill)
+    expect(emptied.length).toBeGreaterThanOrEqual(2)
+    let since = start
+    for (const e of emptied) {
+      // The first full reading since the last emptying, twelve hours before the crew comes; then what a collection leaves.
+      const firstFull = seen.find((o) => o.time > since && o.fill === 1)!
+      expect(e.time - firstFull.time).toBe(12 * hour)
+      expect(e.fill).toBe(0.02)
+      since = e.time
+    }
+  })
+
   test('a fire should heat the container by more than 20 °C within minutes and report burning until it is put out', () => {
     // 13:00Z is 14:00 in Brussels, when the ambient model gives exactly 15 °C.
     const fireAt = iso('2026-01-14T13:00:00Z')

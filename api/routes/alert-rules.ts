@@ -1,0 +1,92 @@
+import { z } from 'zod'
+import { identifier } from '../../core/registry/device.js'
+import { WatchedJsonFile } from '../../core/registry/json-file.js'
+import { open311Channel, rulesFile, tenantRules, webhookSubscriber, type RulesFile, type TenantRules } from '../../processors/alerts/rule-settings.js'
+import { identityOf } from '../auth/identity.js'
+import { tenantOf } from '../auth/tenant-scope.js'
+import type { RouteDeps, ZodScope } from '../deps.js'
+import { errorResponses } from '../schemas.js'
+
+const rulesQuery = z.strictObject({ tenant: identifier.optional().describe('Tenant: the caller\'s own by default; a platform key must name one') })
+
+/** A tenant's rules as the API shows them: secrets are write-only, so webhook secrets and the Open311 key are left out. */
+const shownRules = tenantRules.extend({
+  webhooks: z.array(webhookSubscriber.omit({ secret: true })).optional(),
+  open311: open311Channel.omit({ apiKey: true }).optional(),
+})
+const rulesBody = z.object({ tenant: z.string(), rules: shownRules })
+
+/**
+ * `GET|PUT /v1/alerts/rules`: the caller's tenant's part of the alert rules file
+ * (`tenants.<tenant>` of `ALERT_RULES_FILE`: overrides per kind, webhooks, Open311). A PUT replaces
+ * that part only, checked with the rules file's own schema, and writes the file atomically; the
+ * alerts processor and the notifier reload it within a second. Secrets can be set, never read,
+ * so a PUT must carry them again.
+ */
+export function registerAlertRuleRoutes(app: ZodScope, deps: RouteDeps): void {
+  // Opened per request: a rules file made invalid by hand must not keep the API from starting.
+  const open = (): WatchedJsonFile<RulesFile> => new WatchedJsonFile(deps.config.alerts.rulesFile, rulesFile, () => ({ version: 1 }), 'ALERT_RULES_INVALID')
+
+  app.get(
+    '/v1/alerts/rules',
+    {
+      schema: {
+        summary: 'The alert rules and delivery channels of the caller\'s tenant (secrets left out)',
+        tags: ['alerts'],
+        querystring: rulesQuery,
+        response: { 200: rulesBody, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(identityOf(request), request.query.tenant)
+      return { tenant, rules: withoutSecrets(open().readFresh().tenants?.[tenant] ?? {}) }
+    },
+  )
+
+  app.put(
+    '/v1/alerts/rules',
+    {
+      schema: {
+        summary: 'Replace the alert rules and delivery channels of the caller\'s tenant; other tenants\' rules stay as they are',
+        description: 'The body is the tenant\'s entry of the rules file (see the README): `all`, `kinds`, `webhooks`, `open311`. Secrets must be sent each time; they are never shown.',
+        tags: ['alerts'],
+        querystring: rulesQuery,
+        body: tenantRules,
+        response: { 200: rulesBody, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const caller = identityOf(request)
+      const tenant = tenantOf(caller, request.query.tenant)
+      const rules = request.body
+      // Read and written without yielding, so two requests to this API cannot interleave.
+      const file = open()
+      const current = file.readFresh()
+      const { [tenant]: _previous, ...others } = current.tenants ?? {}
+      const tenants = isEmpty(rules) ? others : { ...others, [tenant]: rules }
+      const { tenants: _tenants, ...rest } = current
+      file.write({ ...rest, ...(Object.keys(tenants).length > 0 ? { tenants } : {}) })
+      deps.audit.append({
+        actor: caller.subject,
+        action: 'alert-rules.replace',
+        tenant,
+        target: `alert-rules:${tenant}`,
+        details: { kinds: Object.keys(rules.kinds ?? {}).join(',') || '-', webhooks: rules.webhooks?.length ?? 0, open311: rules.open311 !== undefined },
+      })
+      return { tenant, rules: withoutSecrets(rules) }
+    },
+  )
+}
+
+function withoutSecrets(rules: TenantRules): z.infer<typeof shownRules> {
+  const { webhooks, open311, ...rest } = rules
+  return {
+    ...rest,
+    ...(webhooks !== undefined ? { webhooks: webhooks.map(({ secret: _secret, ...w }) => w) } : {}),
+    ...(open311 !== undefined ? { open311: (({ apiKey: _apiKey, ...o }) => o)(open311) } : {}),
+  }
+}
+
+function isEmpty(rules: TenantRules): boolean {
+  return Object.values(rules).every((v) => v === undefined)
+}
