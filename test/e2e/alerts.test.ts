@@ -69,7 +69,7 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
 
   beforeAll(async () => {
     // This city empties at 70 %, not at the default 80 %.
-    writeFileSync(config.alerts.rulesFile!, JSON.stringify({ version: 1, tenants: { alertcity: { kinds: { waste_container: { fill: { threshold: 0.7 } } } } } }))
+    writeFileSync(config.alerts.rulesFile, JSON.stringify({ version: 1, tenants: { alertcity: { kinds: { waste_container: { fill: { threshold: 0.7 } } } } } }))
     bin = await registerDevice(config, { id: 'bin-alert', kind: 'waste_container', format: 'senml', tenant: 'alertcity', site: 'harbour' })
     pipeline = await startInProcess(config, ['broker', 'api'])
     running.push(await startNormaliserComponent(pipeline.platform), await startSinkComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
@@ -77,7 +77,7 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
   afterAll(async () => {
     for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
-    rmSync(config.alerts.rulesFile!, { force: true })
+    rmSync(config.alerts.rulesFile, { force: true })
     cleanup()
   })
 
