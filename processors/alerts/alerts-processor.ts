@@ -3,6 +3,7 @@ import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
 import type { Logger } from '../../core/logger.js'
+import { isRepeat, readingsIdentity } from '../reading-identity.js'
 import { readingEnvelope, type CanonicalReading, type ReadingEnvelope } from '../../models/reading.js'
 import { ChangelogStore } from '../footprint/changelog-store.js'
 import { encodePointsRecord } from '../points-record.js'
@@ -17,7 +18,7 @@ import type { RulesSource } from './rules-source.js'
 import { siteFlow, siteFlowOf, siteFlowRecord, siteKeyOf, type SiteFlow } from './site-flow.js'
 import { emptyAlertState, type AlertDeviceState, type RuleState } from './state.js'
 
-export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
+export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
 
 /** Rules judged on something other than the newest instant: a clock, a complete hour, a closed window. */
 const notPerInstant: ReadonlySet<RuleName> = new Set(['silence', 'energy_anomaly', 'mass_balance'])
@@ -103,12 +104,15 @@ export class AlertsProcessor {
           continue
         }
         const state = previous ? structuredClone(previous) : emptyAlertState()
-        if (input.kind === 'readings') this.applyReadings(state, input.envelope, record, events, flows)
+        // A device's resend or a normaliser's replay would count a weighing twice in the mass balance.
+        const repeat = input.kind === 'readings' && isRepeat((state.recentReadings ??= []), readingsIdentity(input.envelope))
+        if (repeat) this.counters.add('skippedRepeat')
+        else if (input.kind === 'readings') this.applyReadings(state, input.envelope, record, events, flows)
         else if (input.kind === 'flow') this.applyFlow(state, deviceId, input.flow, events)
         else this.applyCommand(state, input.command, events)
         state.positions[position] = record.offset
         this.store.stage(deviceId, state)
-        this.counters.add('applied')
+        if (!repeat) this.counters.add('applied')
       }
       const topic = this.deps.config.alerts.topics.events
       const out: OutgoingRecord[] = [...events.map((e) => alertRecord(topic, e)), ...flows]

@@ -36,6 +36,8 @@ export interface AlertDeviceState {
   positions: Record<string, string>
   /** Newest observation time applied; older readings describe the past and raise nothing. */
   latestTime?: number
+  /** Identities of the device's latest readings messages, to skip one that comes again (see reading-identity.ts). */
+  recentReadings?: string[]
   /** Who the device is, as its latest readings said: what an acknowledgement's event describes. */
   subject?: AlertSubject
   observations: Observations

@@ -7,6 +7,7 @@ import type { Point } from '../../core/store/store.js'
 import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { encodePointsRecord } from '../points-record.js'
+import { isRepeat, readingsIdentity } from '../reading-identity.js'
 import { ChangelogStore } from './changelog-store.js'
 import { defaultContainerSettings, deriveFromFill, deriveFromWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
 import { deriveConsumption } from './derive-energy.js'
@@ -15,7 +16,7 @@ import { counters, isContainerTemperature, isContainerWeight, isFillLevel, meter
 import { contribute, evictClosedWindows } from './rollups.js'
 import { emptyState, type DeviceState } from './state.js'
 
-export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'tooLate', 'points', 'stateReloads'] as const
+export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads'] as const
 
 const stage = 'footprint'
 
@@ -26,8 +27,10 @@ const stage = 'footprint'
  *
  * Exactly-once effect on restart: per batch, the output points are made durable first, then
  * the changed device states (each with the offset it reflects) go to a compacted changelog, then
- * the offsets are committed. A record whose offset a state already reflects is not applied again;
- * outputs are upserts (same series and time), so re-emitting them is harmless.
+ * the offsets are committed. A record whose offset a state already reflects is not applied again,
+ * nor is a readings message the device's state remembers (a device's resend, a normaliser's
+ * replay: new records with the same content); outputs are upserts (same series and time), so
+ * re-emitting them is harmless.
  */
 export class FootprintProcessor {
   readonly counters = new Counters(stage, footprintCounterNames)
@@ -73,9 +76,15 @@ export class FootprintProcessor {
           continue
         }
         const state: DeviceState = previous ? structuredClone(previous) : emptyState(record.partition, record.offset)
-        const tooLate = this.apply(state, parsed.data, points)
         state.partition = record.partition
         state.offset = record.offset
+        if (isRepeat((state.recentReadings ??= []), readingsIdentity(parsed.data))) {
+          // Already in the rollups: a device resent it, or it was normalised twice.
+          this.store.stage(parsed.data.deviceId, state)
+          this.counters.add('skippedRepeat')
+          continue
+        }
+        const tooLate = this.apply(state, parsed.data, points)
         this.store.stage(parsed.data.deviceId, state)
         this.counters.add('applied')
         if (tooLate.length > 0) {

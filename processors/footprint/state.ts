@@ -29,6 +29,8 @@ export interface DeviceState {
   offset: string
   /** Newest observation time seen; the device's watermark is this minus the allowed lateness. */
   maxEventTime: number
+  /** Identities of the device's latest readings messages, to skip one that comes again (see reading-identity.ts). */
+  recentReadings?: string[]
   counters: Record<string, { value: number; time: number }>
   container?: ContainerState
   windows: Record<string, WindowState>

@@ -48,21 +48,23 @@ export async function freePort(): Promise<number> {
  */
 const platformSettings = /^(CIRCULAR_|KAFKA_|INFLUX_|MQTT_|API_|TOPIC_|ALERT_|SINK_|FOOTPRINT_|HEALTH_|EMBEDDED_|BRIDGE_|OIDC_|REGISTRY_FILE$|TENANTS_FILE$|AUDIT_LOG_FILE$|FACTOR_SETS_DIR$|MAX_FUTURE_SKEW_MS$)/
 
+/** The environment of a `circular` command run against the state directory, as on a fresh machine. */
+export function embeddedEnv(stateDir: string, settings: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !platformSettings.test(entry[0])))
+  return { ...inherited, CIRCULAR_LOG_LEVEL: process.env.CIRCULAR_TEST_LOG_LEVEL ?? 'warn', CIRCULAR_STATE_DIR: stateDir, ...settings }
+}
+
 export function startPlatformChild(options: PlatformChildOptions): PlatformChild {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !platformSettings.test(name)))
   const child = spawn(process.execPath, ['bin/circular.js', 'start', ...(options.args ?? [])], {
-    env: {
-      ...inherited,
-      CIRCULAR_LOG_LEVEL: process.env.CIRCULAR_TEST_LOG_LEVEL ?? 'warn',
-      CIRCULAR_STATE_DIR: options.stateDir,
-      MQTT_PORT: String(options.mqttPort),
-      API_PORT: String(options.apiPort),
-      ...options.env,
-    },
+    env: embeddedEnv(options.stateDir, { MQTT_PORT: String(options.mqttPort), API_PORT: String(options.apiPort), ...options.env }),
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let stdout = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    // Passed on, so a failing test shows what the platform said.
+    process.stdout.write(chunk)
+  })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const apiUrl = `http://127.0.0.1:${options.apiPort}`
   const adminKey = (): string => readFileSync(`${options.stateDir}/admin-key`, 'utf8').trim()

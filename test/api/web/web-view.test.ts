@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { mkdirSync } from 'node:fs'
 import mqtt from 'mqtt'
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startAlertsComponent, type Started } from '../../../cli/components.js'
 import { parseToken } from '../../../core/registry/api-key.js'
@@ -11,6 +9,7 @@ import { FileApiKeys } from '../../../core/registry/api-keys.js'
 import { bearer, createTestKey } from '../../support/api-auth.js'
 import { startInProcess, type InProcessPipeline } from '../../support/in-process.js'
 import { isolatedConfig, registerDevice, waitFor, type TestDevice } from '../../support/pipeline.js'
+import { attributeOfEach, launchChromium, plain, shownNumber, shownPrecision, sum, type Alerts, type FootprintBody, type Forecast } from '../../support/web-view-page.js'
 
 /**
  * The live web view in a real browser (Debian's chromium) against the real pipeline: devices
@@ -35,40 +34,13 @@ function alertsEnv(): Record<string, string> {
   }
 }
 
-interface Row {
-  time: string
-  dims: Record<string, string>
-  value: number
-}
-interface FootprintBody {
-  rows: Row[]
-  targets: { year: number; value: number }[]
-}
-interface Forecast {
-  containers: { deviceId: string; fillLevel: number; timeToFullHours?: number }[]
-}
-interface Alerts {
-  alerts: { alertId: string; rule: string; deviceId: string; site: string; value?: number | string }[]
-}
-
-const sum = (rows: Row[]): number => rows.reduce((total, row) => total + row.value, 0)
-/** The page's text with its narrow and non-breaking spaces read as plain ones. */
-const plain = (text: string | null): string => (text ?? '').replace(/[\u00a0\u202f]/g, ' ').trim()
-/** A number as the page prints it ("1 234", "6.16", "−3"), back to a number. */
-const shownNumber = (text: string | null): number => Number(plain(text).replace(/ /g, '').replace('−', '-'))
-async function attributeOfEach(elements: Locator, name: string): Promise<(string | null)[]> {
-  return Promise.all((await elements.all()).map((element) => element.getAttribute(name)))
-}
-/** Half a unit of the last digit the page shows: how far a shown figure may be from the exact one. */
-const shownPrecision = (text: string | null): number => 0.5 * 10 ** -(plain(text).split('.')[1]?.length ?? 0)
-
 describe('web view: the page shows the API figures of a live pipeline', () => {
   const { config, cleanup } = isolatedConfig({ ...alertsEnv(), FOOTPRINT_DEFAULT_COUNTRY: 'BE' })
   const devices: Record<string, TestDevice> = {}
   let pipeline: InProcessPipeline
   let alerts: Started
   let browser: BrowserContext
-  let profile: string
+  let closeBrowser: (() => Promise<void>) | undefined
   let token: string
   // Observations spread over the last 40 minutes, kept inside the current UTC month so the
   // monthly figures see them as well.
@@ -88,19 +60,14 @@ describe('web view: the page shows the API figures of a live pipeline', () => {
     pipeline = await startInProcess(config, ['broker', 'normaliser', 'footprint', 'sink', 'api'])
     alerts = await startAlertsComponent(pipeline.platform)
     token = createTestKey(config, { role: 'admin' })
-    profile = mkdtempSync(join(tmpdir(), 'circular-chromium-'))
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 1000 },
-    })
+    const chromium = await launchChromium()
+    browser = chromium.browser
+    closeBrowser = chromium.close
   })
   afterAll(async () => {
-    await browser?.close()
+    await closeBrowser?.()
     await alerts?.stop()
     await pipeline?.stop()
-    if (profile) rmSync(profile, { recursive: true, force: true })
     cleanup()
   })
 
