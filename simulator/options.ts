@@ -11,6 +11,8 @@ const schema = z.object({
   registryFile: z.string().min(1),
   /** Where the devices' secrets are kept between runs; default `simulator-state.json` next to the registry. */
   stateFile: z.string().min(1).optional(),
+  /** How far the city got, to resume after a restart; default `simulator-progress.json` next to the registry. */
+  progressFile: z.string().min(1).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
   /** Simulated seconds per wall-clock second until the history has been replayed. */
   speed: z.number().min(1).max(10_000_000).default(60),
