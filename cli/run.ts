@@ -18,8 +18,7 @@ export async function run(starters: readonly Starter[]): Promise<void> {
 }
 
 /** As `run`, and hands back what was started (for the start-up banner). */
-export async function launch(starters: readonly Starter[]): Promise<RunningPlatform> {
-  const config = loadConfig()
+export async function launch(starters: readonly Starter[], config: Config = loadConfig()): Promise<RunningPlatform> {
   const logger = createLogger(config.logLevel)
   const platform = createPlatform(config, logger)
   // Stopped in reverse: the components first, the shared clients last.

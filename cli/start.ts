@@ -46,9 +46,10 @@ export function registerStartCommand(program: Command): void {
     .option('--seed <n>', 'seed of the demo city', '1')
     .option('--history-hours <h>', 'hours of demo history replayed at start, before it keeps pace with the clock', '168')
     .action(async (flags: StartFlags) => {
-      if (flags.demo) grantReplayAllowance(loadConfig().auth.tenantsFile, demoTenant)
+      const config = loadConfig()
+      if (flags.demo) grantReplayAllowance(config.auth.tenantsFile, demoTenant)
       const starters = flags.demo ? [...platformStarters, demoCityStarter(Number(flags.seed), Number(flags.historyHours))] : platformStarters
-      const { config, started } = await launch(starters)
+      const { started } = await launch(starters, config)
       process.stdout.write(startBanner(config, started))
     })
 }
