@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { PlatformError } from './errors.js'
 
@@ -8,6 +9,14 @@ const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic nam
 const optionalSecret = z.string().min(1).optional()
 const optionalFile = z.string().min(1).optional()
 const flag = z.enum(['true', 'false'], { error: 'true or false' }).transform((value) => value === 'true')
+
+/** An entry of `ALERT_TARGETS_ALLOW`: an address, a CIDR block, or a host name (optionally `*.` for its subdomains). */
+function isTargetAllowEntry(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/')
+  const family = isIP(address ?? '')
+  if (family !== 0) return rest.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)))
+  return /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(entry)
+}
 
 /**
  * Every setting of the platform, read from environment variables once at start-up. Each key is
@@ -49,6 +58,7 @@ const environmentSchema = z.object({
   ALERT_DELIVERY_BACKOFF_MS: positiveInt.default(500),
   ALERT_DELIVERY_BACKOFF_MAX_MS: positiveInt.default(60_000),
   ALERT_OPEN311_POLL_MS: positiveInt.default(60_000),
+  ALERT_TARGETS_ALLOW: list.pipe(z.array(z.string().refine(isTargetAllowEntry, 'a CIDR (10.1.0.0/16, fd00::/8), an address, or a host name (hooks.city.internal, *.city.internal)'))).default([]),
   ALERT_SILENCE_CHECK_MS: positiveInt.default(60_000),
   ALERT_PROCESSOR_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
   ALERT_NOTIFIER_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
@@ -252,6 +262,11 @@ export interface Config {
       readonly backoffMaxMs: number
       /** How often open Open311 service requests are checked for closure. */
       readonly open311PollMs: number
+      /**
+       * Addresses (CIDR blocks) and host names that webhooks and Open311 endpoints may reach although
+       * they are loopback, private, link-local or otherwise special-purpose (`ALERT_TARGETS_ALLOW`).
+       */
+      readonly targetsAllow: readonly string[]
     }
   }
   readonly health: {
@@ -345,7 +360,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       silenceCheckMs: e.ALERT_SILENCE_CHECK_MS,
       groups: { processor: e.ALERT_PROCESSOR_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alerts`, notifier: e.ALERT_NOTIFIER_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alert-notifier` },
       topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, siteFlows: e.TOPIC_ALERT_SITE_FLOWS, deliveries: e.TOPIC_ALERT_DELIVERIES },
-      delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS },
+      delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS, targetsAllow: e.ALERT_TARGETS_ALLOW },
     },
     health: { reportIntervalMs: e.HEALTH_REPORT_INTERVAL_MS, inventoryIntervalMs: e.HEALTH_INVENTORY_INTERVAL_MS },
   })

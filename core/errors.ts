@@ -29,6 +29,7 @@ export const errorCatalogue = {
   ALERT_RULES_INVALID: { canRetry: false, summary: 'the alert rules file is invalid' },
   ALERT_UNKNOWN: { canRetry: false, summary: 'no alert with this id exists' },
   DELIVERY_FAILED: { canRetry: false, summary: 'an alert could not be delivered within the retry budget' },
+  DELIVERY_TARGET_REFUSED: { canRetry: false, summary: 'the delivery target is not allowed: not http(s), credentials in the URL, or an internal address' },
   ALERT_NOT_OPEN: { canRetry: false, summary: 'the alert is resolved and cannot be acknowledged' },
   KAFKA_UNAVAILABLE: { canRetry: true, summary: 'Kafka did not acknowledge in time' },
   BUS_LOCKED: { canRetry: false, summary: 'another live process holds the embedded bus file' },

@@ -1,6 +1,8 @@
 import { z } from 'zod'
+import { PlatformError } from '../../core/errors.js'
 import { identifier } from '../../core/registry/device.js'
 import { WatchedJsonFile } from '../../core/registry/json-file.js'
+import { DeliveryTargets, isTargetRefusal } from '../../processors/alerts/delivery-target.js'
 import { open311Channel, rulesFile, tenantRules, webhookSubscriber, type RulesFile, type TenantRules } from '../../processors/alerts/rule-settings.js'
 import { identityOf } from '../auth/identity.js'
 import { tenantOf } from '../auth/tenant-scope.js'
@@ -21,11 +23,15 @@ const rulesBody = z.object({ tenant: z.string(), rules: shownRules })
  * (`tenants.<tenant>` of `ALERT_RULES_FILE`: overrides per kind, webhooks, Open311). A PUT replaces
  * that part only, checked with the rules file's own schema, and writes the file atomically; the
  * alerts processor and the notifier reload it within a second. Secrets can be set, never read,
- * so a PUT must carry them again.
+ * so a PUT must carry them again. Webhook URLs and the Open311 endpoint must be delivery targets
+ * the policy allows (http(s), no credentials, public addresses unless `ALERT_TARGETS_ALLOW` lists
+ * them; see delivery-target.ts): checked here, resolving the host, and again by the notifier at
+ * every request, which is what holds when DNS answers change later.
  */
 export function registerAlertRuleRoutes(app: ZodScope, deps: RouteDeps): void {
   // Opened per request: a rules file made invalid by hand must not keep the API from starting.
   const open = (): WatchedJsonFile<RulesFile> => new WatchedJsonFile(deps.config.alerts.rulesFile, rulesFile, () => ({ version: 1 }), 'ALERT_RULES_INVALID')
+  const targets = new DeliveryTargets(deps.config.alerts.delivery.targetsAllow)
 
   app.get(
     '/v1/alerts/rules',
@@ -59,6 +65,7 @@ export function registerAlertRuleRoutes(app: ZodScope, deps: RouteDeps): void {
       const caller = identityOf(request)
       const tenant = tenantOf(caller, request.query.tenant)
       const rules = request.body
+      await refuseForbiddenTargets(rules, targets)
       // Read and written without yielding, so two requests to this API cannot interleave.
       const file = open()
       const current = file.readFresh()
@@ -76,6 +83,37 @@ export function registerAlertRuleRoutes(app: ZodScope, deps: RouteDeps): void {
       return { tenant, rules: withoutSecrets(rules) }
     },
   )
+}
+
+/** How long a PUT waits for a host name to resolve; one that does not answer in time is left to the notifier's check. */
+const resolveTimeoutMs = 3000
+
+/**
+ * Refuses (400, naming the subscriber and its field) a webhook or Open311 endpoint the notifier
+ * would refuse. A host name that does not resolve now is accepted: nothing can be sent to it,
+ * and the notifier checks the addresses it resolves to at every request.
+ */
+async function refuseForbiddenTargets(rules: TenantRules, targets: DeliveryTargets): Promise<void> {
+  const checks = [
+    ...(rules.webhooks ?? []).map((w, i) => ({ parameter: 'webhooks', field: `webhooks.${i}.url`, who: `webhook "${w.id}"`, url: w.url })),
+    ...(rules.open311 ? [{ parameter: 'open311', field: 'open311.endpoint', who: `Open311 endpoint "${rules.open311.id}"`, url: rules.open311.endpoint }] : []),
+  ]
+  const outcomes = await Promise.all(
+    checks.map(async (check) => {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), resolveTimeoutMs)))
+      try {
+        await Promise.race([targets.check(check.url), timeout])
+        return undefined
+      } catch (error) {
+        return isTargetRefusal(error) ? { ...check, problem: error.message } : undefined
+      } finally {
+        clearTimeout(timer)
+      }
+    }),
+  )
+  const refused = outcomes.find((outcome) => outcome !== undefined)
+  if (refused) throw new PlatformError('INVALID_PARAMETER', `body field "${refused.field}": ${refused.who}: ${refused.problem}`, { parameter: refused.parameter })
 }
 
 function withoutSecrets(rules: TenantRules): z.infer<typeof shownRules> {

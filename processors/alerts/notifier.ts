@@ -10,6 +10,7 @@ import { encodePointsRecord } from '../points-record.js'
 import { alertEvent, type AlertEvent } from './alert-event.js'
 import { alertCommandRecord } from './alert-command.js'
 import { deliveryPoint, type DeliveryAbout } from './delivery-history.js'
+import { DeliveryTargets } from './delivery-target.js'
 import { alertMarker, listServiceRequests, postServiceRequest, serviceRequestForm, serviceRequestIdOfToken } from './open311.js'
 import type { Open311Channel, RuleName, WebhookSubscriber } from './rule-settings.js'
 import type { RulesSource } from './rules-source.js'
@@ -43,6 +44,8 @@ export interface NotifierDeps {
   readonly logger: Logger
   /** Sends one attempt; the webhook POST unless a test stands in. */
   readonly send?: (subscriber: WebhookSubscriber, event: AlertEvent, timeoutMs: number) => Promise<AttemptOutcome>
+  /** Where webhooks and Open311 endpoints may be reached: `ALERT_TARGETS_ALLOW` unless a test stands in (see delivery-target.ts). */
+  readonly targets?: DeliveryTargets
 }
 
 /**
@@ -63,9 +66,12 @@ export class AlertNotifier {
   readonly counters = new Counters(stage, notifierCounterNames)
   private readonly outbox: ChangelogStore<Delivery>
   private needsReload = true
+  /** Checked at every request against the address actually connected to; a refused target is dead-lettered at once. */
+  private readonly targets: DeliveryTargets
 
   constructor(private readonly deps: NotifierDeps) {
     this.outbox = new ChangelogStore<Delivery>(deps.bus, deps.config.alerts.topics.deliveries)
+    this.targets = deps.targets ?? new DeliveryTargets(deps.config.alerts.delivery.targetsAllow)
   }
 
   async start(groupId = this.deps.config.alerts.groups.notifier): Promise<Consumption> {
@@ -127,7 +133,8 @@ export class AlertNotifier {
       : { channel: 'webhook', subscriber: subscriber.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [] }
     delivery.about ??= aboutOf(event)
     const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = this.deps.config.alerts.delivery
-    const send = this.deps.send ?? postWebhook
+    const send = this.deps.send ?? ((s: WebhookSubscriber, e: AlertEvent, t: number) => postWebhook(s, e, t, this.targets))
+    let targetRefused = false
     while (delivery.attempts.length < maxAttempts) {
       if (delivery.attempts.length > 0) await this.pause(backoffDelay(delivery.attempts.length - 1, backoffMs, backoffMaxMs), context)
       const outcome = await send(subscriber, event, timeoutMs)
@@ -140,10 +147,11 @@ export class AlertNotifier {
         return
       }
       this.counters.add('attemptsFailed')
+      targetRefused = outcome.targetRefused === true
       if (outcome.result === 'refused') break
       await this.record(key, delivery)
     }
-    await this.deadLetter(key, delivery, source, `webhook ${subscriber.id}`)
+    await this.deadLetter(key, delivery, source, `webhook ${subscriber.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
   }
 
   /** Files one service request, unless the server already has it (see the class comment). */
@@ -164,6 +172,7 @@ export class AlertNotifier {
       return this.deadLetter(key, delivery, source, `Open311 ${channel.id}`)
     }
     const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = this.deps.config.alerts.delivery
+    let targetRefused = false
     const alreadyFiled = async (): Promise<boolean> => {
       if (delivery.status !== 'sending') return false
       const found = await this.findFiledRequest(channel, serviceCode, event.alertId, timeoutMs)
@@ -177,17 +186,18 @@ export class AlertNotifier {
       if (await alreadyFiled()) return
       delivery.status = 'sending'
       await this.record(key, delivery)
-      const outcome = await postServiceRequest(channel, form, timeoutMs)
+      const outcome = await postServiceRequest(channel, form, timeoutMs, this.targets)
       delivery.attempts.push({ at: Date.now(), ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
       if (outcome.result === 'delivered') return this.filed(key, delivery, outcome.filed ?? {})
       this.counters.add('attemptsFailed')
-      // An answer that refuses it means nothing was filed; no answer may mean it was.
-      if (outcome.status !== undefined) delivery.status = 'pending'
+      // An answer that refuses it means nothing was filed, as does a refused target; no answer may mean it was.
+      if (outcome.status !== undefined || outcome.targetRefused) delivery.status = 'pending'
+      targetRefused = outcome.targetRefused === true
       if (outcome.result === 'refused') break
       await this.record(key, delivery)
     }
     if (await alreadyFiled()) return
-    await this.deadLetter(key, delivery, source, `Open311 ${channel.id}`)
+    await this.deadLetter(key, delivery, source, `Open311 ${channel.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
   }
 
   private async filed(key: string, delivery: Delivery, filed: { serviceRequestId?: string; token?: string }): Promise<void> {
@@ -202,7 +212,7 @@ export class AlertNotifier {
   /** The id of a request filed for this alert, found by its marker among the service's recent requests. */
   private async findFiledRequest(channel: Open311Channel, serviceCode: string, alertId: string, timeoutMs: number): Promise<string | undefined> {
     try {
-      const requests = await listServiceRequests(channel, { service_code: serviceCode }, timeoutMs)
+      const requests = await listServiceRequests(channel, { service_code: serviceCode }, timeoutMs, this.targets)
       return requests.find((r) => r.description?.includes(alertMarker(alertId)))?.serviceRequestId
     } catch (error) {
       // Not knowing is not finding: a retry attempt follows, which counts against the budget.
@@ -224,7 +234,7 @@ export class AlertNotifier {
       const channel = channels.get(delivery.subscriber)
       const tracked = delivery.open311!
       if (channel && tracked.serviceRequestId === undefined && tracked.token !== undefined) {
-        const id = await serviceRequestIdOfToken(channel, tracked.token, timeoutMs)
+        const id = await serviceRequestIdOfToken(channel, tracked.token, timeoutMs, this.targets)
         if (id !== undefined) await this.record(key, { ...delivery, open311: { ...tracked, serviceRequestId: id } })
       }
     }
@@ -237,7 +247,7 @@ export class AlertNotifier {
       const channel = channels.get(channelId)
       if (!channel) continue
       const ids = deliveries.map(([, d]) => d.open311!.serviceRequestId!)
-      const closed = new Set((await listServiceRequests(channel, { service_request_id: ids.join(',') }, timeoutMs)).filter((r) => r.status === 'closed').map((r) => r.serviceRequestId))
+      const closed = new Set((await listServiceRequests(channel, { service_request_id: ids.join(',') }, timeoutMs, this.targets)).filter((r) => r.status === 'closed').map((r) => r.serviceRequestId))
       for (const [key, delivery] of deliveries) {
         const tracked = delivery.open311!
         if (!closed.has(tracked.serviceRequestId!)) continue
@@ -251,15 +261,15 @@ export class AlertNotifier {
     }
   }
 
-  /** Out of budget, or refused for good: park it where an operator looks, and move on. */
-  private async deadLetter(key: string, delivery: Delivery, source: IncomingRecord, receiver: string): Promise<void> {
+  /** Out of budget, or refused for good (by the receiver, or its target by the policy): park it where an operator looks, and move on. */
+  private async deadLetter(key: string, delivery: Delivery, source: IncomingRecord, receiver: string, code: 'DELIVERY_FAILED' | 'DELIVERY_TARGET_REFUSED' = 'DELIVERY_FAILED'): Promise<void> {
     const last = delivery.attempts.at(-1)
     const message = `${receiver} after ${delivery.attempts.length} attempts: ${last?.status !== undefined ? `HTTP ${last.status}` : (last?.error ?? 'no answer')}`
-    await this.deps.bus.publish([deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, source, [{ code: 'DELIVERY_FAILED', message }])])
+    await this.deps.bus.publish([deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, source, [{ code, message }])])
     delivery.status = 'dead'
     await this.record(key, delivery)
     this.counters.add('deadLettered')
-    this.deps.logger.warn({ receiver, alertId: delivery.alertId, phase: delivery.phase }, `alert delivery dead-lettered: ${message}`)
+    this.deps.logger.warn({ receiver, alertId: delivery.alertId, phase: delivery.phase, code }, `alert delivery dead-lettered: ${message}`)
   }
 
   private async reloadIfNeeded(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AlertEvent } from './alert-event.js'
 import type { Open311Channel } from './rule-settings.js'
-import type { AttemptOutcome } from './webhook.js'
+import { DeliveryTargets } from './delivery-target.js'
+import { answeredAttempt, failedAttempt, type AttemptOutcome } from './webhook.js'
 
 /** GeoReport v2 caps `description` at 4 000 characters. */
 const maxDescription = 4000
@@ -38,27 +39,23 @@ export interface FiledRequest {
 }
 
 /** POSTs a service request; `filed` says what the server returned (ids and tokens as strings, §5 pitfall). */
-export async function postServiceRequest(channel: Open311Channel, form: URLSearchParams, timeoutMs: number): Promise<AttemptOutcome & { filed?: FiledRequest }> {
+export async function postServiceRequest(channel: Open311Channel, form: URLSearchParams, timeoutMs: number, targets: DeliveryTargets = new DeliveryTargets()): Promise<AttemptOutcome & { filed?: FiledRequest }> {
   try {
-    const response = await fetch(`${channel.endpoint.replace(/\/+$/, '')}/requests.json`, {
+    const response = await targets.request(`${base(channel)}/requests.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
       body: form.toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+      timeoutMs,
     })
-    const text = await response.text()
-    if (!response.ok) {
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429
-      return { result: retryable ? 'retry' : 'refused', status: response.status, error: text.slice(0, 500) }
-    }
-    const first = (JSON.parse(text) as { service_request_id?: unknown; token?: unknown }[])[0]
+    const result = answeredAttempt(response.status)
+    if (result !== 'delivered') return { result, status: response.status, error: response.body.slice(0, 500) }
+    const first = (JSON.parse(response.body) as { service_request_id?: unknown; token?: unknown }[])[0]
     const serviceRequestId = asText(first?.service_request_id)
     const token = asText(first?.token)
     const filed: FiledRequest = { ...(serviceRequestId !== undefined ? { serviceRequestId } : {}), ...(token !== undefined ? { token } : {}) }
     return { result: 'delivered', status: response.status, filed }
   } catch (error) {
-    return { result: 'retry', error: (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message }
+    return failedAttempt(error, timeoutMs)
   }
 }
 
@@ -68,13 +65,13 @@ export interface TrackedRequest {
   readonly description?: string
 }
 
-/** `GET requests.json` with the given query (§5.4): the requests as the server lists them. */
-export async function listServiceRequests(channel: Open311Channel, query: Record<string, string>, timeoutMs: number): Promise<TrackedRequest[]> {
+/** `GET requests.json` with the given query (§5.4): the requests as the server lists them. A refused target throws `DELIVERY_TARGET_REFUSED`. */
+export async function listServiceRequests(channel: Open311Channel, query: Record<string, string>, timeoutMs: number, targets: DeliveryTargets = new DeliveryTargets()): Promise<TrackedRequest[]> {
   const params = new URLSearchParams(query)
   if (channel.jurisdictionId !== undefined) params.set('jurisdiction_id', channel.jurisdictionId)
-  const response = await fetch(`${channel.endpoint.replace(/\/+$/, '')}/requests.json?${params.toString()}`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' })
-  if (!response.ok) throw new Error(`GET requests.json answered ${response.status}`)
-  const list = (await response.json()) as { service_request_id?: unknown; status?: unknown; description?: unknown }[]
+  const response = await targets.request(`${base(channel)}/requests.json?${params.toString()}`, { method: 'GET', timeoutMs })
+  if (answeredAttempt(response.status) !== 'delivered') throw new Error(`GET requests.json answered ${response.status}`)
+  const list = JSON.parse(response.body) as { service_request_id?: unknown; status?: unknown; description?: unknown }[]
   return list.flatMap((r) => {
     const serviceRequestId = asText(r.service_request_id)
     return serviceRequestId === undefined ? [] : [{ serviceRequestId, status: asText(r.status) ?? '', ...(typeof r.description === 'string' ? { description: r.description } : {}) }]
@@ -82,11 +79,15 @@ export async function listServiceRequests(channel: Open311Channel, query: Record
 }
 
 /** `GET tokens/{token}.json`: the service request id once a batch server has assigned one. */
-export async function serviceRequestIdOfToken(channel: Open311Channel, token: string, timeoutMs: number): Promise<string | undefined> {
-  const response = await fetch(`${channel.endpoint.replace(/\/+$/, '')}/tokens/${encodeURIComponent(token)}.json`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' })
-  if (!response.ok) return undefined
-  const first = ((await response.json()) as { service_request_id?: unknown }[])[0]
+export async function serviceRequestIdOfToken(channel: Open311Channel, token: string, timeoutMs: number, targets: DeliveryTargets = new DeliveryTargets()): Promise<string | undefined> {
+  const response = await targets.request(`${base(channel)}/tokens/${encodeURIComponent(token)}.json`, { method: 'GET', timeoutMs })
+  if (answeredAttempt(response.status) !== 'delivered') return undefined
+  const first = (JSON.parse(response.body) as { service_request_id?: unknown }[])[0]
   return asText(first?.service_request_id)
+}
+
+function base(channel: Open311Channel): string {
+  return channel.endpoint.replace(/\/+$/, '')
 }
 
 /** Ids and codes as text: servers send them as numbers or strings (§5 pitfall). */

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { AlertEvent } from './alert-event.js'
+import { DeliveryTargets, isTargetRefusal } from './delivery-target.js'
 import type { WebhookSubscriber } from './rule-settings.js'
 
 export const signatureHeader = 'x-circular-signature'
@@ -15,25 +16,37 @@ export function idempotencyKeyOf(event: Pick<AlertEvent, 'alertId' | 'phase'>): 
   return `${event.alertId}:${event.phase}`
 }
 
-/** How one attempt ended: delivered, worth retrying, or refused for good (a 4xx other than 408/429). */
-export type AttemptOutcome = { readonly result: 'delivered' | 'retry' | 'refused'; readonly status?: number; readonly error?: string }
+/**
+ * How one attempt ended: delivered, worth retrying, or refused for good (a 4xx other than 408/429,
+ * a 3xx, which is never followed, or a target the policy refuses: `targetRefused`).
+ */
+export type AttemptOutcome = { readonly result: 'delivered' | 'retry' | 'refused'; readonly status?: number; readonly error?: string; readonly targetRefused?: boolean }
 
-export async function postWebhook(subscriber: WebhookSubscriber, event: AlertEvent, timeoutMs: number): Promise<AttemptOutcome> {
+/** The outcome of an attempt that threw: the target refused for good, or a failure worth retrying. */
+export function failedAttempt(error: unknown, timeoutMs: number): AttemptOutcome {
+  if (isTargetRefusal(error)) return { result: 'refused', error: error.message, targetRefused: true }
+  return { result: 'retry', error: (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message }
+}
+
+/** The outcome of an answer: 2xx delivered; 5xx, 408 and 429 worth retrying; anything else final. */
+export function answeredAttempt(status: number): AttemptOutcome['result'] {
+  if (status >= 200 && status < 300) return 'delivered'
+  return status >= 500 || status === 408 || status === 429 ? 'retry' : 'refused'
+}
+
+/** POSTs one event to a webhook, through the target policy (see delivery-target.ts). */
+export async function postWebhook(subscriber: WebhookSubscriber, event: AlertEvent, timeoutMs: number, targets: DeliveryTargets = new DeliveryTargets()): Promise<AttemptOutcome> {
   const body = Buffer.from(JSON.stringify(event))
   try {
-    const response = await fetch(subscriber.url, {
+    const response = await targets.request(subscriber.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [signatureHeader]: signature(subscriber.secret, body), [idempotencyHeader]: idempotencyKeyOf(event) },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+      timeoutMs,
     })
-    await response.arrayBuffer().catch(() => undefined)
-    if (response.ok) return { result: 'delivered', status: response.status }
-    const retryable = response.status >= 500 || response.status === 408 || response.status === 429
-    return { result: retryable ? 'retry' : 'refused', status: response.status }
+    return { result: answeredAttempt(response.status), status: response.status }
   } catch (error) {
-    return { result: 'retry', error: (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message }
+    return failedAttempt(error, timeoutMs)
   }
 }
 

@@ -37,6 +37,8 @@ export function isolatedConfig(overrides: Record<string, string> = {}): { config
     SINK_RETRY_MAX_MS: '1000',
     MQTT_PORT: '0',
     API_PORT: '0',
+    // The tests' webhook and Open311 receivers listen on loopback, which delivery targets may not reach otherwise.
+    ALERT_TARGETS_ALLOW: '127.0.0.1',
     ...overrides,
   }
   return { config: loadConfig(env), env, cleanup: () => rmSync(dir, { recursive: true, force: true }) }

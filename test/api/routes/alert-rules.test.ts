@@ -147,6 +147,78 @@ describe('GET and PUT /v1/alerts/rules: a tenant\'s operators manage its alert r
   })
 })
 
+describe('PUT /v1/alerts/rules: delivery targets that would reach internal services are refused', () => {
+  let strict: ApiFixture
+  let allowing: ApiFixture
+  const directory = mkdtempSync(join(tmpdir(), 'circular-rules-targets-'))
+  const strictRules = join(directory, 'strict.json')
+  const allowingRules = join(directory, 'allowing.json')
+  const secret = 'target-test-secret-0001'
+
+  beforeAll(async () => {
+    writeFileSync(strictRules, JSON.stringify(initialFile), { mode: 0o600 })
+    writeFileSync(allowingRules, JSON.stringify(initialFile), { mode: 0o600 })
+    strict = await apiFixture({ env: { ALERT_RULES_FILE: strictRules } })
+    allowing = await apiFixture({ env: { ALERT_RULES_FILE: allowingRules, ALERT_TARGETS_ALLOW: '127.0.0.1,10.20.0.0/16' } })
+  })
+  afterAll(async () => {
+    await strict.close()
+    await allowing.close()
+    rmSync(directory, { recursive: true, force: true })
+  })
+
+  test('a webhook to the metadata address, to a name resolving to loopback, to a private or encoded loopback address, or with credentials is a 400 naming the subscriber; the file stays', async () => {
+    const before = readFileSync(strictRules, 'utf8')
+    const operator = strict.as('operator', 'alpha')
+    const internal = 'address; delivery targets must be public unless ALERT_TARGETS_ALLOW lists them'
+    for (const [payload, parameter, message] of [
+      [{ webhooks: [{ id: 'metadata', url: 'http://169.254.169.254/latest/meta-data/iam', secret }] }, 'webhooks', `body field "webhooks.0.url": webhook "metadata": target refused: address 169.254.169.254 is a link-local ${internal}`],
+      [
+        { webhooks: [{ id: 'ops', url: 'https://ops.alpha.example/hook', secret }, { id: 'local', url: 'http://localhost:8086/query', secret }] },
+        'webhooks',
+        `body field "webhooks.1.url": webhook "local": target refused: localhost resolves to 127.0.0.1, which is a loopback ${internal}`,
+      ],
+      [{ webhooks: [{ id: 'decimal', url: 'http://2130706433:9092/', secret }] }, 'webhooks', `body field "webhooks.0.url": webhook "decimal": target refused: address 127.0.0.1 is a loopback ${internal}`],
+      [{ webhooks: [{ id: 'lan', url: 'http://192.168.1.10/hook', secret }] }, 'webhooks', `webhook "lan": target refused: address 192.168.1.10 is a private ${internal}`],
+      [{ webhooks: [{ id: 'creds', url: 'https://user:pw@ops.alpha.example/hook', secret }] }, 'webhooks', 'body field "webhooks.0.url": webhook "creds": target refused: credentials in the URL are not allowed'],
+      [
+        { open311: { id: 'alpha-311', endpoint: 'http://[::ffff:10.0.0.5]/open311/v2', apiKey: 'k', serviceCodes: { fill: 'FULL' } } },
+        'open311',
+        `body field "open311.endpoint": Open311 endpoint "alpha-311": target refused: address ::ffff:a00:5 is a private ${internal}`,
+      ],
+    ] as const) {
+      const response = await strict.app.inject({ method: 'PUT', url: '/v1/alerts/rules', headers: operator, payload })
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400)
+      const { error } = response.json<{ error: { code: string; parameter: string; message: string } }>()
+      expect(error).toMatchObject({ code: 'INVALID_PARAMETER', parameter })
+      expect(error.message).toContain(message)
+    }
+    expect(readFileSync(strictRules, 'utf8')).toBe(before)
+    const audit = (await strict.app.inject({ method: 'GET', url: '/v1/admin/audit?tenant=alpha', headers: strict.admin })).json<{ entries: { action: string }[] }>()
+    expect(audit.entries.filter((e) => e.action === 'alert-rules.replace')).toEqual([])
+  })
+
+  test('a host name that does not resolve yet is accepted; the notifier checks it at every request', async () => {
+    const response = await strict.app.inject({ method: 'PUT', url: '/v1/alerts/rules', headers: strict.as('operator', 'alpha'), payload: { webhooks: [{ id: 'later', url: 'https://hooks.alpha.invalid/x', secret }] } })
+    expect(response.statusCode).toBe(200)
+  })
+
+  test('ALERT_TARGETS_ALLOW lets the city\'s own services through: loopback by name and address, and its private block', async () => {
+    const payload = {
+      webhooks: [
+        { id: 'local', url: 'http://localhost:9000/hook', secret },
+        { id: 'private', url: 'http://10.20.3.4/hook', secret },
+      ],
+      open311: { id: 'alpha-311', endpoint: 'http://127.0.0.1:9001/open311/v2', apiKey: 'k', serviceCodes: { fill: 'FULL' } },
+    }
+    const response = await allowing.app.inject({ method: 'PUT', url: '/v1/alerts/rules', headers: allowing.as('operator', 'alpha'), payload })
+    expect(response.statusCode).toBe(200)
+    expect((JSON.parse(readFileSync(allowingRules, 'utf8')) as { tenants: Record<string, unknown> }).tenants.alpha).toEqual(payload)
+    const elsewhere = await allowing.app.inject({ method: 'PUT', url: '/v1/alerts/rules', headers: allowing.as('operator', 'alpha'), payload: { webhooks: [{ id: 'metadata', url: 'http://169.254.169.254/', secret }] } })
+    expect(elsewhere.statusCode).toBe(400)
+  })
+})
+
 describe('alert rules without ALERT_RULES_FILE', () => {
   let f: ApiFixture
   beforeAll(async () => {

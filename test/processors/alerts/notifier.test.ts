@@ -1,14 +1,16 @@
 import { createHmac } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.js'
 import { loadConfig } from '../../../core/config.js'
 import { createLogger } from '../../../core/logger.js'
 import { deadLetterReasons } from '../../../processors/dead-letter.js'
 import type { AlertEvent } from '../../../processors/alerts/alert-event.js'
-import { AlertNotifier } from '../../../processors/alerts/notifier.js'
+import { AlertNotifier, type Delivery } from '../../../processors/alerts/notifier.js'
 import { RulesSource } from '../../../processors/alerts/rules-source.js'
 import { backoffDelay, signature, type AttemptOutcome } from '../../../processors/alerts/webhook.js'
 
@@ -28,7 +30,7 @@ writeFileSync(
     },
   }),
 )
-const config = loadConfig({ ALERT_RULES_FILE: rulesPath, ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3' })
+const config = loadConfig({ ALERT_RULES_FILE: rulesPath, ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3', ALERT_TARGETS_ALLOW: '127.0.0.1' })
 const context = { heartbeat: async () => undefined, isActive: () => true }
 
 class MemoryBus {
@@ -129,5 +131,111 @@ describe('webhook signing and backoff', () => {
     expect(backoffDelay(3, 100, 10_000, () => 0)).toBe(400)
     expect(backoffDelay(3, 100, 10_000, () => 0.999)).toBeCloseTo(1199, 0)
     expect(backoffDelay(20, 100, 10_000, () => 0.5)).toBe(10_000)
+  })
+})
+
+describe('delivery targets refused at delivery time', () => {
+  /** A city's receiver on loopback, for webhooks and Open311: it must hear nothing unless loopback is allowed. */
+  const received: string[] = []
+  const receiver = createServer((req, res) => {
+    received.push(`${req.method ?? ''} ${req.headers.host ?? ''} ${req.url ?? ''}`)
+    req.resume()
+    if (req.url?.endsWith('/requests.json')) res.writeHead(201, { 'content-type': 'application/json' }).end('[{"service_request_id":"7001"}]')
+    else res.writeHead(204).end()
+  })
+  const directory = mkdtempSync(join(tmpdir(), 'circular-notifier-targets-'))
+  const targetRules = join(directory, 'rules.json')
+  let port = 0
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    port = (receiver.address() as AddressInfo).port
+    // Written straight to the file, as a hand edit would, so the API's check never saw it.
+    writeFileSync(
+      targetRules,
+      JSON.stringify({
+        version: 1,
+        tenants: {
+          city: {
+            webhooks: [
+              { id: 'loopback', url: `http://127.0.0.1:${port}/hook`, secret: 'loopback-secret-0123456789' },
+              { id: 'named', url: `http://localhost:${port}/hook`, secret: 'named-secret-0123456789' },
+              { id: 'decimal', url: `http://2130706433:${port}/hook`, secret: 'decimal-secret-0123456789' },
+              { id: 'metadata', url: 'http://169.254.169.254/latest/meta-data/', secret: 'metadata-secret-0123456789' },
+            ],
+            open311: { id: 'city-311', endpoint: `http://[::ffff:127.0.0.1]:${port}/open311/v2`, apiKey: 'city-open311-key', serviceCodes: { fill: 'FULL' } },
+          },
+        },
+      }),
+    )
+  })
+  afterAll(async () => {
+    receiver.closeAllConnections()
+    await new Promise((resolve) => receiver.close(resolve))
+  })
+
+  const firing: AlertEvent = {
+    schema: 'circular.alert/v1',
+    alertId: 'mh1x2y3z-00000000000000ff',
+    phase: 'firing',
+    rule: 'fill',
+    tenant: 'city',
+    site: 'north',
+    deviceId: 'bin-1',
+    kind: 'waste_container',
+    firedAt: 1,
+    at: 2,
+    location: { type: 'Point', coordinates: [4.42173, 51.21301] },
+  }
+  const record = (topic: string): IncomingRecord => ({ topic, partition: 0, offset: '0', key: firing.alertId, value: Buffer.from(JSON.stringify(firing)), headers: {}, timestamp: 0 })
+  const outbox = (bus: MemoryBus, topic: string): Map<string, Delivery> => new Map((bus.topics.get(topic) ?? []).map((r) => [r.key, JSON.parse(r.value.toString('utf8')) as Delivery]))
+
+  test('without ALERT_TARGETS_ALLOW, loopback and metadata targets are dead-lettered with the reason after one attempt, and the receiver gets nothing', async () => {
+    const strict = loadConfig({ ALERT_RULES_FILE: targetRules, ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3' })
+    const bus = new MemoryBus()
+    const n = new AlertNotifier({ config: strict, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger })
+    await n.handleBatch([record(strict.alerts.topics.events)], context)
+
+    expect(received).toEqual([])
+    const rule = 'delivery targets must be public unless ALERT_TARGETS_ALLOW lists them'
+    const dead = bus.topics.get(strict.kafka.topics.deadLetter) ?? []
+    expect(dead.map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)])).toEqual(
+      [
+        ['webhook loopback', 'address 127.0.0.1 is a loopback address'],
+        ['webhook named', 'localhost resolves to 127.0.0.1, which is a loopback address'],
+        ['webhook decimal', 'address 127.0.0.1 is a loopback address'],
+        ['webhook metadata', 'address 169.254.169.254 is a link-local address'],
+        ['Open311 city-311', 'address ::ffff:7f00:1 is a loopback address'],
+      ].map(([receiverName, why]) => ['DELIVERY_TARGET_REFUSED', [{ code: 'DELIVERY_TARGET_REFUSED', message: `${receiverName!} after 1 attempts: target refused: ${why!}; ${rule}` }]]),
+    )
+    expect(n.counters.get('deadLettered')).toBe(5)
+    expect(n.counters.get('delivered')).toBe(0)
+    const entries = outbox(bus, strict.alerts.topics.deliveries)
+    expect([...entries.values()].map((d) => [d.subscriber, d.status, d.attempts.length, d.attempts[0]?.error?.startsWith('target refused: ')])).toEqual([
+      ['loopback', 'dead', 1, true],
+      ['named', 'dead', 1, true],
+      ['decimal', 'dead', 1, true],
+      ['metadata', 'dead', 1, true],
+      ['city-311', 'dead', 1, true],
+    ])
+    // A restarted notifier finds them dead and sends nothing either.
+    await new AlertNotifier({ config: strict, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger }).handleBatch([record(strict.alerts.topics.events)], context)
+    expect(received).toEqual([])
+  })
+
+  test('with loopback allowed, the same file reaches the receiver by every loopback name, and the metadata address stays refused', async () => {
+    const allowed = loadConfig({ ALERT_RULES_FILE: targetRules, ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3', ALERT_TARGETS_ALLOW: '127.0.0.1' })
+    const bus = new MemoryBus()
+    const n = new AlertNotifier({ config: allowed, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger })
+    await n.handleBatch([record(allowed.alerts.topics.events)], context)
+    expect(received).toEqual([
+      `POST 127.0.0.1:${port} /hook`,
+      `POST localhost:${port} /hook`,
+      `POST 127.0.0.1:${port} /hook`,
+      `POST [::ffff:7f00:1]:${port} /open311/v2/requests.json`,
+    ])
+    expect(n.counters.get('delivered')).toBe(4)
+    expect((bus.topics.get(allowed.kafka.topics.deadLetter) ?? []).map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)[0]?.message.split(': target refused: ')[0]])).toEqual([['DELIVERY_TARGET_REFUSED', 'webhook metadata after 1 attempts']])
+    expect(outbox(bus, allowed.alerts.topics.deliveries).get(`city-311/${firing.alertId}/firing`)).toMatchObject({ status: 'delivered', open311: { serviceRequestId: '7001' } })
   })
 })

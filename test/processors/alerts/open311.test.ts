@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { AlertEvent } from '../../../processors/alerts/alert-event.js'
-import { alertMarker, serviceRequestForm } from '../../../processors/alerts/open311.js'
+import { DeliveryTargets } from '../../../processors/alerts/delivery-target.js'
+import { alertMarker, listServiceRequests, postServiceRequest, serviceRequestForm, serviceRequestIdOfToken } from '../../../processors/alerts/open311.js'
 import type { Open311Channel } from '../../../processors/alerts/rule-settings.js'
 
 const channel: Open311Channel = { id: 'city-311', endpoint: 'https://311.example/v2', apiKey: 'key-1', jurisdictionId: 'city.example', serviceCodes: { fill: '001' }, attributes: { '001': { WASTE: 'full-container' } } }
@@ -45,5 +46,20 @@ describe('Open311 service request form', () => {
   test('a device without a location should not make a request', () => {
     const { location: _location, ...withoutLocation } = event
     expect(serviceRequestForm(channel, '001', withoutLocation)).toMatch(/no registered location/)
+  })
+})
+
+describe('Open311 requests go through the delivery target policy', () => {
+  const internal: Open311Channel = { ...channel, endpoint: 'http://169.254.169.254/open311/v2' }
+  const targets = new DeliveryTargets()
+
+  test('filing at an internal endpoint is refused for good, without a retry, saying why', async () => {
+    const outcome = await postServiceRequest(internal, serviceRequestForm(internal, '001', event) as URLSearchParams, 1000, targets)
+    expect(outcome).toEqual({ result: 'refused', targetRefused: true, error: expect.stringMatching(/^target refused: address 169\.254\.169\.254 is a link-local address/) as unknown })
+  })
+
+  test('looking up and following requests at an internal endpoint is refused too', async () => {
+    await expect(listServiceRequests(internal, { service_code: '001' }, 1000, targets)).rejects.toMatchObject({ code: 'DELIVERY_TARGET_REFUSED' })
+    await expect(serviceRequestIdOfToken(internal, 'tok-1', 1000, targets)).rejects.toMatchObject({ code: 'DELIVERY_TARGET_REFUSED' })
   })
 })
