@@ -29,3 +29,17 @@ function fill(element, attributes, children) {
 export function replace(element, ...children) {
   element.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false))
 }
+
+/**
+ * Runs `update`, which redraws part of `within`; if an element there had the focus, its
+ * counterpart in the new content (same tag, class and data-device) gets it back, so a refresh
+ * never throws a keyboard user out of the page.
+ */
+export function keepingFocus(within, update) {
+  const focused = document.activeElement
+  const key = focused && focused !== document.body && within.contains(focused) && focused.dataset?.device !== undefined ? { tag: focused.tagName, className: focused.getAttribute('class')?.split(' ')[0], device: focused.dataset.device } : undefined
+  update()
+  if (!key || within.contains(focused)) return
+  const counterpart = [...within.querySelectorAll('[data-device]')].find((e) => e.tagName === key.tag && e.dataset.device === key.device && e.getAttribute('class')?.split(' ')[0] === key.className)
+  counterpart?.focus({ preventScroll: true })
+}

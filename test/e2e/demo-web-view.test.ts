@@ -16,6 +16,9 @@ import { attributeOfEach, hoursAheadText, launchChromium, percentText, plain, sh
 
 const tenant = 'demo-city'
 const screenshotPath = 'test-artifacts/demo-web-view.png'
+const narrowScreenshotPath = 'test-artifacts/demo-web-view-narrow.png'
+/** The map with the tip of a focused marker. */
+const mapTipScreenshotPath = 'test-artifacts/demo-web-view-map-tip.png'
 const dayMs = 86_400_000
 
 interface Device {
@@ -138,10 +141,64 @@ describe('demo run: the live view shows the demo city with the API figures', () 
     expect(await page.locator('.panel-error:visible').count()).toBe(0)
     expect(pageErrors).toEqual([])
 
+    // At 1280 px nothing is cut and no map labels collide; the markers say what they stand for.
+    await checkLayout(page, 2)
     mkdirSync('test-artifacts', { recursive: true })
     await page.screenshot({ path: screenshotPath, fullPage: true })
+    await checkMarkers(page)
+    await page.evaluate('document.activeElement.blur()')
+    await page.mouse.move(0, 0)
+
+    // At 800 px the panels stack in one column, still with nothing cut.
+    await page.setViewportSize({ width: 800, height: 1000 })
+    await checkLayout(page, 1)
+    await page.screenshot({ path: narrowScreenshotPath, fullPage: true })
+    expect(pageErrors).toEqual([])
     await page.close()
   }, 150_000)
+
+  /** Panels per row, panels whose content is wider than they are, and map labels that overlap. */
+  async function checkLayout(page: Page, columns: number): Promise<void> {
+    const layout = await page.evaluate<{ firstRow: number; cut: string[]; overlapping: string[]; labels: number }>(`(() => {
+      const tops = [...document.querySelectorAll('main > section.panel:not(.wide)')].map((s) => Math.round(s.getBoundingClientRect().top))
+      const cut = [...document.querySelectorAll('section.panel')].filter((s) => {
+        const body = s.querySelector('.panel-body')
+        return body.scrollWidth > body.clientWidth || s.scrollWidth > s.clientWidth
+      }).map((s) => s.id)
+      const boxes = [...document.querySelectorAll('#containers svg.map .label')].map((l) => ({ id: l.dataset.labelFor, box: l.getBoundingClientRect() }))
+      const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => a.box.left < b.box.right && b.box.left < a.box.right && a.box.top < b.box.bottom && b.box.top < a.box.bottom).map((b) => a.id + ' / ' + b.id))
+      return { firstRow: tops.filter((top) => top === tops[0]).length, cut, overlapping, labels: boxes.length }
+    })()`)
+    expect(layout.firstRow).toBe(columns)
+    expect(layout.cut).toEqual([])
+    expect(layout.overlapping).toEqual([])
+    expect(layout.labels).toBeGreaterThan(0)
+  }
+
+  /** Every marker is a focusable button named after its container and fill level; choosing it focuses the card. */
+  async function checkMarkers(page: Page): Promise<void> {
+    const { containers } = await api<Forecast>(`/v1/containers/forecast?tenant=${tenant}`)
+    for (const container of containers) {
+      const marker = page.locator(`#containers svg.map g[data-device="${container.deviceId}"]`)
+      expect(await marker.getAttribute('tabindex')).toBe('0')
+      expect(await marker.getAttribute('role')).toBe('button')
+      expect(plain(await marker.locator('title').textContent())).toMatch(new RegExp(`^${container.deviceId}: ${percentText(container.fillLevel)} full, `))
+    }
+    const full = containers.find((c) => c.deviceId === `${tenant}-bin-inorganic-00`)!
+    await page.locator(`#containers svg.map g[data-device="${full.deviceId}"]`).focus()
+    expect(plain(await page.locator('#containers svg.map .tip').textContent())).toBe(`${full.deviceId} · ${percentText(full.fillLevel)}`)
+    await page.locator('#containers svg.map').screenshot({ path: mapTipScreenshotPath })
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate("document.activeElement.tagName + ' ' + document.activeElement.dataset.device")).toBe(`LI ${full.deviceId}`)
+    // The next refresh redraws the cards, and the focus moves to the new card of the same container.
+    await page.evaluate("document.activeElement.dataset.before = 'refresh'")
+    await waitFor(async () => (await page.evaluate(`document.activeElement.tagName === 'LI' && document.activeElement.dataset.device === ${JSON.stringify(full.deviceId)} && document.activeElement.dataset.before === undefined`)) === true, 15_000, 'the focus to follow the redrawn card')
+    // The pointer shows the tip too.
+    const other = containers.find((c) => c.deviceId === `${tenant}-bin-glass-02`)!
+    await page.locator(`#containers svg.map g[data-device="${other.deviceId}"]`).hover()
+    expect(plain(await page.locator('#containers svg.map .tip').textContent())).toBe(`${other.deviceId} · ${percentText(other.fillLevel)}`)
+    expect(await page.locator('#containers svg.map .tip').getAttribute('visibility')).toBe('visible')
+  }
 
   async function checkContainers(page: Page): Promise<void> {
     const { containers } = await api<Forecast>(`/v1/containers/forecast?tenant=${tenant}`)

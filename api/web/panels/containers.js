@@ -1,8 +1,9 @@
 // Waste containers: where they stand, how full they are and when they will be full.
 
 import { query } from '../api-client.js'
-import { h, replace, s } from '../dom.js'
+import { h, keepingFocus, replace, s } from '../dom.js'
 import { ago, hoursAhead, percent, words } from '../format.js'
+import { markerMap } from '../map.js'
 
 const defaultFullAt = 0.8
 /** A container not heard from for this long is shown as silent. */
@@ -21,7 +22,16 @@ export const containersPanel = {
   render(section, containers, { now }) {
     const body = section.querySelector('.panel-body')
     if (containers.length === 0) return replace(body, h('p', { class: 'empty' }, 'No waste containers registered for this tenant.'))
-    replace(body, containerMap(containers), h('ul', { class: 'container-grid' }, containers.map((c) => containerCard(c, now))))
+    const cards = h('ul', { class: 'container-grid' }, containers.map((c) => containerCard(c, now)))
+    keepingFocus(body, () => {
+      // The map is redrawn only when a marker changes, so hover and focus on it survive refreshes.
+      const signature = JSON.stringify(containers.map((c) => [c.id, c.device?.location?.coordinates, c.forecast?.fillLevel, timeToFullText(c)]))
+      const map = body.querySelector('svg.map')
+      if (map && map.dataset.signature === signature) return map.nextElementSibling.replaceWith(cards)
+      const fresh = containerMap(containers, body)
+      fresh?.setAttribute('data-signature', signature)
+      replace(body, fresh, cards)
+    })
   },
 }
 
@@ -36,19 +46,23 @@ function fillBand(fill, fullAt) {
   return fill >= fullAt * 0.6 ? 'filling' : 'low'
 }
 
+function timeToFullText({ device, forecast }) {
+  const fill = forecast?.fillLevel
+  return forecast === undefined ? 'no readings yet'
+    : fill >= (device?.fullnessThreshold ?? defaultFullAt) ? 'full: collect'
+    : forecast.timeToFullHours === undefined ? 'time to full: not yet known'
+    : `full in ${hoursAhead(forecast.timeToFullHours)}`
+}
+
 function containerCard({ id, device, forecast }, now) {
   const fill = forecast?.fillLevel
   const fullAt = device?.fullnessThreshold ?? defaultFullAt
   const observedAt = forecast ? Date.parse(forecast.observedAt) : undefined
   const silent = observedAt !== undefined && now - observedAt > silentAfterMs
-  const timeToFull =
-    forecast === undefined ? 'no readings yet'
-    : fill >= fullAt ? 'full: collect'
-    : forecast.timeToFullHours === undefined ? 'time to full: not yet known'
-    : `full in ${hoursAhead(forecast.timeToFullHours)}`
+  const timeToFull = timeToFullText({ device, forecast })
   return h(
     'li',
-    { class: `container band-${fillBand(fill, fullAt)}${silent ? ' silent' : ''}`, 'data-device': id },
+    { class: `container band-${fillBand(fill, fullAt)}${silent ? ' silent' : ''}`, 'data-device': id, tabindex: -1 },
     s('svg', { class: 'gauge', viewBox: '0 0 20 40', 'aria-hidden': 'true' }, s('rect', { x: 1, y: 1, width: 18, height: 38, rx: 3, class: 'gauge-shell' }), fill === undefined ? null : s('rect', { x: 3, y: 3 + 34 * (1 - Math.min(fill, 1)), width: 14, height: 34 * Math.min(fill, 1), rx: 1, fill: fillColour(fill) })),
     h('div', { class: 'container-text' },
       h('strong', { class: 'device-id' }, id),
@@ -60,30 +74,23 @@ function containerCard({ id, device, forecast }, now) {
   )
 }
 
-/**
- * The containers with a location on a plain projection of longitude and latitude (east–west
- * shrunk by cos(latitude), as on a city map), fitted to the area they cover.
- */
-function containerMap(containers) {
-  const placed = containers.filter((c) => c.device?.location?.coordinates)
-  if (placed.length === 0) return null
-  const [lons, lats] = [0, 1].map((axis) => placed.map((c) => c.device.location.coordinates[axis]))
-  const midLat = (Math.min(...lats) + Math.max(...lats)) / 2
-  const shrink = Math.cos((midLat * Math.PI) / 180)
-  const spanX = Math.max((Math.max(...lons) - Math.min(...lons)) * shrink, 1e-4)
-  const spanY = Math.max(Math.max(...lats) - Math.min(...lats), 1e-4)
-  const [width, height, pad] = [480, 200, 24]
-  const scale = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY)
-  const x = (lon) => width / 2 + ((lon - (Math.min(...lons) + Math.max(...lons)) / 2) * shrink * scale)
-  const y = (lat) => height / 2 - (lat - midLat) * scale
-  return s(
-    'svg',
-    { class: 'map', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Containers on the map, coloured by fill level' },
-    s('rect', { class: 'map-ground', x: 0, y: 0, width, height }),
-    placed.map((c) => {
-      const [lon, lat] = c.device.location.coordinates
+/** The containers that have a location, on the map; choosing one brings its card into view. */
+function containerMap(containers, body) {
+  const markers = containers
+    .filter((c) => c.device?.location?.coordinates)
+    .map((c) => {
       const fill = c.forecast?.fillLevel
-      return s('g', { 'data-device': c.id }, s('circle', { cx: x(lon), cy: y(lat), r: 9, fill: fillColour(fill) }, s('title', {}, `${c.id}: ${fill === undefined ? 'no readings yet' : percent(fill)}`)), s('text', { x: x(lon) + 12, y: y(lat) + 4 }, c.id))
-    }),
-  )
+      const fillText = fill === undefined ? 'no readings yet' : `${percent(fill)} full`
+      return { id: c.id, lon: c.device.location.coordinates[0], lat: c.device.location.coordinates[1], fill, colour: fillColour(fill), tip: `${c.id} · ${fill === undefined ? 'no readings' : percent(fill)}`, title: `${c.id}: ${fillText}, ${timeToFullText(c)}` }
+    })
+  if (markers.length === 0) return null
+  return markerMap({
+    label: 'Containers on the map, coloured by fill level; choose one to go to its card',
+    markers,
+    onChoose(id) {
+      const card = [...body.querySelectorAll('li[data-device]')].find((li) => li.dataset.device === id)
+      card?.scrollIntoView({ block: 'nearest' })
+      card?.focus({ preventScroll: true })
+    },
+  })
 }
