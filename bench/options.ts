@@ -3,6 +3,8 @@ import type { PayloadMode } from './e2e/payloads.js'
 
 export interface BenchOptions {
   readonly kind: 'full' | 'smoke' | 'profile' | 'micro'
+  /** The whole platform as `circular start` runs it: one process, embedded bus and store. */
+  readonly embedded: boolean
   readonly devices: number
   readonly generators: number
   /** Outstanding QoS 1 publishes per device connection. */
@@ -27,6 +29,9 @@ export interface BenchOptions {
 
 export const usage = `npm run bench -- [options]
   --smoke              tiny correctness run (5 devices, a few hundred readings, both brokers)
+  --embedded           the embedded defaults instead: \`circular start\` in one process, embedded bus and
+                       store, no Kafka or InfluxDB (combines with --smoke and --profile; latency at 50 % only
+                       unless --loads says otherwise)
   --micro              decoder and line-protocol micro-benchmarks only
   --profile            short run with --cpu-prof on every component; prints top self-time functions
   --devices <n>        simulated devices per path (default 100)
@@ -47,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     options: {
       smoke: { type: 'boolean' },
       micro: { type: 'boolean' },
+      embedded: { type: 'boolean' },
       profile: { type: 'boolean' },
       devices: { type: 'string' },
       generators: { type: 'string' },
@@ -77,8 +83,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (p !== 'single' && p !== 'pack') throw new Error(`--payloads: unknown mode "${p}"`)
     return p
   })
+  const embedded = values.embedded === true
+  if (embedded && kind === 'micro') throw new Error('--embedded does not apply to --micro')
   return {
     kind,
+    embedded,
     devices: positive('--devices', values.devices, smoke ? 5 : 100),
     generators: positive('--generators', values.generators, smoke ? 1 : 2),
     window: positive('--window', values.window, 10),
@@ -87,7 +96,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     maxSeconds: positive('--max-seconds', values['max-seconds'], profile ? 10 : 12),
     warmupSeconds: positive('--warmup-seconds', values['warmup-seconds'], 3),
     rateSeconds: positive('--rate-seconds', values['rate-seconds'], 8),
-    loadFractions: profile || values.loads === 'none' ? [] : (values.loads ?? '0.5,0.9').split(',').map((f) => fraction(f)),
+    loadFractions: profile || values.loads === 'none' ? [] : (values.loads ?? (embedded ? '0.5' : '0.5,0.9')).split(',').map((f) => fraction(f)),
     probeHz: smoke ? 10 : 50,
     pollMs: 50,
     ...(values['mosquitto-url'] !== undefined ? { mosquittoUrl: values['mosquitto-url'] } : {}),

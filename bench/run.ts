@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: the end-to-end benchmark (or `--micro`, `--smoke`, `--profile`). Writes a JSON
+ * `npm run bench`: the end-to-end benchmark (or `--micro`, `--smoke`, `--profile`; `--embedded`
+ * for the platform's embedded defaults in one process). Writes a JSON
  * report and a markdown summary to bench/results/ and exits non-zero when any hop's counters do
  * not reconcile or a component failed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { runEmbedded } from './e2e/embedded.js'
 import { runEndToEnd } from './e2e/orchestrator.js'
 import { runMicro } from './micro.js'
 import { parseOptions, usage } from './options.js'
@@ -32,10 +34,11 @@ async function main(): Promise<number> {
     return 0
   }
   const started = Date.now()
-  const result = await runEndToEnd(options, log)
+  const result = options.embedded ? await runEmbedded(options, log) : await runEndToEnd(options, log)
   const profiles = result.profileDir ? summariseProfiles(result.profileDir) : undefined
   const report = await buildReport(options, result, (Date.now() - started) / 1000, profiles)
-  const base = join(options.outDir, `${options.kind === 'full' ? '' : `${options.kind}-`}${stamp}`)
+  const prefix = [...(options.embedded ? ['embedded'] : []), ...(options.kind === 'full' ? [] : [options.kind])].map((p) => `${p}-`).join('')
+  const base = join(options.outDir, `${prefix}${stamp}`)
   writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n')
   const markdown = renderMarkdown(report)
   writeFileSync(`${base}.md`, markdown)

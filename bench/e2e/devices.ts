@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { registryFile, type Device } from '../../core/registry/device.js'
+import { tenantsFile } from '../../core/registry/tenants.js'
 import { generateSecret, hashSecret } from '../../core/registry/secret.js'
 
 export interface BenchDevice {
@@ -42,6 +43,18 @@ export async function writeRegistry(path: string, fleets: readonly Fleet[], secr
     })),
   )
   const content = registryFile.parse({ version: 1, devices })
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, JSON.stringify(content) + '\n', { mode: 0o600 })
+}
+
+/**
+ * Writes the tenants file that lifts the broker's per-device rate limit (built in: 5 messages/s,
+ * burst 20) for the bench tenants, as the demo city's replay allowance does: a bench device
+ * publishes thousands of messages per second. Every other limit keeps its default.
+ */
+export function writeTenants(path: string, fleets: readonly Fleet[]): void {
+  const limits = { messagesPerSecondPerDevice: 10_000, burstMessages: 100_000 }
+  const content = tenantsFile.parse({ version: 1, tenants: Object.fromEntries(fleets.map((f) => [f.tenant, { limits }])) })
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, JSON.stringify(content) + '\n', { mode: 0o600 })
 }

@@ -45,10 +45,13 @@ export function pipelineEnv(ids: BenchIds, registryFile: string, stateDir: strin
   }
 }
 
-/** Batching settings in effect for the run: the platform's defaults unless overridden in the environment. */
-export function batchSettings(): { lingerMs: number; kafkaBatchMax: number; fetchMinBytes: number; fetchMaxWaitMs: number; sinkBatchMax: number; partitions: number } {
+/**
+ * Batching settings in effect for the run: the platform's defaults unless overridden in the
+ * environment. The sink's default batch depends on the store, so say which one the run used.
+ */
+export function batchSettings(store: 'influxdb' | 'embedded' = 'influxdb'): { lingerMs: number; kafkaBatchMax: number; fetchMinBytes: number; fetchMaxWaitMs: number; sinkBatchMax: number; partitions: number } {
   const names = ['KAFKA_LINGER_MS', 'KAFKA_BATCH_MAX', 'KAFKA_FETCH_MIN_BYTES', 'KAFKA_FETCH_MAX_WAIT_MS', 'SINK_BATCH_MAX', 'KAFKA_TOPIC_PARTITIONS']
-  const config = loadConfig(Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]])))
+  const config = loadConfig({ ...Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]])), ...(store === 'influxdb' ? { INFLUX_URL: influxUrl } : {}) })
   return {
     lingerMs: config.kafka.lingerMs,
     kafkaBatchMax: config.kafka.batchMax,

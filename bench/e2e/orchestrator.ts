@@ -6,7 +6,7 @@ import { pipelineTopics } from '../../core/bus/topics.js'
 import { loadConfig } from '../../core/config.js'
 import { createLogger } from '../../core/logger.js'
 import type { BenchOptions } from '../options.js'
-import { fleetFor, generateSecret, writeRegistry, type Fleet } from './devices.js'
+import { fleetFor, generateSecret, writeRegistry, writeTenants, type Fleet } from './devices.js'
 import { benchIds, influxUrl, kafkaBrokers, pipelineEnv, type BenchIds } from './env.js'
 import { GeneratorPool } from './generator-pool.js'
 import { InfluxWatch } from './influx-watch.js'
@@ -18,7 +18,7 @@ import { LatencyProbe } from './probe.js'
 import { ProcWatch } from './proc-stats.js'
 import type { Component } from './processes.js'
 import { onInterrupt } from './teardown.js'
-import { ScenarioRunner, type PathUnderTest, type ScenarioResult } from './scenario.js'
+import { ScenarioRunner, type PathUnderTest, type PipelineWatch, type ScenarioResult } from './scenario.js'
 
 export interface EndToEndResult {
   readonly ids: BenchIds
@@ -76,6 +76,8 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
 
   try {
     await writeRegistry(registryFile, [aedesFleet, ...peerFleets.values()], secret)
+    // CIRCULAR_STATE_DIR is the run directory, so the pipeline reads its tenants file from there.
+    writeTenants(join(runDir, 'tenants.json'), [aedesFleet, ...peerFleets.values()])
     await kafka.connect()
     const bus = new KafkaBus(config.kafka, createLogger('warn', 'bench'))
     await bus.ensureTopics(pipelineTopics(config.kafka))
@@ -103,14 +105,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     // The run id in the environment lets a test find processes the run left behind.
     pool = new GeneratorPool(options.generators, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'generator')}`] : [], { BENCH_RUN: ids.groupPrefix })
     pool.pids.forEach((pid, i) => procs.add(`generator-${i}`, pid))
-    const runner = new ScenarioRunner({
-      options,
-      kafka,
-      influx,
-      procs,
-      topics: config.kafka.topics,
-      sinkGroup: `${ids.groupPrefix}-influx-sink`,
-    })
+    const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.kafka.topics, `${ids.groupPrefix}-influx-sink`) })
 
     const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
       const connectMs = await pool!.connect(url, fleet.devices, credentials, options.window)
@@ -180,7 +175,27 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   return { ids, scenarios, peakMemory: procs.peaks(), problems, runDir, ...(profileDir ? { profileDir } : {}), mosquitto: options.mosquittoUrl ?? 'private' }
 }
 
-function pidFromFile(relative: string): number | undefined {
+/** Hop counters from Kafka (topic end offsets, the sink's committed offsets) and InfluxDB. */
+function servicesWatch(kafka: KafkaWatch, influx: InfluxWatch, topics: { readonly raw: string; readonly readings: string; readonly deadLetter: string }, sinkGroup: string): PipelineWatch {
+  return {
+    hops: async () => {
+      const [raw, readingsRecords, deadLetters, sinkCommitted] = await Promise.all([
+        kafka.records(topics.raw),
+        kafka.records(topics.readings),
+        kafka.records(topics.deadLetter),
+        kafka.committed(sinkGroup, topics.readings),
+      ])
+      return { raw, readingsRecords, deadLetters, sinkCommitted }
+    },
+    progress: async () => {
+      const [raw, sinkCommitted] = await Promise.all([kafka.records(topics.raw), kafka.committed(sinkGroup, topics.readings)])
+      return { raw, sinkCommitted }
+    },
+    stored: (tenant) => influx.count(tenant),
+  }
+}
+
+export function pidFromFile(relative: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(repoRoot, relative), 'utf8').trim())
     return Number.isInteger(pid) && pid > 0 ? pid : undefined
@@ -189,7 +204,7 @@ function pidFromFile(relative: string): number | undefined {
   }
 }
 
-function describe(r: ScenarioResult): string {
+export function describe(r: ScenarioResult): string {
   const rec = r.reconciliation
   const rates = r.rates.map((p) => `${Math.round(p.fraction * 100)}%: p50/p95/p99 ${p.latencyMs?.p50 ?? '-'}/${p.latencyMs?.p95 ?? '-'}/${p.latencyMs?.p99 ?? '-'} ms`).join('; ')
   return `${r.path} ${r.payload}: stored ${r.max.storedReadingsPerSec} readings/s (${r.max.storedMsgsPerSec} msgs/s)${rates ? `; ${rates}` : ''}; reconciliation ${rec.ok ? 'ok' : `FAILED: ${rec.differences.join('; ')}`}`

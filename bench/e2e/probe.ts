@@ -1,11 +1,16 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { Histogram } from '../stats.js'
 import type { BenchDevice } from './devices.js'
-import type { InfluxWatch } from './influx-watch.js'
 import { buildPayload, DeviceClock, readingsPerMessage, telemetryTopic, type PayloadMode } from './payloads.js'
 
+/** Answers which of a device's readings a query of the store returns (InfluxDB or the embedded store). */
+export interface StoredTimes {
+  /** Times (ms) of a device's readings at or after `fromMs`. */
+  times(deviceId: string, fromMs: number): Promise<number[]>
+}
+
 export interface ProbeResult {
-  /** Publish → queryable in InfluxDB, ms (upper bound: when the poll that saw it answered). */
+  /** Publish → queryable in the store, ms (upper bound: when the poll that saw it answered). */
   readonly visible: Histogram
   /** Publish → PUBACK, ms. */
   readonly ack: Histogram
@@ -16,7 +21,7 @@ export interface ProbeResult {
 
 /**
  * Latency probes: one extra device publishes messages of the current payload mode at a steady
- * pace, each at its own observation time, and a poller asks InfluxDB every `pollMs` which of
+ * pace, each at its own observation time, and a poller asks the store every `pollMs` which of
  * them it can see. The load itself is not timed per message; the probes ride in it.
  */
 export class LatencyProbe {
@@ -36,7 +41,7 @@ export class LatencyProbe {
 
   constructor(
     private readonly device: BenchDevice,
-    private readonly influx: InfluxWatch,
+    private readonly store: StoredTimes,
   ) {}
 
   async connect(url: string, credentials: boolean): Promise<void> {
@@ -90,7 +95,7 @@ export class LatencyProbe {
     this.polling = true
     try {
       const oldest = Math.min(...this.pending.keys())
-      const times = await this.influx.times(this.device.id, oldest)
+      const times = await this.store.times(this.device.id, oldest)
       const seenAt = Date.now()
       for (const t of times) {
         const publishedAt = this.pending.get(t)

@@ -11,12 +11,22 @@ export interface Component {
   stop(): Promise<void>
 }
 
+export interface StartOptions {
+  /** What on stdout says the component runs; by default its pino line `"msg":"… running…"`. */
+  readonly ready?: RegExp
+  /** Variables of the caller's environment the component must not see. */
+  readonly unset?: readonly string[]
+}
+
 /**
  * Starts `node <args>` with the benchmark's environment, logs to `<logDir>/<name>.log`, and
- * resolves once the component logs that it runs (pino JSON: `"msg":"… running…"`).
+ * resolves once the component reports that it runs (see `StartOptions.ready`).
  */
-export function startComponent(name: string, args: string[], env: Record<string, string>, logDir: string, timeoutMs = 60_000): Promise<Component> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startComponent(name: string, args: string[], env: Record<string, string>, logDir: string, timeoutMs = 60_000, start: StartOptions = {}): Promise<Component> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
+  for (const key of start.unset ?? []) delete childEnv[key]
+  const readyPattern = start.ready ?? /"msg":"[^"]* running/
+  const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   trackChild(child)
   const log = createWriteStream(join(logDir, `${name}.log`))
   child.stderr.pipe(log)
@@ -45,7 +55,7 @@ export function startComponent(name: string, args: string[], env: Record<string,
       log.write(chunk)
       if (ready) return
       buffered += chunk.toString('utf8')
-      if (/"msg":"[^"]* running/.test(buffered)) {
+      if (readyPattern.test(buffered)) {
         ready = true
         buffered = ''
         clearTimeout(timer)

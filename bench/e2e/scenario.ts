@@ -1,8 +1,6 @@
 import type { BenchOptions } from '../options.js'
 import { round, type Percentiles } from '../stats.js'
 import type { GeneratorPool } from './generator-pool.js'
-import type { InfluxWatch } from './influx-watch.js'
-import type { KafkaWatch } from './kafka-watch.js'
 import { readingsPerMessage, type PayloadMode } from './payloads.js'
 import type { LatencyProbe } from './probe.js'
 import { cpuBetween, type ProcWatch } from './proc-stats.js'
@@ -17,13 +15,34 @@ export interface PathUnderTest {
   readonly backlogCap: (mode: PayloadMode) => number
 }
 
+/**
+ * Where the hops' counters come from: Kafka offsets and InfluxDB for the services path, the
+ * platform's own counters and its SQLite store for the embedded one.
+ */
+export interface PipelineWatch {
+  /**
+   * Cumulative records per hop. `readingsPerMessage` is that of the scenario running now, for a
+   * watch that counts stored readings rather than records (earlier scenarios are fully drained).
+   */
+  hops(readingsPerMessage: number): Promise<HopCounts>
+  /** Just the two counters the control loop needs (cheaper where that matters). */
+  progress(readingsPerMessage: number): Promise<Pick<HopCounts, 'raw' | 'sinkCommitted'>>
+  /** Readings of the tenant that a query of the store returns now. */
+  stored(tenant: string): Promise<number>
+}
+
+export interface HopCounts {
+  readonly raw: number
+  readonly readingsRecords: number
+  readonly deadLetters: number
+  /** Readings-topic records whose readings are stored (queryable). */
+  readonly sinkCommitted: number
+}
+
 export interface Observers {
   readonly options: BenchOptions
-  readonly kafka: KafkaWatch
-  readonly influx: InfluxWatch
+  readonly watch: PipelineWatch
   readonly procs: ProcWatch
-  readonly topics: { readonly raw: string; readonly readings: string; readonly deadLetter: string }
-  readonly sinkGroup: string
 }
 
 /** Cumulative counters at one moment, per hop. */
@@ -98,43 +117,36 @@ export class ScenarioRunner {
 
   constructor(private readonly o: Observers) {}
 
-  async snapshot(path: PathUnderTest): Promise<Snapshot> {
-    const { kafka, topics, sinkGroup } = this.o
-    const [raw, readingsRecords, deadLetters, sinkCommitted] = await Promise.all([
-      kafka.records(topics.raw),
-      kafka.records(topics.readings),
-      kafka.records(topics.deadLetter),
-      kafka.committed(sinkGroup, topics.readings),
-    ])
-    return { at: Date.now(), published: path.pool.published + path.probe.published, acked: path.pool.acked + path.probe.acked, raw, readingsRecords, deadLetters, sinkCommitted }
+  async snapshot(path: PathUnderTest, mode: PayloadMode): Promise<Snapshot> {
+    const hops = await this.o.watch.hops(readingsPerMessage[mode])
+    return { at: Date.now(), published: path.pool.published + path.probe.published, acked: path.pool.acked + path.probe.acked, ...hops }
   }
 
   /** The two counters the control loop needs, at half the cost of a full snapshot. */
-  private async progress(path: PathUnderTest): Promise<Snapshot> {
-    const { kafka, topics, sinkGroup } = this.o
-    const [raw, sinkCommitted] = await Promise.all([kafka.records(topics.raw), kafka.committed(sinkGroup, topics.readings)])
+  private async progress(path: PathUnderTest, mode: PayloadMode): Promise<Snapshot> {
+    const { raw, sinkCommitted } = await this.o.watch.progress(readingsPerMessage[mode])
     return { at: Date.now(), published: path.pool.published + path.probe.published, acked: path.pool.acked + path.probe.acked, raw, readingsRecords: NaN, deadLetters: NaN, sinkCommitted }
   }
 
   /** Max phase, then the fixed-rate latency phases (unless `quick`), then the reconciliation. */
   async run(path: PathUnderTest, mode: PayloadMode, quick: boolean): Promise<ScenarioResult> {
-    const { options, influx } = this.o
-    const baseline = await this.snapshot(path)
-    const storedBefore = await influx.count(path.tenant)
+    const { options, watch } = this.o
+    const baseline = await this.snapshot(path, mode)
+    const storedBefore = await watch.stored(path.tenant)
     const max = await this.maxPhase(path, mode)
     const rates: RatePhase[] = []
     if (!quick) {
       for (const fraction of options.loadFractions) rates.push(await this.ratePhase(path, mode, fraction, max.storedMsgsPerSec * fraction))
     }
-    const end = await this.snapshot(path)
-    const stored = (await influx.count(path.tenant)) - storedBefore
+    const end = await this.snapshot(path, mode)
+    const stored = (await watch.stored(path.tenant)) - storedBefore
     return { path: path.name, payload: mode, max, rates, reconciliation: reconcile(baseline, end, stored, readingsPerMessage[mode]) }
   }
 
   /** A short fixed-count run for the smoke test: correctness, no throughput claims. */
   async smoke(path: PathUnderTest, mode: PayloadMode, messages: number, rate: number): Promise<ScenarioResult> {
-    const baseline = await this.snapshot(path)
-    const storedBefore = await this.o.influx.count(path.tenant)
+    const baseline = await this.snapshot(path, mode)
+    const storedBefore = await this.o.watch.stored(path.tenant)
     const marks = this.o.procs.mark()
     path.probe.start(mode, this.o.options.probeHz, this.o.options.pollMs)
     let result
@@ -146,8 +158,8 @@ export class ScenarioRunner {
     }
     const probe = await path.probe.stop(20_000)
     const drainSeconds = await this.drain(path, mode, baseline)
-    const end = await this.snapshot(path)
-    const stored = (await this.o.influx.count(path.tenant)) - storedBefore
+    const end = await this.snapshot(path, mode)
+    const stored = (await this.o.watch.stored(path.tenant)) - storedBefore
     const seconds = (end.at - baseline.at) / 1000
     const max: MaxPhase = {
       seconds,
@@ -184,7 +196,7 @@ export class ScenarioRunner {
   private async maxPhase(path: PathUnderTest, mode: PayloadMode): Promise<MaxPhase> {
     const { options, procs } = this.o
     const rpm = readingsPerMessage[mode]
-    const start = await this.snapshot(path)
+    const start = await this.snapshot(path, mode)
     const timeline: MaxPhase['timeline'] = []
     const probeBase = path.probe.published
     const control = this.controlLoop(path, mode, start, probeBase, (snap) => {
@@ -194,7 +206,7 @@ export class ScenarioRunner {
     const timers: NodeJS.Timeout[] = []
     const markAt = (ms: number): Promise<{ snap: Snapshot; cpu: Record<string, number> }> => {
       const mark = new Promise<{ snap: Snapshot; cpu: Record<string, number> }>((resolve, reject) => {
-        const take = (): void => void this.snapshot(path).then((snap) => resolve({ snap, cpu: procs.mark() }), reject)
+        const take = (): void => void this.snapshot(path, mode).then((snap) => resolve({ snap, cpu: procs.mark() }), reject)
         timers.push(setTimeout(take, ms))
       })
       // Awaited only when the phase succeeds; a failed phase must not leave it unhandled.
@@ -236,7 +248,7 @@ export class ScenarioRunner {
 
   private async ratePhase(path: PathUnderTest, mode: PayloadMode, fraction: number, msgsPerSec: number): Promise<RatePhase> {
     const { options, procs } = this.o
-    const start = await this.snapshot(path)
+    const start = await this.snapshot(path, mode)
     const control = this.controlLoop(path, mode, start, path.probe.published, () => undefined)
     const cpu = procs.mark()
     const generatorsBefore = path.pool.published
@@ -284,7 +296,7 @@ export class ScenarioRunner {
     const loop = async (): Promise<void> => {
       while (!stopped) {
         try {
-          const snap = await this.progress(path)
+          const snap = await this.progress(path, mode)
           const storedByGenerators = snap.sinkCommitted - start.sinkCommitted - (path.probe.published - probeBase)
           path.pool.allow(generatorBase + Math.max(0, storedByGenerators) + cap)
           onSample(snap)
@@ -305,10 +317,10 @@ export class ScenarioRunner {
   }
 
   /** Waits until every acknowledged message has passed every hop; returns how long that took. */
-  private async drain(path: PathUnderTest, _mode: PayloadMode, from: Snapshot, timeoutMs = 90_000): Promise<number> {
+  private async drain(path: PathUnderTest, mode: PayloadMode, from: Snapshot, timeoutMs = 90_000): Promise<number> {
     const started = Date.now()
     for (;;) {
-      const s = await this.snapshot(path)
+      const s = await this.snapshot(path, mode)
       const acked = s.acked - from.acked
       if (s.raw - from.raw >= acked && s.readingsRecords - from.readingsRecords >= acked && s.sinkCommitted >= s.readingsRecords) break
       if (Date.now() - started > timeoutMs) {

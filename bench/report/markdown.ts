@@ -11,14 +11,16 @@ function header(r: Report): string[] {
   const m = r.machine
   const s = r.settings
   return [
-    `# circular benchmark ${r.kind === 'full' ? '' : `(${r.kind}) `}— run ${r.runId}, ${r.finishedAt}`,
+    `# circular benchmark ${[...(s.platform === 'embedded' ? ['embedded'] : []), ...(r.kind === 'full' ? [] : [r.kind])].map((k) => `(${k}) `).join('')}— run ${r.runId}, ${r.finishedAt}`,
     '',
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}. ${Object.entries(m.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
     `Load: ${s.devicesPerPath} devices per path over ${s.generatorProcesses} generator process(es), MQTT ${s.mqttProtocol} QoS ${s.qos}, ` +
       `window ${s.windowPerConnection} per connection; max phase ${s.maxSeconds} s (first ${s.warmupSeconds} s not counted), latency phases ${s.rateSeconds} s with ${s.probeHz} probes/s polled every ${s.pollMs} ms. ` +
-      `KAFKA_LINGER_MS=${s.kafka.lingerMs}, KAFKA_BATCH_MAX=${s.kafka.kafkaBatchMax}, KAFKA_FETCH_MIN_BYTES=${s.kafka.fetchMinBytes}, KAFKA_FETCH_MAX_WAIT_MS=${s.kafka.fetchMaxWaitMs}, SINK_BATCH_MAX=${s.kafka.sinkBatchMax}, ${s.kafka.partitions} partitions. Mosquitto: ${s.mosquitto}. Run took ${r.durationSeconds} s.`,
+      (s.platform === 'embedded'
+        ? `Platform: \`circular start\` in one process on its embedded bus and store (SQLite), no Kafka or InfluxDB; SINK_BATCH_MAX=${s.kafka.sinkBatchMax}, ${s.kafka.partitions} partitions. Run took ${r.durationSeconds} s.`
+        : `KAFKA_LINGER_MS=${s.kafka.lingerMs}, KAFKA_BATCH_MAX=${s.kafka.kafkaBatchMax}, KAFKA_FETCH_MIN_BYTES=${s.kafka.fetchMinBytes}, KAFKA_FETCH_MAX_WAIT_MS=${s.kafka.fetchMaxWaitMs}, SINK_BATCH_MAX=${s.kafka.sinkBatchMax}, ${s.kafka.partitions} partitions. Mosquitto: ${s.mosquitto}. Run took ${r.durationSeconds} s.`),
     `Payloads: ${Object.entries(r.payloads)
       .map(([k, p]) => `${k} = ${p.format}, ${p.bytes} B, ${p.readingsPerMessage} reading(s)`)
       .join('; ')}.`,
@@ -35,16 +37,20 @@ function throughput(r: Report): string[] {
       (x) =>
         `| ${x.path} | ${x.payload} | ${x.max.storedReadingsPerSec} | ${x.max.storedMsgsPerSec} | ${x.max.ackedMsgsPerSec} | ${x.max.ackLatencyMs ? `${x.max.ackLatencyMs.p50} / ${x.max.ackLatencyMs.p99}` : '-'} | ${x.max.drainSeconds} |`,
     ),
-    '',
-    `Ratio aedes ÷ best Mosquitto + bridge (stored readings/s): ${Object.entries(r.ratios)
-      .map(([k, v]) => `${k} ${v ?? '-'}×`)
-      .join(', ')}.`,
+    ...(r.settings.platform === 'embedded'
+      ? []
+      : [
+          '',
+          `Ratio aedes ÷ best Mosquitto + bridge (stored readings/s): ${Object.entries(r.ratios)
+            .map(([k, v]) => `${k} ${v ?? '-'}×`)
+            .join(', ')}.`,
+        ]),
   ]
 }
 
 function latency(r: Report): string[] {
   return [
-    '## Publish → queryable in InfluxDB (probes)',
+    `## Publish → queryable in ${r.settings.platform === 'embedded' ? 'the embedded store' : 'InfluxDB'} (probes)`,
     '',
     '| path | payload | load | target readings/s | sent msgs/s | p50 ms | p95 ms | p99 ms | max ms | probes (missing) | not sent on time |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
@@ -59,7 +65,7 @@ function latency(r: Report): string[] {
 
 function cpu(r: Report): string[] {
   const group = (name: string): string => (name.startsWith('bridge-') ? 'bridges' : name.startsWith('generator-') ? 'generators' : name)
-  const columns = ['broker', 'bridges', 'mosquitto', 'normaliser', 'influx-sink', 'kafka', 'influxd', 'generators', 'orchestrator', 'other', 'machine']
+  const columns = r.settings.platform === 'embedded' ? ['platform', 'generators', 'orchestrator', 'other', 'machine'] : ['broker', 'bridges', 'mosquitto', 'normaliser', 'influx-sink', 'kafka', 'influxd', 'generators', 'orchestrator', 'other', 'machine']
   const rows = r.scenarios.map((x) => {
     const seconds = x.max.measuredSeconds || 1
     const cores: Record<string, number> = {}
@@ -93,7 +99,7 @@ function memory(r: Report): string[] {
 
 function reconciliation(r: Report): string[] {
   return [
-    '## Reconciliation (published = PUBACKs = raw records = readings records; stored = PUBACKs × readings per message; no dead letters)',
+    `## Reconciliation (published = PUBACKs = raw records = readings records; stored = PUBACKs × readings per message; no dead letters${r.settings.platform === 'embedded' ? '; records from the platform\'s /metrics, stored readings counted in its store file' : ''})`,
     '',
     '| path | payload | published | PUBACKs | raw records | readings records | dead letters | stored readings | expected | ok |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',

@@ -13,6 +13,8 @@ export interface Report {
   readonly durationSeconds: number
   readonly machine: Machine
   readonly settings: {
+    /** `services`: separate processes on Kafka and InfluxDB; `embedded`: `circular start` alone. */
+    readonly platform: 'services' | 'embedded'
     readonly devicesPerPath: number
     readonly generatorProcesses: number
     readonly windowPerConnection: number
@@ -52,6 +54,7 @@ export async function buildReport(options: BenchOptions, result: EndToEndResult,
     durationSeconds: Math.round(durationSeconds),
     machine: await describeMachine(),
     settings: {
+      platform: options.embedded ? 'embedded' : 'services',
       devicesPerPath: options.devices,
       generatorProcesses: options.generators,
       windowPerConnection: options.window,
@@ -64,7 +67,7 @@ export async function buildReport(options: BenchOptions, result: EndToEndResult,
       pollMs: options.pollMs,
       bridges: options.bridges,
       mosquitto: result.mosquitto,
-      kafka: batchSettings(),
+      kafka: batchSettings(options.embedded ? 'embedded' : 'influxdb'),
     },
     payloads: {
       single: { format: 'SenML JSON, 1 record', bytes: buildPayload('single', sampleId, Date.now(), 0).length, readingsPerMessage: readingsPerMessage.single },
