@@ -3,14 +3,12 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { dashboardShell } from './dashboard-shell.js'
 import { gasCo2e, gridFactor, hourlyRollups, meterCo2e, type FootprintFactors } from './footprint-queries.js'
 import { targets } from './influx-target.js'
-import { dividedBy, minus, movingAverage, sum, type InfluxQuery } from './influxql.js'
+import { energyAnomalyBaseline, energyAnomalyMeasurement } from '../processors/footprint/energy-anomaly.js'
+import { max, sum, type InfluxQuery } from './influxql.js'
 import { linkTo, uids } from './links.js'
 import { Layout, units } from './panel.js'
 import { stackedBars, timeseries } from './panel-kinds.js'
 import { siteVariable, tenantVariable } from './variables.js'
-
-/** Hours in the moving baseline the anomaly panel compares each hour with. */
-const baselineHours = 24
 
 const consumption = (field: 'consumption_kwh' | 'consumption_m3', as: string, groupBy: Pick<InfluxQuery, 'groupByTime' | 'groupByTags' | 'fill'>): InfluxQuery => ({
   select: [{ expr: sum(field), as }],
@@ -69,18 +67,19 @@ export function energy(factors: FootprintFactors): Dashboard {
     .withPanel(
       layout.place(timeseries(), {
         title: 'Consumption against baseline',
-        description: `Hourly consumption relative to its moving average over the ${baselineHours} hours before, as (kWh − baseline) / baseline: spikes and drops stand out. The API's energy_anomaly metric (M5) compares with the median of the same hour of the week over four weeks.`,
+        description: `Energy anomaly (M5, as the API's energy_anomaly): each meter's hourly kWh against the median of the same hour of the week over the ${energyAnomalyBaseline.weeks} weeks before, as (kWh − baseline) / baseline; the largest of a site's meters per hour and meter type. An hour shows once a week before it has data and the baseline is above zero.`,
         unit: units.ratio,
         size: [12, 9],
+        minInterval: '1h',
         thresholds: [{ value: null, color: 'green' }, { value: 0.5, color: 'orange' }, { value: 1, color: 'red' }],
         targets: targets({
           query: {
-            select: [{ expr: minus(dividedBy(sum('consumption_kwh'), movingAverage(sum('consumption_kwh'), baselineHours)), 1), as: 'deviation' }],
-            from: 'energy_rollup',
-            where: hourlyRollups,
+            select: [{ expr: max('anomaly'), as: 'anomaly' }],
+            from: energyAnomalyMeasurement,
+            where: [{ tag: 'tenant', variable: 'tenant' }, { tag: 'site', variable: 'site' }],
             groupByTime: '1h',
             groupByTags: ['site', 'meter_type'],
-            fill: '0',
+            fill: 'none',
           },
           alias: '$tag_site $tag_meter_type',
         }),

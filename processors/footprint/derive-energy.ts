@@ -1,4 +1,5 @@
 import type { CanonicalReading } from '../../models/reading.js'
+import { recordHourlyKwh } from './energy-anomaly.js'
 import { contribute } from './rollups.js'
 import type { DeviceState } from './state.js'
 import type { Point } from '../../core/store/store.js'
@@ -35,9 +36,12 @@ export function deriveConsumption(state: DeviceState, tags: Readonly<Record<stri
   const { consumed, reset } = registerIncrement(last.value, value)
   const dims = { meter_type: spec.meterType }
   const points: Point[] = []
-  for (const part of spreadOverHours(last.time, reading.time, consumed)) {
+  const parts = spreadOverHours(last.time, reading.time, consumed)
+  for (const part of parts) {
     points.push(...contribute(state, tags, { measurement: 'energy_rollup', dims, time: part.hour, add: { [spec.consumptionField]: part.amount } }))
   }
+  // The energy anomaly (M5) compares the same hourly amounts with their same-hour-of-week baseline.
+  if (spec.consumptionField === 'consumption_kwh') points.push(...recordHourlyKwh(state, tags, spec.meterType, parts))
   if (reset) points.push(...contribute(state, tags, { measurement: 'energy_rollup', dims, time: reading.time, add: { counter_resets: 1 } }))
   return points
 }

@@ -1,4 +1,5 @@
 import type { Point } from '../../core/store/store.js'
+import type { MeterHours } from './energy-anomaly.js'
 
 /** An open rollup window of one device: running sums of its fields for one dimension combination. */
 export interface WindowState {
@@ -34,6 +35,8 @@ export interface DeviceState {
   counters: Record<string, { value: number; time: number }>
   container?: ContainerState
   windows: Record<string, WindowState>
+  /** Per meter type measured in kWh, the hourly consumption of the last weeks for the energy anomaly (M5). */
+  energyHours?: Record<string, MeterHours>
 }
 
 export function emptyState(partition: number, offset: string): DeviceState {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
 import { isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
+import type { Point } from '../../core/store/store.js'
 
 const h = 3_600_000
 const t0 = Date.parse('2026-11-03T08:00:00Z')
@@ -154,5 +155,20 @@ describe('footprint: energy and material flows through the real pipeline, comput
     expect(body.rows).toHaveLength(1)
     expect(body.rows[0]!.dims).toEqual({ meter_type: 'electricity' })
     expect(body.rows[0]!.value).toBeCloseTo(0.5, 9)
+
+    // The processor stores the same anomaly per meter (what the Energy dashboard reads): the target
+    // hour with its baseline, and every other hour of the four weeks agrees with the API as well.
+    const stored = async (): Promise<Point[]> => pipeline.platform.store.points({ measurement: 'energy_anomaly', tags: { tenant: 'baselinecity' }, from: target - 4 * week, to: target + h, limit: 10_000 })
+    await waitFor(async () => (await stored()).some((p) => p.time === target), 30_000, 'the stored anomaly point')
+    const points = await stored()
+    const atTarget = points.find((p) => p.time === target)!
+    expect(atTarget.tags).toMatchObject({ tenant: 'baselinecity', site: 'school', device: 'meter-2', meter_type: 'electricity' })
+    expect(atTarget.fields.kwh).toBeCloseTo(16.5, 9)
+    expect(atTarget.fields.baseline_kwh).toBeCloseTo(11, 9)
+    expect(atTarget.fields.anomaly).toBeCloseTo(0.5, 9)
+    const all = (await (await fetch(`${pipeline.apiUrl}/v1/footprint?metric=energy_anomaly&tenant=baselinecity&interval=hour&from=${iso(target - 4 * week)}&to=${iso(target + h)}`, { headers: pipeline.authHeaders })).json()) as FootprintBody
+    // Hours of the three weeks after the first one, each with a week or more of history before it.
+    expect(all.rows.length).toBeGreaterThan(3 * 168)
+    expect(points.map((p) => [new Date(p.time).toISOString(), p.fields.anomaly])).toEqual(all.rows.map((r) => [r.time, r.value]))
   })
 })

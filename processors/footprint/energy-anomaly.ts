@@ -1,0 +1,99 @@
+import type { Point } from '../../core/store/store.js'
+import type { DeviceState } from './state.js'
+
+const hourMs = 3_600_000
+
+/**
+ * The energy anomaly (M5) as the metric catalogue defines it: an hour's kWh against the median of
+ * the same hour of the week in the `weeks` weeks before. Weeks without data are left out; an hour
+ * gets a value once at least `minWeeks` of them have data and their median is above zero.
+ */
+export interface AnomalyBaseline {
+  readonly weeks: number
+  readonly minWeeks: number
+  /** Weeks of hourly consumption a meter's state keeps: the baseline weeks and one more for late corrections. */
+  readonly keepWeeks: number
+}
+
+export const energyAnomalyBaseline: AnomalyBaseline = { weeks: 4, minWeeks: 1, keepWeeks: 5 }
+
+export const energyAnomalyMeasurement = 'energy_anomaly'
+
+/** One meter's hourly kWh, by hour index (hour start ÷ 1 h), over the last `keepWeeks` weeks. */
+export interface MeterHours {
+  hours: Record<string, number>
+  /** Hours before this index were dropped: an hour whose baseline reaches back there is not emitted again. */
+  droppedBefore?: number
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/**
+ * Adds hourly kWh contributions of one meter (the same ones the hour rollups get) and returns the
+ * anomaly points they change: of each corrected hour and of the same hour in the following weeks
+ * whose baseline it is part of, where those have data. Points are upserts (same series and time).
+ */
+export function recordHourlyKwh(
+  state: DeviceState,
+  tags: Readonly<Record<string, string>>,
+  meterType: string,
+  parts: readonly { hour: number; amount: number }[],
+  baseline: AnomalyBaseline = energyAnomalyBaseline,
+): Point[] {
+  if (parts.length === 0) return []
+  const meter: MeterHours = ((state.energyHours ??= {})[meterType] ??= { hours: {} })
+  const changed = new Set<number>()
+  for (const part of parts) {
+    const index = Math.floor(part.hour / hourMs)
+    if (meter.droppedBefore !== undefined && index < meter.droppedBefore) continue
+    meter.hours[index] = (meter.hours[index] ?? 0) + part.amount
+    changed.add(index)
+  }
+  dropOldHours(meter, baseline.keepWeeks * 168)
+  const affected = new Set<number>()
+  for (const index of changed) for (let w = 0; w <= baseline.weeks; w++) affected.add(index + w * 168)
+  const points: Point[] = []
+  for (const index of [...affected].sort((a, b) => a - b)) {
+    const point = anomalyPoint(meter, tags, meterType, index, baseline)
+    if (point) points.push(point)
+  }
+  return points
+}
+
+/** Keeps at most `keep` hours, up to the newest one, and remembers where it dropped some. */
+function dropOldHours(meter: MeterHours, keep: number): void {
+  const indices = Object.keys(meter.hours).map(Number)
+  const oldest = Math.max(...indices) - keep + 1
+  let dropped = false
+  for (const index of indices) {
+    if (index >= oldest) continue
+    delete meter.hours[index]
+    dropped = true
+  }
+  if (dropped) meter.droppedBefore = Math.max(meter.droppedBefore ?? -Infinity, oldest)
+}
+
+function anomalyPoint(meter: MeterHours, tags: Readonly<Record<string, string>>, meterType: string, index: number, baseline: AnomalyBaseline): Point | undefined {
+  const kwh = meter.hours[index]
+  if (kwh === undefined) return undefined
+  // A baseline reaching into dropped hours would be computed from less than the data had.
+  if (meter.droppedBefore !== undefined && index - baseline.weeks * 168 < meter.droppedBefore) return undefined
+  const history: number[] = []
+  for (let w = 1; w <= baseline.weeks; w++) {
+    const value = meter.hours[index - w * 168]
+    if (value !== undefined) history.push(value)
+  }
+  const baselineKwh = history.length >= baseline.minWeeks ? median(history) : undefined
+  if (baselineKwh === undefined || baselineKwh <= 0) return undefined
+  return {
+    measurement: energyAnomalyMeasurement,
+    tags: { ...tags, meter_type: meterType },
+    fields: { kwh, baseline_kwh: baselineKwh, anomaly: (kwh - baselineKwh) / baselineKwh, baseline_weeks: history.length },
+    time: index * hourMs,
+  }
+}
