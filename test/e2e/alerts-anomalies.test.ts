@@ -4,13 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { type Started, startAlertsComponent, startNormaliserComponent } from '../../cli/components.js'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
-import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import { collectTopic, isolatedConfig, registerDevice, testLogger, type TestDevice } from '../support/pipeline.js'
+import { collectTopic, ensureAlertTopics, isolatedConfig, registerDevice, type TestDevice } from '../support/pipeline.js'
 
 const hour = 3_600_000
 const week = 168 * hour
@@ -46,7 +43,6 @@ describe('alerts: energy anomaly and site mass balance from MQTT readings', () =
   const rulesFile = join(tmpdir(), `circular-anomaly-rules-${randomBytes(4).toString('hex')}.json`)
   const { config, cleanup } = isolatedConfig(alertsEnv(rulesFile))
   let pipeline: InProcessPipeline
-  const running: Started[] = []
   const devices: Record<string, TestDevice> = {}
 
   beforeAll(async () => {
@@ -63,14 +59,10 @@ describe('alerts: energy anomaly and site mass balance from MQTT readings', () =
     devices.meter = await registerDevice(config, { id: 'meter-anomaly', kind: 'energy_meter', format: 'senml', tenant: 'energycity', site: 'school' })
     devices.bridge = await registerDevice(config, { id: 'bridge-9', kind: 'weighing_device', format: 'ngsi-ld', tenant: 'masscity', site: 'rc-9' })
     devices.skip = await registerDevice(config, { id: 'skip-9', kind: 'waste_container', format: 'senml', tenant: 'masscity', site: 'rc-9' })
-    const bus = new KafkaBus(config.kafka, testLogger)
-    await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
-    await bus.close()
-    pipeline = await startInProcess(config, ['broker'])
-    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
+    await ensureAlertTopics(config)
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'alerts'])
   })
   afterAll(async () => {
-    for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
     rmSync(rulesFile, { force: true })
     cleanup()

@@ -6,14 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { type Started, startAlertsComponent, startNormaliserComponent } from '../../cli/components.js'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
-import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import { collectTopic, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
+import { collectTopic, ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 
 const minute = 60_000
 const t0 = Date.parse('2026-11-04T08:00:00Z')
@@ -89,12 +86,6 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
 }
 
-async function ensureAlertTopics(config: Config): Promise<void> {
-  const bus = new KafkaBus(config.kafka, testLogger)
-  await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
-  await bus.close()
-}
-
 describe('alerts: Open311 service requests', () => {
   const id = randomBytes(4).toString('hex')
   const rulesFile = join(tmpdir(), `circular-open311-rules-${id}.json`)
@@ -112,7 +103,6 @@ describe('alerts: Open311 service requests', () => {
   })
   const server = new GeoReportServer()
   let pipeline: InProcessPipeline
-  const running: Started[] = []
   let notifier: ChildComponent | undefined
   let bin: TestDevice
 
@@ -121,12 +111,10 @@ describe('alerts: Open311 service requests', () => {
     writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { cityof311: { open311: { id: 'city-311', endpoint, apiKey, serviceCodes: { fill: 'FULL' } } } } }))
     await ensureAlertTopics(config)
     bin = await registerDevice(config, { id: 'bin-311', kind: 'waste_container', format: 'senml', tenant: 'cityof311', site: 'market' })
-    pipeline = await startInProcess(config, ['broker'])
-    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'alerts'])
   })
   afterAll(async () => {
     await notifier?.kill('SIGTERM')
-    for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
     await server.stop()
     rmSync(rulesFile, { force: true })

@@ -6,15 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { type Started, startAlertsComponent, startNormaliserComponent, startNotifierComponent } from '../../cli/components.js'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
-import { pipelineTopics } from '../../core/bus/topics.js'
-import type { Config } from '../../core/config.js'
 import { signature } from '../../processors/alerts/webhook.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import { isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
+import { ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 
 const minute = 60_000
 const t0 = Date.parse('2026-11-03T08:00:00Z')
@@ -88,12 +84,6 @@ function alertsEnv(rulesFile: string, extra: Record<string, string>): Record<str
   }
 }
 
-async function ensureAlertTopics(config: Config): Promise<void> {
-  const bus = new KafkaBus(config.kafka, testLogger)
-  await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
-  await bus.close()
-}
-
 async function fillSender(pipeline: InProcessPipeline, bin: TestDevice): Promise<{ send: (minutes: number, fill: number) => Promise<void>; end: () => Promise<void> }> {
   const client = await mqtt.connectAsync(pipeline.mqttUrl, { clientId: bin.device.id, username: bin.device.id, password: bin.secret, protocolVersion: 4 })
   return {
@@ -109,7 +99,6 @@ describe('alerts: webhook delivery through failures', () => {
   const { config, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '1000' }))
   const receiver = new Receiver()
   let pipeline: InProcessPipeline
-  const running: Started[] = []
   let bin: TestDevice
 
   beforeAll(async () => {
@@ -122,11 +111,9 @@ describe('alerts: webhook delivery through failures', () => {
       }),
     )
     bin = await registerDevice(config, { id: 'bin-hook', kind: 'waste_container', format: 'senml', tenant: 'hookcity', site: 'west' })
-    pipeline = await startInProcess(config, ['broker', 'sink', 'api'])
-    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform), await startNotifierComponent(pipeline.platform))
+    pipeline = await startInProcess(config, ['broker', 'sink', 'api', 'normaliser', 'alerts', 'notifier'])
   })
   afterAll(async () => {
-    for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
     await receiver.stop()
     rmSync(rulesFile, { force: true })
@@ -180,7 +167,6 @@ describe('alerts: a notifier killed between sending and recording', () => {
   const { config, env, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '30000' }))
   const receiver = new Receiver()
   let pipeline: InProcessPipeline
-  const running: Started[] = []
   let notifier: ChildComponent | undefined
   let bin: TestDevice
 
@@ -189,12 +175,10 @@ describe('alerts: a notifier killed between sending and recording', () => {
     writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { killcity: { webhooks: [{ id: 'ops', url: `${url}/ops`, secret }] } } }))
     await ensureAlertTopics(config)
     bin = await registerDevice(config, { id: 'bin-kill', kind: 'waste_container', format: 'senml', tenant: 'killcity', site: 'south' })
-    pipeline = await startInProcess(config, ['broker'])
-    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'alerts'])
   })
   afterAll(async () => {
     await notifier?.kill('SIGTERM')
-    for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
     await receiver.stop()
     rmSync(rulesFile, { force: true })

@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { type Started, startAlertsComponent, startNormaliserComponent, startSinkComponent } from '../../cli/components.js'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
-import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
 import { spawnCircular, type ChildComponent } from '../support/child.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import { collectTopic, countStored, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
+import { collectTopic, countStored, ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 
 const minute = 60_000
 const t0 = Date.parse('2026-11-02T08:00:00Z')
@@ -21,13 +18,6 @@ const t0 = Date.parse('2026-11-02T08:00:00Z')
 function alertsEnv(): Record<string, string> {
   const id = randomBytes(4).toString('hex')
   return { ALERT_PROCESSOR_GROUP: `test.${id}.alerts`, ALERT_NOTIFIER_GROUP: `test.${id}.notifier`, TOPIC_ALERTS: `test.${id}.alerts`, TOPIC_ALERTS_STATE: `test.${id}.alerts-state`, TOPIC_ALERT_COMMANDS: `test.${id}.alert-commands`, KAFKA_TOPIC_PARTITIONS: '1' }
-}
-
-/** Creates the alert topics up front, so a collector can subscribe before the processor runs. */
-async function ensureAlertTopics(config: Config): Promise<void> {
-  const bus = new KafkaBus(config.kafka, testLogger)
-  await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
-  await bus.close()
 }
 
 interface AlertsBody {
@@ -64,18 +54,15 @@ function transitions(events: AlertEvent[]): [string, string, number][] {
 describe('alerts: every rule kind fires from MQTT readings and resolves', () => {
   const { config, cleanup } = isolatedConfig({ ...alertsEnv(), ALERT_RULES_FILE: join(tmpdir(), `circular-alert-rules-${randomBytes(4).toString('hex')}.json`) })
   let pipeline: InProcessPipeline
-  const running: Started[] = []
   let bin: TestDevice
 
   beforeAll(async () => {
     // This city empties at 70 %, not at the default 80 %.
     writeFileSync(config.alerts.rulesFile, JSON.stringify({ version: 1, tenants: { alertcity: { kinds: { waste_container: { fill: { threshold: 0.7 } } } } } }))
     bin = await registerDevice(config, { id: 'bin-alert', kind: 'waste_container', format: 'senml', tenant: 'alertcity', site: 'harbour' })
-    pipeline = await startInProcess(config, ['broker', 'api'])
-    running.push(await startNormaliserComponent(pipeline.platform), await startSinkComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
+    pipeline = await startInProcess(config, ['broker', 'api', 'normaliser', 'sink', 'alerts'])
   })
   afterAll(async () => {
-    for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
     rmSync(config.alerts.rulesFile, { force: true })
     cleanup()
@@ -162,19 +149,16 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
 describe('alerts: a processor killed mid-stream', () => {
   const { config, env, cleanup } = isolatedConfig(alertsEnv())
   let pipeline: InProcessPipeline
-  let normaliser: Started[] = []
   let bin: TestDevice
   let processor: ChildComponent | undefined
 
   beforeAll(async () => {
     await ensureAlertTopics(config)
     bin = await registerDevice(config, { id: 'bin-crash', kind: 'waste_container', format: 'senml', tenant: 'crashcity', site: 'east' })
-    pipeline = await startInProcess(config, ['broker'])
-    normaliser = [await startNormaliserComponent(pipeline.platform)]
+    pipeline = await startInProcess(config, ['broker', 'normaliser'])
   })
   afterAll(async () => {
     await processor?.kill('SIGTERM')
-    for (const component of normaliser) await component.stop()
     await pipeline?.stop()
     cleanup()
   })
@@ -209,7 +193,6 @@ describe('alerts: a device that goes silent, a lid left open', () => {
   const rulesFile = join(tmpdir(), `circular-silence-rules-${randomBytes(4).toString('hex')}.json`)
   const { config, cleanup } = isolatedConfig({ ...alertsEnv(), ALERT_RULES_FILE: rulesFile, ALERT_SILENCE_CHECK_MS: '500' })
   let pipeline: InProcessPipeline
-  const running: Started[] = []
   let bin: TestDevice
   let lidBin: TestDevice
 
@@ -218,11 +201,9 @@ describe('alerts: a device that goes silent, a lid left open', () => {
     writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { quietcity: { all: { silence: { expectedIntervalMinutes: 0.05, missedIntervals: 2 }, tamper: { lidOpenGraceMinutes: 0.05 } } } } }))
     bin = await registerDevice(config, { id: 'bin-quiet', kind: 'waste_container', format: 'senml', tenant: 'quietcity', site: 'park' })
     lidBin = await registerDevice(config, { id: 'bin-lid', kind: 'waste_container', format: 'senml', tenant: 'quietcity', site: 'park' })
-    pipeline = await startInProcess(config, ['broker'])
-    running.push(await startNormaliserComponent(pipeline.platform), await startAlertsComponent(pipeline.platform))
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'alerts'])
   })
   afterAll(async () => {
-    for (const component of running.reverse()) await component.stop()
     await pipeline?.stop()
     rmSync(rulesFile, { force: true })
     cleanup()

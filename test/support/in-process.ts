@@ -2,10 +2,12 @@ import type { Config } from '../../core/config.js'
 import {
   createPlatform,
   platformCloser,
+  startAlertsComponent,
   startApiComponent,
   startBrokerComponent,
   startFootprintComponent,
   startNormaliserComponent,
+  startNotifierComponent,
   startSinkComponent,
   type Platform,
   type Started,
@@ -13,13 +15,15 @@ import {
 import { adminHeaders } from './api-auth.js'
 import { testLogger } from './pipeline.js'
 
-export type Part = 'broker' | 'normaliser' | 'footprint' | 'sink' | 'api'
+export type Part = 'broker' | 'normaliser' | 'footprint' | 'sink' | 'alerts' | 'notifier' | 'api'
 
 const starters: Record<Part, (p: Platform) => Promise<Started>> = {
   broker: startBrokerComponent,
   normaliser: startNormaliserComponent,
   footprint: startFootprintComponent,
   sink: startSinkComponent,
+  alerts: startAlertsComponent,
+  notifier: startNotifierComponent,
   api: startApiComponent,
 }
 

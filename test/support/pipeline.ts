@@ -94,6 +94,13 @@ export async function collectTopic(config: Config, topic: string, done: (records
   }
 }
 
+/** Creates the alert topics up front, so a collector can subscribe before the processor runs. */
+export async function ensureAlertTopics(config: Config): Promise<void> {
+  const bus = new KafkaBus(config.kafka, testLogger)
+  await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
+  await bus.close()
+}
+
 /** Polls until `check` is true (or returns a truthy value), failing with `what` after the timeout. */
 export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs
