@@ -19,8 +19,8 @@ export interface ApiDeps {
   readonly config: Config
   readonly registry: DeviceRegistry
   readonly store: Store
-  /** Probes for `/health`; each answers whether its service is reachable right now. */
-  readonly health: { kafka(): Promise<boolean> }
+  /** Probe of the bus for `/health`: whether it is reachable right now (the store answers its own `ping`). */
+  readonly health: { bus(): Promise<boolean> }
   readonly logger: Logger
   /** Counts requests and failed responses when given. */
   readonly counters?: Counters<ApiCounter>

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { errorCatalogue, PlatformError, type ErrorCode } from '../core/errors.js'
+import { errorCatalogue, PlatformError, type ErrorCode } from '../models/errors.js'
 import type { ErrorBody } from './schemas.js'
 
 /**

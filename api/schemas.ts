@@ -61,10 +61,15 @@ export const errorBody = z.object({
 })
 export type ErrorBody = z.infer<typeof errorBody>
 
+const probeResult = z.object({ reachable: z.boolean() })
+
+/** `status`, and one entry per backend in use, named after it: `kafka` or `embeddedBus`, `influxdb` or `embeddedStore`. */
 export const healthBody = z.object({
   status: z.enum(['ok', 'degraded']),
-  kafka: z.object({ reachable: z.boolean() }),
-  influxdb: z.object({ reachable: z.boolean() }),
+  kafka: probeResult.optional(),
+  embeddedBus: probeResult.optional(),
+  influxdb: probeResult.optional(),
+  embeddedStore: probeResult.optional(),
 })
 
 export const devicesBody = z.object({ devices: z.array(device.omit({ secretHash: true })) })

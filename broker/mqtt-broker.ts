@@ -9,10 +9,10 @@ import { verifySecret } from '../core/registry/secret.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
 import type { Ingest } from '../ingest/ingest.js'
 import { maySubscribe, parseTelemetryTopic } from '../ingest/topic-scheme.js'
-import { BrokerCounters, type BrokerCounter } from './broker-counters.js'
+import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
 import { startListeners } from './listeners.js'
 import { guardPacketSize, packetOverheadBytes } from './packet-size-guard.js'
-import { TenantGate } from './tenant-gate.js'
+import { TenantGate } from '../ingest/tenant-gate.js'
 
 // MQTT 3.1.1 CONNACK return codes (§3.2.2.3).
 const identifierRejected = 2
@@ -30,7 +30,7 @@ export interface RunningBroker {
   readonly tlsPort?: number
   /** True when the standard port was taken and another one was chosen. */
   readonly moved: boolean
-  readonly counters: BrokerCounters
+  readonly counters: RefusalCounters
   close(): Promise<void>
 }
 
@@ -47,13 +47,13 @@ export interface BrokerDeps {
  * The MQTT broker devices connect to. It authenticates each device against the registry (secret,
  * or client certificate whose CN is the device id), holds each tenant to its limits, lets a device
  * publish and subscribe only within its own topics, and acknowledges a QoS 1 PUBLISH only after
- * Kafka has the record: aedes writes PUBACK right after `authorizePublish` calls back, so the
- * hand-over to Kafka happens inside that hook.
+ * the bus has the record: aedes writes PUBACK right after `authorizePublish` calls back, so the
+ * hand-over to the bus happens inside that hook.
  */
 export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const { config, registry, ingest, logger } = deps
   const tenants = deps.tenants ?? new TenantPolicies(config.auth.tenantsFile, config.mqtt.maxPayloadBytes)
-  const counters = new BrokerCounters()
+  const counters = new RefusalCounters()
   const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   const devices = new WeakMap<Client, Device>()
   const certificatesOnly = config.mqtt.tls?.clientCerts === 'required'
@@ -97,11 +97,11 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, done) => {
     if (!client) return done(null)
     const device = devices.get(client)
-    const refuse = (counter: BrokerCounter, reason: string): void => {
+    const refuse = (counter: RefusalCounter, reason: string): void => {
       counters.count(counter, device?.tenant)
       logger.warn({ deviceId: device?.id, tenant: device?.tenant, topic: packet.topic }, `publish refused: ${reason}`)
       // MQTT-3.3.5-2: a refused PUBLISH cannot be answered in 3.1.1; closing the connection
-      // tells the device, no PUBACK is sent, and nothing reaches Kafka.
+      // tells the device, no PUBACK is sent, and nothing reaches the bus.
       done(new Error(`publish refused: ${reason}`))
     }
     if (!device) return refuse('acl_refused', 'not authenticated')
@@ -112,7 +112,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     if (admission.kind === 'refused') return refuse(admission.counter, admission.reason)
     const handOver = (): void => {
       // Cut off while held back (a later publish was refused): no PUBACK can reach the device,
-      // which sends the message again after reconnecting, so it must not reach Kafka now.
+      // which sends the message again after reconnecting, so it must not reach the bus now.
       if (client.closed) return done(new Error('connection closed while the publish was held back'))
       const topic = parseTelemetryTopic(packet.topic)!
       // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
@@ -121,7 +121,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
         () => done(null),
         (error: unknown) => {
           // No PUBACK: the device keeps the message and sends it again after reconnecting.
-          logger.error({ err: error, deviceId: device.id }, 'hand-over to Kafka failed; message not acknowledged')
+          logger.error({ err: error, deviceId: device.id }, 'hand-over to the bus failed; message not acknowledged')
           done(error as Error)
         },
       )

@@ -19,9 +19,9 @@ import { AlertsProcessor } from '../processors/alerts/alerts-processor.js'
 import { AlertNotifier } from '../processors/alerts/notifier.js'
 import { RulesSource } from '../processors/alerts/rules-source.js'
 import { FootprintProcessor } from '../processors/footprint/footprint-processor.js'
-import type { EndToEndDelays } from '../processors/health/end-to-end-delays.js'
+import type { EndToEndDelays } from '../core/end-to-end-delays.js'
 import { startHealthReporter } from '../processors/health/health-reporter.js'
-import { InfluxSink } from '../processors/influx-sink.js'
+import { StoreSink } from '../processors/store-sink.js'
 import { Normaliser } from '../processors/normaliser.js'
 import type { Stoppable } from './lifecycle.js'
 
@@ -55,7 +55,7 @@ export function createPlatform(config: Config, logger: Logger): Platform {
 /** Kafka when brokers are configured, else the embedded bus (which belongs to this one process). */
 function createBus(config: Config, logger: Logger): Bus {
   if (config.bus.kind === 'kafka') return new KafkaBus(config.kafka, logger.child({ component: 'kafka' }))
-  return new EmbeddedBus({ path: config.bus.path, retentionMs: config.bus.retentionMs, partitions: config.kafka.partitions }, logger.child({ component: 'embedded-bus' }))
+  return new EmbeddedBus({ path: config.bus.path, retentionMs: config.bus.retentionMs, partitions: config.bus.partitions }, logger.child({ component: 'embedded-bus' }))
 }
 
 /** InfluxDB when a URL is configured, else the embedded SQLite store. */
@@ -72,8 +72,8 @@ export interface Started extends Stoppable {
 }
 
 export async function startBrokerComponent(p: Platform): Promise<Started> {
-  await p.bus.ensureTopics(pipelineTopics(p.config.kafka))
-  const ingest = new Ingest(p.bus, p.config.kafka.topics)
+  await p.bus.ensureTopics(pipelineTopics(p.config.bus))
+  const ingest = new Ingest(p.bus, p.config.bus.topics)
   p.counters.push(ingest.counters)
   const logger = p.logger.child({ component: 'broker' })
   const broker = await startBroker({ config: p.config, registry: p.registry, ingest, logger })
@@ -88,12 +88,12 @@ export async function startBrokerComponent(p: Platform): Promise<Started> {
 }
 
 export async function startBridgeComponent(p: Platform): Promise<Started> {
-  await p.bus.ensureTopics(pipelineTopics(p.config.kafka))
-  const ingest = new Ingest(p.bus, p.config.kafka.topics)
+  await p.bus.ensureTopics(pipelineTopics(p.config.bus))
+  const ingest = new Ingest(p.bus, p.config.bus.topics)
   p.counters.push(ingest.counters)
   const bridge = await startBridge({ config: p.config, registry: p.registry, ingest, logger: p.logger.child({ component: 'bridge' }) })
   p.counters.push(bridge.counters)
-  return { name: 'bridge', address: `${p.config.bridge.url} → Kafka`, stop: () => bridge.close() }
+  return { name: 'bridge', address: `${p.config.bridge.url} → ${p.config.bus.kind === 'kafka' ? 'Kafka' : 'embedded bus'}`, stop: () => bridge.close() }
 }
 
 export async function startNormaliserComponent(p: Platform): Promise<Started> {
@@ -104,11 +104,11 @@ export async function startNormaliserComponent(p: Platform): Promise<Started> {
 }
 
 export async function startSinkComponent(p: Platform): Promise<Started> {
-  const sink = new InfluxSink({ config: p.config, bus: p.bus, store: p.store, logger: p.logger.child({ component: 'influx-sink' }) })
+  const sink = new StoreSink({ config: p.config, bus: p.bus, store: p.store, logger: p.logger.child({ component: 'store-sink' }) })
   p.counters.push(sink.counters)
   p.delays.push(sink.delays)
   const consumption = await sink.start()
-  return { name: 'influx-sink', stop: () => consumption.stop() }
+  return { name: 'store-sink', stop: () => consumption.stop() }
 }
 
 export async function startFootprintComponent(p: Platform): Promise<Started> {
@@ -136,11 +136,11 @@ export async function startNotifierComponent(p: Platform): Promise<Started> {
 
 export async function startApiComponent(p: Platform): Promise<Started> {
   const logger = p.logger.child({ component: 'api' })
-  // The API serves /health even while InfluxDB is away, so a failed database check only warns.
+  // The API serves /health even while the store is away, so a failed database check only warns.
   await p.store.ensureReady().catch((error: unknown) => logger.warn({ err: error }, 'store not ready; queries fail until it is'))
   const counters = new Counters('api', apiCounterNames)
   p.counters.push(counters)
-  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { kafka: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters, commands: p.bus })
+  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { bus: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters, commands: p.bus })
   const address = await startApi(app, p.config.api)
   const keyFile = ensureBootstrapKey(p.config)
   const note = keyFile ? `first start: a platform admin API key is in ${keyFile} (readable by you only); send it as "Authorization: Bearer <key>", create your own with "circular keys create" and revoke this one` : undefined

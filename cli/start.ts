@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig, type Config } from '../core/config.js'
-import { PlatformError } from '../core/errors.js'
+import { PlatformError } from '../models/errors.js'
 import { startSimulation } from '../simulator/index.js'
 import { grantReplayAllowance } from '../simulator/replay-allowance.js'
 import {

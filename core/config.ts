@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
-import { PlatformError } from './errors.js'
+import { PlatformError } from '../models/errors.js'
 
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
@@ -121,22 +121,39 @@ export type Environment = z.infer<typeof environmentSchema>
 
 /** Kafka when brokers are configured; otherwise an embedded log in one SQLite file, for one process. */
 export type BusChoice = { readonly kind: 'kafka' } | { readonly kind: 'embedded'; readonly path: string; readonly retentionMs: number }
+
+/** The pipeline's topics, on whichever bus is in use. */
+export interface BusTopics {
+  readonly raw: string
+  readonly readings: string
+  readonly deadLetter: string
+  /** Rollup and event points computed by the footprint processor, written by the sink. */
+  readonly footprintPoints: string
+  /** Compacted changelog of the footprint processor's per-device state. */
+  readonly footprintState: string
+}
+
+/** The bus in use and what every implementation of it is configured with. */
+export type BusConfig = BusChoice & {
+  readonly topics: BusTopics
+  /** Consumer groups are `<prefix>-<role>`; separate deployments on one bus need separate prefixes. */
+  readonly groupPrefix: string
+  readonly partitions: number
+}
 /** InfluxDB when a URL is configured; otherwise an embedded SQLite store. */
 export type StoreChoice = { readonly kind: 'influxdb' } | { readonly kind: 'embedded'; readonly path: string }
 
 export interface Config {
   readonly logLevel: Environment['CIRCULAR_LOG_LEVEL']
-  readonly bus: BusChoice
+  readonly bus: BusConfig
   readonly store: StoreChoice
   readonly stateDir: string
   readonly registryFile: string
+  /** Settings of the Kafka bus only; the embedded bus ignores them. */
   readonly kafka: {
     /** Empty when the embedded bus is used. */
     readonly brokers: readonly string[]
     readonly clientId: string
-    /** Consumer groups are `<prefix>-<role>`; separate deployments on one cluster need separate prefixes. */
-    readonly groupPrefix: string
-    readonly partitions: number
     readonly replicationFactor: number
     /** Group session timeout; a crashed consumer's partitions move to the others after this long. */
     readonly sessionTimeoutMs: number
@@ -152,15 +169,6 @@ export interface Config {
     /** TLS to the brokers; `caFile` when their certificates come from a private CA. */
     readonly ssl?: { readonly caFile?: string }
     readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
-    readonly topics: {
-      readonly raw: string
-      readonly readings: string
-      readonly deadLetter: string
-      /** Rollup and event points computed by the footprint processor, written by the sink. */
-      readonly footprintPoints: string
-      /** Compacted changelog of the footprint processor's per-device state. */
-      readonly footprintState: string
-    }
   }
   readonly influx: {
     readonly url: string
@@ -292,15 +300,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (pairingProblems.length > 0) throw new PlatformError('CONFIG_INVALID', `invalid configuration: ${pairingProblems.join('; ')}`, { problems: pairingProblems })
   return deepFreeze<Config>({
     logLevel: e.CIRCULAR_LOG_LEVEL,
-    bus: e.KAFKA_BROKERS ? { kind: 'kafka' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/bus.sqlite`, retentionMs: e.EMBEDDED_BUS_RETENTION_MS },
+    bus: {
+      ...(e.KAFKA_BROKERS ? { kind: 'kafka' as const } : { kind: 'embedded' as const, path: `${e.CIRCULAR_STATE_DIR}/bus.sqlite`, retentionMs: e.EMBEDDED_BUS_RETENTION_MS }),
+      groupPrefix: e.KAFKA_GROUP_PREFIX,
+      partitions: e.KAFKA_TOPIC_PARTITIONS,
+      topics: {
+        raw: e.TOPIC_RAW,
+        readings: e.TOPIC_READINGS,
+        deadLetter: e.TOPIC_DEADLETTER,
+        footprintPoints: e.TOPIC_FOOTPRINT_POINTS,
+        footprintState: e.TOPIC_FOOTPRINT_STATE,
+      },
+    },
     store: e.INFLUX_URL ? { kind: 'influxdb' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/store.sqlite` },
     stateDir: e.CIRCULAR_STATE_DIR,
     registryFile: e.REGISTRY_FILE ?? `${e.CIRCULAR_STATE_DIR}/registry.json`,
     kafka: {
       brokers: e.KAFKA_BROKERS ?? [],
       clientId: e.KAFKA_CLIENT_ID,
-      groupPrefix: e.KAFKA_GROUP_PREFIX,
-      partitions: e.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       lingerMs: e.KAFKA_LINGER_MS,
@@ -309,13 +326,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fetchMaxWaitMs: e.KAFKA_FETCH_MAX_WAIT_MS,
       ssl: e.KAFKA_SSL ? { caFile: e.KAFKA_SSL_CA_FILE } : undefined,
       sasl: e.KAFKA_SASL_MECHANISM ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' } : undefined,
-      topics: {
-        raw: e.TOPIC_RAW,
-        readings: e.TOPIC_READINGS,
-        deadLetter: e.TOPIC_DEADLETTER,
-        footprintPoints: e.TOPIC_FOOTPRINT_POINTS,
-        footprintState: e.TOPIC_FOOTPRINT_STATE,
-      },
     },
     influx: {
       url: (e.INFLUX_URL ?? 'http://127.0.0.1:8086').replace(/\/+$/, ''),

@@ -1,6 +1,6 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table'
-import { healthMeasurements } from '../processors/health/health-points.js'
+import { healthMeasurements } from '../models/health-measurements.js'
 import { dashboardShell } from './dashboard-shell.js'
 import { targets } from './influx-target.js'
 import { dividedBy, field, last, max, sum, times, type Condition } from './influxql.js'
@@ -25,7 +25,7 @@ export function pipelineHealth(): Dashboard {
     .withPanel(
       layout.place(new TablePanel(), {
         title: 'Records per hop',
-        description: 'Received, accepted, dead-lettered and stored per component in the time range: ingest → normaliser → influx-sink, with footprint and alerts beside them. Empty cells: the component has no such counter.',
+        description: 'Received, accepted, dead-lettered and stored per component in the time range: ingest → normaliser → store-sink, with footprint and alerts beside them. Empty cells: the component has no such counter.',
         unit: units.records,
         size: [24, 7],
         targets: targets({ query: { select: hopCounters.map((c) => ({ expr: sum(c), as: c })), from: healthMeasurements.counters, where: byHost, groupByTags: ['component'] }, format: 'table' }),

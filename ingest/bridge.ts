@@ -1,12 +1,12 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Config } from '../core/config.js'
-import { PlatformError } from '../core/errors.js'
+import { PlatformError } from '../models/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
-import { BrokerCounters } from '../broker/broker-counters.js'
-import { TenantGate, type PublishAdmission } from '../broker/tenant-gate.js'
+import { RefusalCounters } from './refusal-counters.js'
+import { TenantGate, type PublishAdmission } from './tenant-gate.js'
 import type { Ingest } from './ingest.js'
 import { parseTelemetryTopic } from './topic-scheme.js'
 
@@ -22,19 +22,19 @@ export const bridgeFilters = ['devices/+/ngsi-ld', 'devices/+/senml', 'devices/+
 export interface RunningBridge {
   readonly client: MqttClient
   /** Messages refused for their tenant's limits, in total and per tenant (`payload_too_large`, `rate_refused`). */
-  readonly counters: BrokerCounters
+  readonly counters: RefusalCounters
   close(): Promise<void>
 }
 
 /**
- * Carries telemetry from an external MQTT broker (e.g. Mosquitto) into Kafka. It holds a
+ * Carries telemetry from an external MQTT broker (e.g. Mosquitto) onto the bus. It holds a
  * persistent QoS 1 session, and mqtt.js sends each PUBACK only after `handleMessage` calls back,
- * which happens once Kafka has the record; until then the external broker keeps the message.
+ * which happens once the bus has the record; until then the external broker keeps the message.
  * The external broker authenticates devices, so the topic alone names the device here; a message
  * from an unregistered device or with a wrong API key goes to the dead-letter topic.
  *
  * mqtt.js handles one message per connection at a time, so one bridge carries about one message
- * per Kafka round trip. With `shareGroup`, several bridges (each with its own client id) subscribe
+ * per bus round trip. With `shareGroup`, several bridges (each with its own client id) subscribe
  * as one MQTT shared subscription (`$share/<group>/<filter>`, Mosquitto 2 also for 3.1.1 clients)
  * and the external broker hands each message to one of them. A message queued for a bridge that
  * is away stays in that bridge's session, so each must come back with its own client id.
@@ -48,7 +48,7 @@ export interface RunningBridge {
 export async function startBridge(deps: { config: Config; registry: DeviceRegistry; ingest: Ingest; logger: Logger; tenants?: TenantPolicies }): Promise<RunningBridge> {
   const { config, registry, ingest, logger } = deps
   const tenants = deps.tenants ?? new TenantPolicies(config.auth.tenantsFile, config.mqtt.maxPayloadBytes)
-  const counters = new BrokerCounters('bridge')
+  const counters = new RefusalCounters('bridge')
   const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   let closing = false
   const client = mqtt.connect(config.bridge.url, {
@@ -60,7 +60,7 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
     ...(config.bridge.password ? { password: config.bridge.password } : {}),
   })
 
-  /** The message's admission, decided once: a hand-over retried after a Kafka failure is not charged to the device again. */
+  /** The message's admission, decided once: a hand-over retried after a bus failure is not charged to the device again. */
   const admit = (message: MessageState, device: Device, bytes: number, at: number): PublishAdmission => (message.admission ??= gate.admitPublish(device, bytes, at, 0))
 
   const hand = async (packet: IPublishPacket, message: MessageState): Promise<void> => {
@@ -84,7 +84,7 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
         logger.warn({ deviceId, tenant: device.tenant, topic: packet.topic }, `bridged message dead-lettered: ${admission.reason}`)
       }
       if (admission.counter === 'payload_too_large') {
-        // Only the first bytes: the whole payload may be more than Kafka takes in one record.
+        // Only the first bytes: the whole payload may be more than the bus takes in one record (1 MiB on Kafka by default).
         const kept = payload.subarray(0, tenants.limitsFor(device.tenant).maxPayloadBytes)
         return ingest.refuse({ deviceId, mqttTopic: packet.topic, payload: kept, receivedAt, code: 'PAYLOAD_TOO_LARGE', reason: `${admission.reason}; the first ${kept.length} bytes are kept` })
       }
@@ -99,7 +99,7 @@ export async function startBridge(deps: { config: Config; registry: DeviceRegist
     void handOverWithRetry(() => hand(packet, message), () => closing, logger).then(
       () => callback(),
       // Only when shutting down: leave the message unacknowledged for the next session.
-      (error: unknown) => logger.warn({ err: error }, 'bridge stopped before Kafka took a message; it stays with the external broker'),
+      (error: unknown) => logger.warn({ err: error }, 'bridge stopped before the bus took a message; it stays with the external broker'),
     )
   }
   client.on('error', (error) => logger.error({ err: error }, 'bridge connection error'))
@@ -139,7 +139,7 @@ async function handOverWithRetry(work: () => Promise<void>, closing: () => boole
     } catch (error) {
       if (closing()) throw new PlatformError('SHUTTING_DOWN', 'bridge is closing', {}, { cause: error })
       const delay = Math.min(10_000, 200 * 2 ** attempt)
-      logger.warn({ err: error, delayMs: delay }, 'Kafka hand-over failed; retrying')
+      logger.warn({ err: error, delayMs: delay }, 'hand-over to the bus failed; retrying')
       await new Promise((r) => setTimeout(r, delay))
     }
   }

@@ -2,7 +2,7 @@ import type { Bus, OutgoingRecord } from '../core/bus/bus.js'
 import { header } from '../core/bus/topics.js'
 import type { Config } from '../core/config.js'
 import { Counters } from '../core/counters.js'
-import type { ErrorCode } from '../core/errors.js'
+import type { ErrorCode } from '../models/errors.js'
 import type { Device } from '../core/registry/device.js'
 import type { PayloadFormat } from '../models/reading.js'
 
@@ -28,15 +28,16 @@ export interface RefusedMessage {
 }
 
 /**
- * Hands MQTT messages to Kafka. The promise resolves only once Kafka has acknowledged the record
- * with acks=all; callers send the MQTT acknowledgement after that and not before.
+ * Hands MQTT messages to the bus. The promise resolves only once the bus has acknowledged the
+ * record durably (acks=all on Kafka); callers send the MQTT acknowledgement after that and not
+ * before.
  */
 export class Ingest {
   readonly counters: IngestCounters = new Counters('ingest', ingestCounterNames)
 
   constructor(
     private readonly bus: Bus,
-    private readonly topics: Config['kafka']['topics'],
+    private readonly topics: Config['bus']['topics'],
   ) {}
 
   async accept(message: AcceptedMessage): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../core/errors.js'
+import type { ErrorCode } from './errors.js'
 import type { CanonicalReading, DeviceKind, PayloadFormat } from './reading.js'
 import type { MeterType } from './vocabulary.js'
 

@@ -1,4 +1,4 @@
-import { PlatformError } from '../core/errors.js'
+import { PlatformError } from './errors.js'
 import { entityTypeForKind, lookupEntityModel, type EntityModel, type ReadingSpec } from './catalogue.js'
 import type { CanonicalReading, ReadingEnvelope } from './reading.js'
 import { unitCodeOfCanonical } from './units.js'

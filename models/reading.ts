@@ -14,7 +14,7 @@ export type DeviceKind = z.infer<typeof deviceKind>
 
 /**
  * One measured value in canonical form: one unit per quantity (kg, kWh, W, °C, ratio 0–1),
- * the InfluxDB measurement and field it is stored under, and the time it was observed.
+ * the store measurement and field it is stored under, and the time it was observed.
  */
 export const canonicalReading = z.object({
   /** Source attribute name as the data model spells it, e.g. `fillingLevel`. */
@@ -35,7 +35,7 @@ export const canonicalReading = z.object({
 })
 export type CanonicalReading = z.infer<typeof canonicalReading>
 
-/** Where a record came from in Kafka, so every stored point can be traced back. */
+/** Where a record came from on the bus, so every stored point can be traced back. */
 export const sourcePosition = z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() })
 
 /**

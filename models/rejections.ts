@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../core/errors.js'
+import type { ErrorCode } from './errors.js'
 import type { Rejection } from './decoding.js'
 
 /** A rejection; `attribute` is left out rather than set to undefined when none is at fault. */

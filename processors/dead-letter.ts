@@ -1,6 +1,6 @@
 import type { Headers, IncomingRecord, OutgoingRecord } from '../core/bus/bus.js'
 import { header } from '../core/bus/topics.js'
-import type { ErrorCode } from '../core/errors.js'
+import type { ErrorCode } from '../models/errors.js'
 
 export interface DeadLetterReason {
   readonly code: ErrorCode

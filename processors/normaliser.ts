@@ -27,19 +27,19 @@ const stage = 'normaliser'
 /**
  * Turns raw device payloads into canonical readings. Every raw record yields a readings record,
  * a dead-letter record, or both (when only some attributes were wrong); both are acknowledged by
- * Kafka before the raw record's offset is committed. Nothing it receives can stop it: decoding
- * errors become dead letters, and only a failing Kafka makes the batch come round again.
+ * the bus before the raw record's offset is committed. Nothing it receives can stop it: decoding
+ * errors become dead letters, and only a failing bus makes the batch come round again.
  */
 export class Normaliser {
   readonly counters: NormaliserCounters = new Counters(stage, normaliserCounterNames)
 
   constructor(private readonly deps: NormaliserDeps) {}
 
-  async start(groupId = `${this.deps.config.kafka.groupPrefix}-normaliser`): Promise<Consumption> {
+  async start(groupId = `${this.deps.config.bus.groupPrefix}-normaliser`): Promise<Consumption> {
     const { bus, config } = this.deps
-    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await bus.ensureTopics(pipelineTopics(config.bus))
     // Stateless per record, so the partitions' batches may overlap.
-    return bus.consume({ groupId, topics: [config.kafka.topics.raw], partitionsInParallel: config.kafka.partitions, handleBatch: (records, context) => this.handleBatch(records, context) })
+    return bus.consume({ groupId, topics: [config.bus.topics.raw], partitionsInParallel: config.bus.partitions, handleBatch: (records, context) => this.handleBatch(records, context) })
   }
 
   async handleBatch(records: readonly IncomingRecord[], _context: BatchContext): Promise<void> {
@@ -51,12 +51,12 @@ export class Normaliser {
     for (const record of records) {
       const { envelope, reasons } = this.normalise(record)
       if (envelope) {
-        out.push({ topic: this.deps.config.kafka.topics.readings, key: envelope.deviceId, value: Buffer.from(JSON.stringify(envelope)), headers: record.headers })
+        out.push({ topic: this.deps.config.bus.topics.readings, key: envelope.deviceId, value: Buffer.from(JSON.stringify(envelope)), headers: record.headers })
         accepted++
         readings += envelope.readings.length
       }
       if (reasons.length > 0) {
-        out.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, reasons))
+        out.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, reasons))
         deadLettered++
         rejectedAttributes += reasons.length
       }

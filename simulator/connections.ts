@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt'
-import { PlatformError } from '../core/errors.js'
+import { PlatformError } from '../models/errors.js'
 import type { Logger } from '../core/logger.js'
 
 /** Devices connect in small groups: the broker checks each secret with scrypt, which is costly on purpose. */

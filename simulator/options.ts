@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { identifier } from '../core/registry/device.js'
-import { PlatformError } from '../core/errors.js'
+import { PlatformError } from '../models/errors.js'
 
 const hourMs = 3_600_000
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
-import { PlatformError } from '../core/errors.js'
+import { PlatformError } from '../models/errors.js'
 import type { Device } from '../core/registry/device.js'
 import { FileRegistry } from '../core/registry/file-registry.js'
 import { generateSecret, hashSecret, verifySecret } from '../core/registry/secret.js'

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { isApiKeyToken, roleAtLeast } from '../../core/registry/api-key.js'
 import type { FileApiKeys } from '../../core/registry/api-keys.js'
 import { isPlatformAdmin, type Identity } from './identity.js'

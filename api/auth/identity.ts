@@ -1,4 +1,4 @@
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Role } from '../../core/registry/api-key.js'
 
 /** Who is calling, once their credentials have been checked. */

@@ -1,4 +1,4 @@
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Point, PointsQuery, ReadingsQuery, SeriesSelector, Store, StoredValue } from '../../core/store/store.js'
 import { invalidParameter } from '../errors.js'
 import type { Identity } from './identity.js'

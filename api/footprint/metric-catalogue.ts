@@ -1,6 +1,6 @@
 import type { Point } from '../../core/store/store.js'
 import type { FactorSet, WasteFraction } from '../../models/factors/factor-set.js'
-import { windowEnd, windowStart, type Interval } from '../../processors/footprint/windows.js'
+import { windowEnd, windowStart, type Interval } from '../../models/windows.js'
 
 /** One row of a metric: a window start, the dimensions it is split by, and the value. */
 export interface MetricRow {

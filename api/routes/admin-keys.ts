@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { keyId, role, type ApiKeyView } from '../../core/registry/api-key.js'
 import { identifier } from '../../core/registry/device.js'
 import { identityOf, isPlatformAdmin, type Identity } from '../auth/identity.js'

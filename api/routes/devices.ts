@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { device as deviceSchema, identifier, publicView, type Device } from '../../core/registry/device.js'
 import { deviceRegistration, mqttCredentials, registerDevice, revokeDevice } from '../../core/registry/device-registration.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'

@@ -10,7 +10,7 @@ import { invalidParameter } from '../errors.js'
 import { allMetrics, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
 import { errorResponses } from '../schemas.js'
 import { readingsRange } from '../time-range.js'
-import type { Interval } from '../../processors/footprint/windows.js'
+import type { Interval } from '../../models/windows.js'
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
 

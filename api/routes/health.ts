@@ -1,3 +1,4 @@
+import type { Config } from '../../core/config.js'
 import type { ApiDeps, ZodScope } from '../deps.js'
 import { healthBody } from '../schemas.js'
 
@@ -7,13 +8,21 @@ const probeTimeoutMs = 3000
 export function registerHealthRoutes(app: ZodScope, deps: ApiDeps): void {
   app.get(
     '/health',
-    { schema: { summary: 'Whether Kafka and InfluxDB are reachable', tags: ['health'], response: { 200: healthBody, 503: healthBody } } },
+    { schema: { summary: 'Whether the bus and the store in use (Kafka or the embedded bus, InfluxDB or the embedded store) are reachable', tags: ['health'], response: { 200: healthBody, 503: healthBody } } },
     async (_request, reply) => {
-      const [kafka, influxdb] = await Promise.all([probe(() => deps.health.kafka()), probe(() => deps.store.ping())])
-      const ok = kafka && influxdb
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', kafka: { reachable: kafka }, influxdb: { reachable: influxdb } })
+      const [bus, store] = await Promise.all([probe(() => deps.health.bus()), probe(() => deps.store.ping())])
+      const ok = bus && store
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', [busName(deps.config.bus)]: { reachable: bus }, [storeName(deps.config.store)]: { reachable: store } })
     },
   )
+}
+
+function busName(bus: Config['bus']): 'kafka' | 'embeddedBus' {
+  return bus.kind === 'kafka' ? 'kafka' : 'embeddedBus'
+}
+
+function storeName(store: Config['store']): 'influxdb' | 'embeddedStore' {
+  return store.kind === 'influxdb' ? 'influxdb' : 'embeddedStore'
 }
 
 /** A probe that throws or hangs reports unreachable instead of failing the endpoint. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { identifier } from '../../core/registry/device.js'
 import type { FactorSet } from '../../models/factors/factor-set.js'
 import { tenantReader } from '../auth/tenant-scope.js'

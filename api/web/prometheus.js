@@ -19,8 +19,8 @@ export const hopColumns = [
 ]
 
 /** Hops in the order data passes them; components the page does not know follow. */
-const hopOrder = ['ingest', 'bridge', 'normaliser', 'influx_sink', 'footprint', 'alerts', 'alert_notifier']
-const hopNames = { ingest: 'MQTT → Kafka', normaliser: 'normaliser', influx_sink: 'store', footprint: 'footprint', alerts: 'alerts', alert_notifier: 'notifier' }
+const hopOrder = ['ingest', 'bridge', 'normaliser', 'store_sink', 'footprint', 'alerts', 'alert_notifier']
+const hopNames = { ingest: 'MQTT → Kafka', normaliser: 'normaliser', store_sink: 'store', footprint: 'footprint', alerts: 'alerts', alert_notifier: 'notifier' }
 
 /**
  * One row per component that counts what it received (the API counts requests, not data, and

@@ -137,18 +137,18 @@ export function platformWatch(apiUrl: string, adminKey: string, store: EmbeddedS
     const c = await counters()
     const get = (name: string): number => c.get(`circular_${name}_total`) ?? 0
     const readingsRecords = get('normaliser_accepted')
-    const readingsWaiting = Math.max(0, get('normaliser_readings') - get('influx_sink_stored'))
+    const readingsWaiting = Math.max(0, get('normaliser_readings') - get('store_sink_stored'))
     // The footprint processor reads the same records and hands the sink its own points (each bench
     // reading is one point, so the sink's other points are the footprint's). A record counts as
     // done only once the footprint work it causes is stored too: otherwise a phase would end with
     // that work still queued in the one process, and the next phase would pay for it.
     const footprintBehind = Math.max(0, readingsRecords - get('footprint_received'))
-    const footprintPointsWaiting = Math.max(0, get('footprint_points') - (get('influx_sink_points') - get('influx_sink_stored')))
+    const footprintPointsWaiting = Math.max(0, get('footprint_points') - (get('store_sink_points') - get('store_sink_stored')))
     const behind = Math.max(Math.ceil(readingsWaiting / rpm), footprintBehind, footprintPointsWaiting > 0 ? 1 : 0)
     return {
       raw: get('ingest_accepted'),
       readingsRecords,
-      deadLetters: get('ingest_dead_lettered') + get('normaliser_dead_lettered') + get('footprint_too_late') + get('influx_sink_dead_lettered'),
+      deadLetters: get('ingest_dead_lettered') + get('normaliser_dead_lettered') + get('footprint_too_late') + get('store_sink_dead_lettered'),
       sinkCommitted: readingsRecords - behind,
     }
   }

@@ -58,6 +58,6 @@ export function batchSettings(store: 'influxdb' | 'embedded' = 'influxdb'): { li
     fetchMinBytes: config.kafka.fetchMinBytes,
     fetchMaxWaitMs: config.kafka.fetchMaxWaitMs,
     sinkBatchMax: config.sink.batchMax,
-    partitions: config.kafka.partitions,
+    partitions: config.bus.partitions,
   }
 }

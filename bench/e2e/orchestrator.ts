@@ -80,7 +80,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     writeTenants(join(runDir, 'tenants.json'), [aedesFleet, ...peerFleets.values()])
     await kafka.connect()
     const bus = new KafkaBus(config.kafka, createLogger('warn', 'bench'))
-    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await bus.ensureTopics(pipelineTopics(config.bus))
     await bus.close()
 
     procs.add('orchestrator', process.pid)
@@ -91,7 +91,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     const brokerPort = await freePort()
     const started = await Promise.all([
       startProcessor(launch, 'normaliser'),
-      startProcessor(launch, 'influx-sink'),
+      startProcessor(launch, 'store-sink'),
       options.skipAedes ? undefined : startBroker(launch, brokerPort),
       options.skipPeer || options.mosquittoUrl ? undefined : freePort().then((port) => startMosquitto(port, runDir)),
     ])
@@ -105,7 +105,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     // The run id in the environment lets a test find processes the run left behind.
     pool = new GeneratorPool(options.generators, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'generator')}`] : [], { BENCH_RUN: ids.groupPrefix })
     pool.pids.forEach((pid, i) => procs.add(`generator-${i}`, pid))
-    const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.kafka.topics, `${ids.groupPrefix}-influx-sink`) })
+    const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.bus.topics, `${ids.groupPrefix}-influx-sink`) })
 
     const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
       const connectMs = await pool!.connect(url, fleet.devices, credentials, options.window)

@@ -16,8 +16,8 @@ function nodeArgs(launch: PipelineLaunch, name: string, args: string[]): string[
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args]
 }
 
-/** `circular process normaliser|influx-sink`, in the run's own consumer groups (KAFKA_GROUP_PREFIX). */
-export function startProcessor(launch: PipelineLaunch, role: 'normaliser' | 'influx-sink'): Promise<Component> {
+/** `circular process normaliser|store-sink`, in the run's own consumer groups (KAFKA_GROUP_PREFIX). */
+export function startProcessor(launch: PipelineLaunch, role: 'normaliser' | 'store-sink'): Promise<Component> {
   return startComponent(role, nodeArgs(launch, role, ['bin/circular.js', 'process', role]), launch.env, launch.logDir)
 }
 

@@ -65,7 +65,7 @@ function latency(r: Report): string[] {
 
 function cpu(r: Report): string[] {
   const group = (name: string): string => (name.startsWith('bridge-') ? 'bridges' : name.startsWith('generator-') ? 'generators' : name)
-  const columns = r.settings.platform === 'embedded' ? ['platform', 'generators', 'orchestrator', 'other', 'machine'] : ['broker', 'bridges', 'mosquitto', 'normaliser', 'influx-sink', 'kafka', 'influxd', 'generators', 'orchestrator', 'other', 'machine']
+  const columns = r.settings.platform === 'embedded' ? ['platform', 'generators', 'orchestrator', 'other', 'machine'] : ['broker', 'bridges', 'mosquitto', 'normaliser', 'store-sink', 'kafka', 'influxd', 'generators', 'orchestrator', 'other', 'machine']
   const rows = r.scenarios.map((x) => {
     const seconds = x.max.measuredSeconds || 1
     const cores: Record<string, number> = {}

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
 import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
 import { ConsumerGroup } from './embedded/consumer-group.js'

@@ -1,7 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Message, type LogEntry } from 'kafkajs'
 import { copartitionedAssigner } from './copartitioned-assigner.js'
 import type { Config } from '../config.js'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
 import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
 import { kafkaSecurity } from './kafka-security.js'

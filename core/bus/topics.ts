@@ -5,20 +5,20 @@ import type { TopicSpec } from './bus.js'
  * The topics the pipeline needs, created at start-up by whichever component starts first; the
  * alert topics when the component works with alerts.
  */
-export function pipelineTopics(kafka: Config['kafka'], alerts?: Config['alerts']): TopicSpec[] {
+export function pipelineTopics(bus: Pick<Config['bus'], 'topics' | 'partitions'>, alerts?: Config['alerts']): TopicSpec[] {
   return [
-    { topic: kafka.topics.raw, partitions: kafka.partitions },
-    { topic: kafka.topics.readings, partitions: kafka.partitions },
-    { topic: kafka.topics.deadLetter, partitions: kafka.partitions },
-    { topic: kafka.topics.footprintPoints, partitions: kafka.partitions },
-    { topic: kafka.topics.footprintState, partitions: kafka.partitions, compacted: true },
+    { topic: bus.topics.raw, partitions: bus.partitions },
+    { topic: bus.topics.readings, partitions: bus.partitions },
+    { topic: bus.topics.deadLetter, partitions: bus.partitions },
+    { topic: bus.topics.footprintPoints, partitions: bus.partitions },
+    { topic: bus.topics.footprintState, partitions: bus.partitions, compacted: true },
     ...(alerts
       ? [
-          { topic: alerts.topics.events, partitions: kafka.partitions },
-          { topic: alerts.topics.state, partitions: kafka.partitions, compacted: true },
-          { topic: alerts.topics.commands, partitions: kafka.partitions },
-          { topic: alerts.topics.siteFlows, partitions: kafka.partitions },
-          { topic: alerts.topics.deliveries, partitions: kafka.partitions, compacted: true },
+          { topic: alerts.topics.events, partitions: bus.partitions },
+          { topic: alerts.topics.state, partitions: bus.partitions, compacted: true },
+          { topic: alerts.topics.commands, partitions: bus.partitions },
+          { topic: alerts.topics.siteFlows, partitions: bus.partitions },
+          { topic: alerts.topics.deliveries, partitions: bus.partitions, compacted: true },
         ]
       : []),
   ]

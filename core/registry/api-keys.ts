@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { apiKeyRecord, keyView, newKeyMaterial, parseToken, secretMatches, type ApiKeyRecord, type ApiKeyView, type Role } from './api-key.js'
 import { WatchedJsonFile } from './json-file.js'
 

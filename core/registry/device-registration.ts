@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { AuditLog } from './audit-log.js'
 import { device, type Device } from './device.js'
 import type { FileRegistry } from './file-registry.js'

@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { registryFile, type Device, type RegistryFile } from './device.js'
 import { WatchedJsonFile } from './json-file.js'
 import type { DeviceRegistry } from './registry.js'

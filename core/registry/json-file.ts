@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { z } from 'zod'
-import { PlatformError, type ErrorCode } from '../errors.js'
+import { PlatformError, type ErrorCode } from '../../models/errors.js'
 
 /** How often at most the file's modification time is checked; readers see other processes' changes within this. */
 const recheckIntervalMs = 1000

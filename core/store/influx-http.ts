@@ -1,5 +1,5 @@
 import type { Config } from '../config.js'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 
 /** What a write request came to, short of the errors that are thrown. */
 export type WriteResponse =

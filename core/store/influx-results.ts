@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 
 /** One series of a v1 `/query` result: `values` rows follow `columns`, time first with `epoch=ms`. */
 export interface ResultSeries {

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
 import { InfluxHttp } from './influx-http.js'
 import { statementSeries } from './influx-results.js'

@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { FieldValue, Point, RejectedPoint } from './store.js'
 
 /**

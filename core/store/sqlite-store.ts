@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3'
-import { PlatformError } from '../errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
 import { openStoreDatabase, type SqliteDatabase, type SyncLevel } from './embedded/database.js'
 import { decodeValue, encodeValue, pointProblem, tagSetOf, tagsOf } from './embedded/point-shape.js'

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../errors.js'
 import { factorSet, type FactorSet } from './factor-set.js'
 
 const builtInDir = join(fileURLToPath(new URL('.', import.meta.url)), 'sets')

@@ -5,18 +5,18 @@ import { Counters } from '../../core/counters.js'
 import type { Logger } from '../../core/logger.js'
 import { isRepeat, readingsIdentity } from '../reading-identity.js'
 import { readingEnvelope, type CanonicalReading, type ReadingEnvelope } from '../../models/reading.js'
-import { ChangelogStore } from '../footprint/changelog-store.js'
+import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { encodePointsRecord } from '../points-record.js'
-import { alertCommand, alertCommandRecord, type AlertCommand } from './alert-command.js'
-import { alertEventOf, alertPoint, alertRecord, type AlertEvent, type AlertSubject } from './alert-event.js'
-import { evaluate, lidOpenDueAt, observe, silenceDueAt, silenceVerdict, type Verdict } from './conditions.js'
+import { alertCommand, alertCommandRecord, type AlertCommand } from '../../core/alerts/alert-command.js'
+import { alertPoint, alertRecord, type AlertEvent, type AlertSubject } from '../../core/alerts/alert-event.js'
+import { evaluate, lidOpenDueAt, observe, silenceDueAt, silenceVerdict } from './conditions.js'
 import { emptyEnergyBaseline, energyVerdicts } from './energy-baseline.js'
-import { acknowledge, resolveFromOutside, step } from './lifecycle.js'
+import { acknowledge, alertEventOf, resolveFromOutside, step } from './lifecycle.js'
 import { addFlow, balanceVerdict, closeWindows, emptySiteBalance } from './mass-balance.js'
-import { ruleNames, type RuleName, type RuleSettings } from './rule-settings.js'
+import { ruleNames, type RuleName, type RuleSettings } from '../../core/alerts/rule-settings.js'
 import type { RulesSource } from './rules-source.js'
 import { siteFlow, siteFlowOf, siteFlowRecord, siteKeyOf, type SiteFlow } from './site-flow.js'
-import { emptyAlertState, type AlertDeviceState, type RuleState } from './state.js'
+import { emptyAlertState, type AlertDeviceState, type RuleState, type Verdict } from './state.js'
 
 export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
 
@@ -61,10 +61,10 @@ export class AlertsProcessor {
 
   async start(groupId = this.deps.config.alerts.groups.processor): Promise<Consumption> {
     const { bus, config } = this.deps
-    await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
+    await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
     const consumption = await bus.consume({
       groupId,
-      topics: [config.kafka.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows],
+      topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows],
       handleBatch: (records) => this.handleBatch(records),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
@@ -117,7 +117,7 @@ export class AlertsProcessor {
       const topic = this.deps.config.alerts.topics.events
       const out: OutgoingRecord[] = [...events.map((e) => alertRecord(topic, e)), ...flows]
       // The sink writes these points; one writer to the store.
-      for (const e of events) out.push({ topic: this.deps.config.kafka.topics.footprintPoints, key: e.deviceId, value: encodePointsRecord([alertPoint(e)]), headers: {} })
+      for (const e of events) out.push({ topic: this.deps.config.bus.topics.footprintPoints, key: e.deviceId, value: encodePointsRecord([alertPoint(e)]), headers: {} })
       await this.deps.bus.publish(out)
       await this.store.flush()
       for (const e of events) this.counters.add(e.phase === 'firing' ? 'fired' : e.phase)
@@ -223,7 +223,7 @@ export class AlertsProcessor {
   /**
    * Asks, through the commands topic, whether devices that should have reported by now have gone
    * silent, and whether lids seen open are open past their grace period. The checks go through
-   * Kafka like any input, so their effect is applied once, in order with the device's readings,
+   * the bus like any input, so their effect is applied once, in order with the device's readings,
    * and survives restarts like the rest of the state. Every instance checks every state it has
    * loaded; the owner of the device applies the check against its own, current state, so a check
    * sent from a stale copy changes nothing.

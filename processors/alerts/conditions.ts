@@ -1,11 +1,8 @@
 import type { CanonicalReading } from '../../models/reading.js'
-import type { RuleName, RuleSettings } from './rule-settings.js'
-import type { Observations } from './state.js'
+import type { RuleName, RuleSettings } from '../../core/alerts/rule-settings.js'
+import type { Observations, Verdict } from './state.js'
 
 const minuteMs = 60_000
-
-/** What a rule's condition says at one instant: raise, clear, or neither (inside the hysteresis band, or nothing known). */
-export type Verdict = { readonly kind: 'raise'; readonly value: number | string; readonly reason: string } | { readonly kind: 'clear' } | { readonly kind: 'hold' }
 
 const hold: Verdict = { kind: 'hold' }
 const clear: Verdict = { kind: 'clear' }

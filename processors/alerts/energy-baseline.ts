@@ -1,25 +1,11 @@
 import type { CanonicalReading } from '../../models/reading.js'
-import { registerIncrement } from '../footprint/derive-energy.js'
-import { counters } from '../footprint/inputs.js'
-import { spreadOverHours, windowStart } from '../footprint/windows.js'
-import type { Verdict } from './conditions.js'
-import type { RuleSettings } from './rule-settings.js'
+import { cumulativeRegisters, registerIncrement } from '../../models/meter-registers.js'
+import { spreadOverHours, windowStart } from '../../models/windows.js'
+import type { EnergyBaselineState, Verdict } from './state.js'
+import type { RuleSettings } from '../../core/alerts/rule-settings.js'
 
 const minuteMs = 60_000
 const hourMs = 3_600_000
-
-/**
- * What the energy anomaly rule remembers of a meter: the register it last read, the hours still
- * filling up, and, per UTC hour of the week, that hour's consumption in the weeks before.
- */
-export interface EnergyBaselineState {
-  /** The register the rule follows, `<measurement>.<field>`: the first one the meter reported. */
-  register?: { key: string; value: number; time: number }
-  /** Hours a later register reading may still add to, by hour start (ms). */
-  open: Record<string, { amount: number; estimated: boolean }>
-  /** Per hour of the week (0 = Monday 00:00 UTC), that hour's consumption in the weeks learned, oldest first. */
-  history: Record<string, number[]>
-}
 
 /** One hour's consumption, complete: no later reading can add to it. */
 export interface CompletedHour {
@@ -112,7 +98,7 @@ export function energyVerdicts(state: EnergyBaselineState, readings: readonly Ca
   const verdicts: { at: number; verdict: Verdict }[] = []
   for (const r of readings) {
     const key = `${r.measurement}.${r.field}`
-    if (counters[key] === undefined || typeof r.value !== 'number') continue
+    if (cumulativeRegisters[key] === undefined || typeof r.value !== 'number') continue
     for (const hour of addRegisterReading(state, key, r.value, r.time, s)) {
       verdicts.push({ at: hour.start + hourMs, verdict: anomalyVerdict(hour, baselineOf(state, hour.start, s), r.unit, s) })
       learnHour(state, hour, s)

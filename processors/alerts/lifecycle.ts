@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto'
-import type { Verdict } from './conditions.js'
-import type { RuleName } from './rule-settings.js'
-import type { RuleState } from './state.js'
+import { alertIdOf } from '../../core/alerts/alert-id.js'
+import type { AlertEvent, AlertPhase, AlertSubject } from '../../core/alerts/alert-event.js'
+import type { RuleName } from '../../core/alerts/rule-settings.js'
+import type { RuleState, Verdict } from './state.js'
 
 const minuteMs = 60_000
-
-export type AlertPhase = 'firing' | 'acknowledged' | 'resolved'
 
 /** A change in an alert's life, as the `alerts` topic carries it. */
 export interface Transition {
@@ -16,24 +14,6 @@ export interface Transition {
   readonly at: number
   readonly value?: number | string
   readonly reason?: string
-}
-
-/**
- * The id of the alert a rule raises for a device at a time. Deterministic, so that replaying the
- * same readings names the same alert and downstream receivers can deduplicate by it. It starts
- * with the firing time in base 36, so the time can be read back from the id alone.
- */
-export function alertIdOf(rule: RuleName, deviceId: string, firedAt: number): string {
-  const digest = createHash('sha256').update(`${rule}\u0000${deviceId}\u0000${firedAt}`).digest('hex').slice(0, 16)
-  return `${firedAt.toString(36)}-${digest}`
-}
-
-/** The firing time encoded in an alert id, or undefined when the id is not one. */
-export function firedAtOf(alertId: string): number | undefined {
-  const match = /^([0-9a-z]{1,12})-[0-9a-f]{16}$/.exec(alertId)
-  if (!match) return undefined
-  const time = parseInt(match[1]!, 36)
-  return Number.isSafeInteger(time) ? time : undefined
 }
 
 /**
@@ -77,4 +57,23 @@ export function resolveFromOutside(state: RuleState, alertId: string, time: numb
   delete state.firedAt
   state.quietUntil = time + cooldownMinutes * minuteMs
   return transition
+}
+
+/** The `alerts` topic record of a transition of a rule's alert about a subject. */
+export function alertEventOf(transition: Transition, rule: AlertEvent['rule'], subject: AlertSubject): AlertEvent {
+  return {
+    schema: 'circular.alert/v1',
+    alertId: transition.alertId,
+    phase: transition.phase,
+    rule,
+    tenant: subject.tenant,
+    site: subject.site,
+    deviceId: subject.deviceId,
+    kind: subject.kind,
+    firedAt: transition.firedAt,
+    at: transition.at,
+    ...(transition.value !== undefined ? { value: transition.value } : {}),
+    ...(transition.reason !== undefined ? { reason: transition.reason } : {}),
+    ...(subject.location ? { location: subject.location } : {}),
+  }
 }

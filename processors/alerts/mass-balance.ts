@@ -1,28 +1,9 @@
-import type { Verdict } from './conditions.js'
-import type { RuleSettings } from './rule-settings.js'
+import type { SiteBalanceState, Verdict } from './state.js'
+import type { RuleSettings } from '../../core/alerts/rule-settings.js'
 import type { SiteFlow } from './site-flow.js'
 
 const minuteMs = 60_000
 const hourMs = 3_600_000
-
-/**
- * The mass balance of one recycling site (M12 of the footprint catalogue), in tumbling windows of
- * event time: what came in over the weighbridge, what went out, and how the stock in the site's
- * weighed containers changed. Whatever is left, inflow − outflow − stock change, is mass the site
- * cannot account for: a missed weighing, a scale out of calibration, material leaving unweighed.
- */
-export interface SiteBalanceState {
-  /** Windows not judged yet, by start (ms): mass weighed in and out. */
-  windows: Record<string, { inKg: number; outKg: number }>
-  /** Per container, its cargo weights as [time, kg], oldest first: from the oldest open window on, and the last one before it. */
-  containers: Record<string, [number, number][]>
-  /** Newest event time seen at the site; a window is judged once this is far enough past its end. */
-  newestTime?: number
-  /** End of the newest window judged: flows before it come too late to change anything. */
-  judgedUntil?: number
-  /** Per readings `topic:partition`, the offset of the newest record whose flow was applied. */
-  sources: Record<string, string>
-}
 
 /** A judged window. */
 export interface ClosedWindow {

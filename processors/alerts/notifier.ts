@@ -2,17 +2,17 @@ import type { BatchContext, Bus, Consumption, IncomingRecord } from '../../core/
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { deadLetterRecord } from '../dead-letter.js'
-import { ChangelogStore } from '../footprint/changelog-store.js'
+import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { encodePointsRecord } from '../points-record.js'
-import { alertEvent, type AlertEvent } from './alert-event.js'
-import { alertCommandRecord } from './alert-command.js'
-import { deliveryPoint, type DeliveryAbout } from './delivery-history.js'
-import { DeliveryTargets } from './delivery-target.js'
+import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
+import { alertCommandRecord } from '../../core/alerts/alert-command.js'
+import { deliveryPoint, type DeliveryAbout } from '../../core/alerts/delivery-history.js'
+import { DeliveryTargets } from '../../core/alerts/delivery-target.js'
 import { alertMarker, listServiceRequests, postServiceRequest, serviceRequestForm, serviceRequestIdOfToken } from './open311.js'
-import type { Open311Channel, RuleName, WebhookSubscriber } from './rule-settings.js'
+import type { Open311Channel, RuleName, WebhookSubscriber } from '../../core/alerts/rule-settings.js'
 import type { RulesSource } from './rules-source.js'
 import { backoffDelay, idempotencyKeyOf, postWebhook, type AttemptOutcome } from './webhook.js'
 
@@ -76,7 +76,7 @@ export class AlertNotifier {
 
   async start(groupId = this.deps.config.alerts.groups.notifier): Promise<Consumption> {
     const { bus, config } = this.deps
-    await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
+    await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
     const consumption = await bus.consume({
       groupId,
       topics: [config.alerts.topics.events],
@@ -106,7 +106,7 @@ export class AlertNotifier {
         this.counters.add('received')
         const parsed = alertEvent.safeParse(safeJson(record.value))
         if (!parsed.success) {
-          await this.deps.bus.publish([deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }])])
+          await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }])])
           continue
         }
         for (const subscriber of this.deps.rules.webhooksFor(parsed.data.tenant, parsed.data.rule, parsed.data.phase)) {
@@ -265,7 +265,7 @@ export class AlertNotifier {
   private async deadLetter(key: string, delivery: Delivery, source: IncomingRecord, receiver: string, code: 'DELIVERY_FAILED' | 'DELIVERY_TARGET_REFUSED' = 'DELIVERY_FAILED'): Promise<void> {
     const last = delivery.attempts.at(-1)
     const message = `${receiver} after ${delivery.attempts.length} attempts: ${last?.status !== undefined ? `HTTP ${last.status}` : (last?.error ?? 'no answer')}`
-    await this.deps.bus.publish([deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, source, [{ code, message }])])
+    await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code, message }])])
     delivery.status = 'dead'
     await this.record(key, delivery)
     this.counters.add('deadLettered')
@@ -283,7 +283,7 @@ export class AlertNotifier {
     this.outbox.stage(key, delivery)
     await this.outbox.flush()
     const point = deliveryPoint(delivery)
-    if (point) await this.deps.bus.publish([{ topic: this.deps.config.kafka.topics.footprintPoints, key: delivery.alertId, value: encodePointsRecord([point]), headers: {} }])
+    if (point) await this.deps.bus.publish([{ topic: this.deps.config.bus.topics.footprintPoints, key: delivery.alertId, value: encodePointsRecord([point]), headers: {} }])
   }
 
   /** Waits in short slices so the group coordinator keeps hearing from this consumer. */

@@ -1,6 +1,6 @@
-import type { AlertEvent } from './alert-event.js'
-import type { Open311Channel } from './rule-settings.js'
-import { DeliveryTargets } from './delivery-target.js'
+import type { AlertEvent } from '../../core/alerts/alert-event.js'
+import type { Open311Channel } from '../../core/alerts/rule-settings.js'
+import { DeliveryTargets } from '../../core/alerts/delivery-target.js'
 import { answeredAttempt, failedAttempt, type AttemptOutcome } from './webhook.js'
 
 /** GeoReport v2 caps `description` at 4 000 characters. */

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../../core/logger.js'
 import {
   open311For,
@@ -12,7 +12,7 @@ import {
   type RuleSettings,
   type RulesFile,
   type WebhookSubscriber,
-} from './rule-settings.js'
+} from '../../core/alerts/rule-settings.js'
 
 /** How often at most the file's modification time is checked; edits take effect within this. */
 const recheckIntervalMs = 1000

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { OutgoingRecord } from '../../core/bus/bus.js'
 import { geoPoint } from '../../models/geo.js'
 import type { ReadingEnvelope } from '../../models/reading.js'
-import { weighingsOf } from '../footprint/inputs.js'
+import { weighingsOf } from '../../models/weighings.js'
 
 /**
  * What one readings record tells about the mass at its device's site: weighbridge weighings in

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
-import type { AlertEvent } from './alert-event.js'
-import { DeliveryTargets, isTargetRefusal } from './delivery-target.js'
-import type { WebhookSubscriber } from './rule-settings.js'
+import type { AlertEvent } from '../../core/alerts/alert-event.js'
+import { DeliveryTargets, isTargetRefusal } from '../../core/alerts/delivery-target.js'
+import type { WebhookSubscriber } from '../../core/alerts/rule-settings.js'
 
 export const signatureHeader = 'x-circular-signature'
 export const idempotencyHeader = 'idempotency-key'

@@ -1,24 +1,11 @@
+import type { RegisterSpec } from '../../models/meter-registers.js'
+import { registerIncrement } from '../../models/meter-registers.js'
 import type { CanonicalReading } from '../../models/reading.js'
 import { recordHourlyKwh } from './energy-anomaly.js'
 import { contribute } from './rollups.js'
 import type { DeviceState } from './state.js'
 import type { Point } from '../../core/store/store.js'
-import { spreadOverHours } from './windows.js'
-
-export type MeterType = 'electricity' | 'heat' | 'gas' | 'water'
-
-/** A cumulative register and what its increments mean. */
-export interface CounterSpec {
-  readonly meterType: MeterType
-  /** Rollup field the consumption is summed into. */
-  readonly consumptionField: 'consumption_kwh' | 'consumption_m3'
-}
-
-/** What a register counted between two readings: a register that went backwards restarted from zero. */
-export function registerIncrement(previous: number, current: number): { consumed: number; reset: boolean } {
-  const reset = current < previous
-  return { consumed: reset ? current : current - previous, reset }
-}
+import { spreadOverHours } from '../../models/windows.js'
 
 /**
  * Interval consumption from a cumulative register (M1–M3 inputs): the non-negative difference to
@@ -26,7 +13,7 @@ export function registerIncrement(previous: number, current: number): { consumed
  * or swapped: it is counted as restarted from zero (the current value is the consumption since)
  * and flagged in `counter_resets`, so an analyst can see and judge every such interval.
  */
-export function deriveConsumption(state: DeviceState, tags: Readonly<Record<string, string>>, reading: CanonicalReading, spec: CounterSpec): Point[] {
+export function deriveConsumption(state: DeviceState, tags: Readonly<Record<string, string>>, reading: CanonicalReading, spec: RegisterSpec): Point[] {
   const value = reading.value as number
   const key = `${reading.measurement}.${reading.field}`
   const last = state.counters[key]

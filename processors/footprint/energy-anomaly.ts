@@ -1,30 +1,8 @@
 import type { Point } from '../../core/store/store.js'
-import type { DeviceState } from './state.js'
+import { energyAnomalyBaseline, energyAnomalyMeasurement, type AnomalyBaseline } from '../../models/energy-anomaly.js'
+import type { DeviceState, MeterHours } from './state.js'
 
 const hourMs = 3_600_000
-
-/**
- * The energy anomaly (M5) as the metric catalogue defines it: an hour's kWh against the median of
- * the same hour of the week in the `weeks` weeks before. Weeks without data are left out; an hour
- * gets a value once at least `minWeeks` of them have data and their median is above zero.
- */
-export interface AnomalyBaseline {
-  readonly weeks: number
-  readonly minWeeks: number
-  /** Weeks of hourly consumption a meter's state keeps: the baseline weeks and one more for late corrections. */
-  readonly keepWeeks: number
-}
-
-export const energyAnomalyBaseline: AnomalyBaseline = { weeks: 4, minWeeks: 1, keepWeeks: 5 }
-
-export const energyAnomalyMeasurement = 'energy_anomaly'
-
-/** One meter's hourly kWh, by hour index (hour start ÷ 1 h), over the last `keepWeeks` weeks. */
-export interface MeterHours {
-  hours: Record<string, number>
-  /** Hours before this index were dropped: an hour whose baseline reaches back there is not emitted again. */
-  droppedBefore?: number
-}
 
 export function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined

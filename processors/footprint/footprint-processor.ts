@@ -8,11 +8,13 @@ import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { encodePointsRecord } from '../points-record.js'
 import { isRepeat, readingsIdentity } from '../reading-identity.js'
-import { ChangelogStore } from './changelog-store.js'
+import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { defaultContainerSettings, deriveFromFill, deriveFromWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
 import { deriveConsumption } from './derive-energy.js'
 import { deriveMaterialFlow } from './derive-weighing.js'
-import { counters, isContainerTemperature, isContainerWeight, isFillLevel, meterTypeOf, weighingsOf } from './inputs.js'
+import { cumulativeRegisters, meterTypeOf } from '../../models/meter-registers.js'
+import { weighingsOf } from '../../models/weighings.js'
+import { isContainerTemperature, isContainerWeight, isFillLevel } from './inputs.js'
 import { contribute, evictClosedWindows } from './rollups.js'
 import { emptyState, type DeviceState } from './state.js'
 
@@ -34,22 +36,22 @@ const stage = 'footprint'
  */
 export class FootprintProcessor {
   readonly counters = new Counters(stage, footprintCounterNames)
-  private readonly store: ChangelogStore
+  private readonly store: ChangelogStore<DeviceState>
   private needsReload = true
 
   constructor(
     private readonly deps: { config: Config; bus: Bus; logger: Logger },
     private readonly containerSettings: ContainerSettings = defaultContainerSettings,
   ) {
-    this.store = new ChangelogStore(deps.bus, deps.config.kafka.topics.footprintState)
+    this.store = new ChangelogStore(deps.bus, deps.config.bus.topics.footprintState)
   }
 
-  async start(groupId = `${this.deps.config.kafka.groupPrefix}-footprint`): Promise<Consumption> {
+  async start(groupId = `${this.deps.config.bus.groupPrefix}-footprint`): Promise<Consumption> {
     const { bus, config } = this.deps
-    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await bus.ensureTopics(pipelineTopics(config.bus))
     return bus.consume({
       groupId,
-      topics: [config.kafka.topics.readings],
+      topics: [config.bus.topics.readings],
       handleBatch: (records) => this.handleBatch(records),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
@@ -89,11 +91,11 @@ export class FootprintProcessor {
         this.counters.add('applied')
         if (tooLate.length > 0) {
           this.counters.add('tooLate', tooLate.length)
-          deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, tooLate))
+          deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, tooLate))
         }
       }
       const out: OutgoingRecord[] = [...deadLetters]
-      if (points.length > 0) out.push(...groupByDevice(points).map(([device, ps]) => ({ topic: this.deps.config.kafka.topics.footprintPoints, key: device, value: encodePointsRecord(ps), headers: {} })))
+      if (points.length > 0) out.push(...groupByDevice(points).map(([device, ps]) => ({ topic: this.deps.config.bus.topics.footprintPoints, key: device, value: encodePointsRecord(ps), headers: {} })))
       await this.deps.bus.publish(out)
       await this.store.flush()
       this.counters.add('points', points.length)
@@ -119,7 +121,7 @@ export class FootprintProcessor {
     }
 
     for (const reading of [...envelope.readings].sort((a, b) => a.time - b.time)) {
-      const counter = counters[`${reading.measurement}.${reading.field}`]
+      const counter = cumulativeRegisters[`${reading.measurement}.${reading.field}`]
       if (counter && typeof reading.value === 'number') {
         if (!late(reading.attribute, reading.time)) points.push(...deriveConsumption(state, tags, reading, { ...counter, meterType: meterTypeOf(envelope, counter) }))
       } else if (isFillLevel(reading)) {

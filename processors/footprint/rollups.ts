@@ -1,6 +1,6 @@
 import type { Point } from '../../core/store/store.js'
 import type { DeviceState, WindowState } from './state.js'
-import { intervals, windowEnd, windowStart } from './windows.js'
+import { intervals, windowEnd, windowStart } from '../../models/windows.js'
 
 export interface Contribution {
   /** Rollup measurement, e.g. `energy_rollup`. */

@@ -1,5 +1,4 @@
 import type { Point } from '../../core/store/store.js'
-import type { MeterHours } from './energy-anomaly.js'
 
 /** An open rollup window of one device: running sums of its fields for one dimension combination. */
 export interface WindowState {
@@ -19,9 +18,16 @@ export interface ContainerState {
   overflowSince?: number
 }
 
+/** One meter's hourly kWh, by hour index (hour start ÷ 1 h), over the last `keepWeeks` weeks. */
+export interface MeterHours {
+  hours: Record<string, number>
+  /** Hours before this index were dropped: an hour whose baseline reaches back there is not emitted again. */
+  droppedBefore?: number
+}
+
 /**
  * Everything the footprint processor knows about one device. It is written to a compacted
- * changelog topic together with the Kafka position it reflects, so a restarted processor resumes
+ * changelog topic together with the bus position it reflects, so a restarted processor resumes
  * exactly where the state left off and never applies a record twice.
  */
 export interface DeviceState {

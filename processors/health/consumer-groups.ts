@@ -12,9 +12,10 @@ export interface WatchedGroup {
  * there, as its consumer would start from the beginning.
  */
 export function pipelineGroups(config: Config): WatchedGroup[] {
-  const { groupPrefix, topics } = config.kafka
+  const { groupPrefix, topics } = config.bus
   return [
     { groupId: `${groupPrefix}-normaliser`, topics: [topics.raw] },
+    // The store sink's group kept its former name (see StoreSink.start).
     { groupId: `${groupPrefix}-influx-sink`, topics: [topics.readings, topics.footprintPoints] },
     { groupId: `${groupPrefix}-footprint`, topics: [topics.readings] },
     { groupId: config.alerts.groups.processor, topics: [topics.readings, config.alerts.topics.commands] },

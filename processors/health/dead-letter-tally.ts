@@ -19,7 +19,7 @@ export class DeadLetterTally {
 
   start(): Promise<Consumption> {
     const { config, bus } = this.deps
-    return bus.consume({ groupId: healthGroup(config), topics: [config.kafka.topics.deadLetter], handleBatch: async (records) => this.count(records) })
+    return bus.consume({ groupId: healthGroup(config), topics: [config.bus.topics.deadLetter], handleBatch: async (records) => this.count(records) })
   }
 
   count(records: readonly IncomingRecord[]): void {
@@ -28,5 +28,5 @@ export class DeadLetterTally {
 }
 
 export function healthGroup(config: Config): string {
-  return `${config.kafka.groupPrefix}-health`
+  return `${config.bus.groupPrefix}-health`
 }

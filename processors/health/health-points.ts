@@ -2,20 +2,8 @@ import type { Device } from '../../core/registry/device.js'
 import type { Point } from '../../core/store/store.js'
 import type { Deltas } from './counter-deltas.js'
 import { tallySeparator } from './dead-letter-tally.js'
-import type { DelayBasis, DelaySummary } from './end-to-end-delays.js'
-
-/**
- * The measurements the health reporter writes, read by the pipeline-health and operations
- * dashboards. Counters are increments per report (sum them over any range); the host tag keeps
- * the reports of processes on different machines apart.
- */
-export const healthMeasurements = {
-  counters: 'pipeline_counters',
-  deadLetters: 'pipeline_dead_letters',
-  lag: 'pipeline_lag',
-  delay: 'pipeline_delay',
-  inventory: 'device_inventory',
-} as const
+import type { DelayBasis, DelaySummary } from '../../core/end-to-end-delays.js'
+import { healthMeasurements } from '../../models/health-measurements.js'
 
 /** One point per component: its counters' increments as fields (`deadLettered` → `dead_lettered`). */
 export function counterPoints(deltas: Deltas, time: number, host: string): Point[] {

@@ -8,7 +8,7 @@ import type { Point, Store } from '../../core/store/store.js'
 import { pipelineGroups, type WatchedGroup } from './consumer-groups.js'
 import { CounterDeltas } from './counter-deltas.js'
 import { DeadLetterTally } from './dead-letter-tally.js'
-import type { EndToEndDelays } from './end-to-end-delays.js'
+import type { EndToEndDelays } from '../../core/end-to-end-delays.js'
 import { counterPoints, deadLetterPoints, delayPoints, inventoryPoints, lagPoints } from './health-points.js'
 
 export interface HealthReporterDeps {

@@ -32,8 +32,8 @@ export interface ApiFixture {
 }
 
 export interface FixtureOptions {
-  /** The Kafka probe; the API tests have no Kafka of their own. */
-  readonly kafka?: () => Promise<boolean>
+  /** The bus probe (the bus is Kafka here); the API tests have no Kafka of their own. */
+  readonly bus?: () => Promise<boolean>
   /** InfluxDB address, e.g. a closed port for the unreachable cases. */
   readonly influxUrl?: string
   /** Skip creating the database, for the cases where it must be missing. */
@@ -64,7 +64,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     config,
     registry: options.registry?.(registry) ?? registry,
     store: options.store?.(store) ?? store,
-    health: { kafka: options.kafka ?? (async () => true) },
+    health: { bus: options.bus ?? (async () => true) },
     logger: options.logger ?? silentLogger,
     counters,
     pipelineCounters: () => [counters],

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApi } from '../../api/server.js'
-import { PlatformError } from '../../core/errors.js'
+import { PlatformError } from '../../models/errors.js'
 import { closedPort } from '../core/store/test-database.js'
 import { addDevice, apiFixture, type ApiFixture } from './api-fixture.js'
 
@@ -17,21 +17,21 @@ async function open(options: Parameters<typeof apiFixture>[0] = {}): Promise<Api
 
 describe('GET /health', () => {
   it('should be ok when Kafka and InfluxDB are both reachable', async () => {
-    const { app } = await open({ kafka: async () => true })
+    const { app } = await open({ bus: async () => true })
     const response = await app.inject({ method: 'GET', url: '/health' })
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({ status: 'ok', kafka: { reachable: true }, influxdb: { reachable: true } })
   })
 
   it('should be degraded with 503 when Kafka is not reachable', async () => {
-    const { app } = await open({ kafka: async () => false })
+    const { app } = await open({ bus: async () => false })
     const response = await app.inject({ method: 'GET', url: '/health' })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toEqual({ status: 'degraded', kafka: { reachable: false }, influxdb: { reachable: true } })
   })
 
   it('should report InfluxDB unreachable, and a throwing probe as unreachable', async () => {
-    const { app } = await open({ influxUrl: `http://127.0.0.1:${await closedPort()}`, kafka: () => Promise.reject(new Error('broker down')) })
+    const { app } = await open({ influxUrl: `http://127.0.0.1:${await closedPort()}`, bus: () => Promise.reject(new Error('broker down')) })
     const response = await app.inject({ method: 'GET', url: '/health' })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toEqual({ status: 'degraded', kafka: { reachable: false }, influxdb: { reachable: false } })

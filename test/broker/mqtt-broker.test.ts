@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
 import { Kafka, logLevel } from 'kafkajs'
 import { header } from '../../core/bus/topics.js'
-import type { BrokerCounters } from '../../broker/broker-counters.js'
+import type { RefusalCounters } from '../../ingest/refusal-counters.js'
 import { AuditLog } from '../../core/registry/audit-log.js'
 import { revokeDevice } from '../../core/registry/device-registration.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
@@ -64,7 +64,7 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
     await honest.publishAsync(`devices/${alice.device.id}/senml`, marker, { qos: 1 })
     await honest.endAsync()
 
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
     expect(raw.map((r) => r.key)).toEqual([alice.device.id])
     expect(raw[0]!.headers).toMatchObject({ [header.tenant]: 'testcity', [header.device]: 'alice-bin', [header.format]: 'senml', [header.mqttTopic]: 'devices/alice-bin/senml' })
     expect(Number(raw[0]!.headers[header.receivedAt])).toBeGreaterThan(Date.now() - 60_000)
@@ -74,8 +74,8 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
     // Take the raw topic away, so Kafka cannot take the record, then give it back.
     const admin = new Kafka({ clientId: 'test-admin', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
     await admin.connect()
-    await admin.deleteTopics({ topics: [config.kafka.topics.raw] })
-    await waitFor(async () => !(await admin.listTopics()).includes(config.kafka.topics.raw), 10_000, 'topic deletion')
+    await admin.deleteTopics({ topics: [config.bus.topics.raw] })
+    await waitFor(async () => !(await admin.listTopics()).includes(config.bus.topics.raw), 10_000, 'topic deletion')
 
     const client = await connect({ clientId: alice.device.id, username: alice.device.id, password: alice.secret })
     const payload = JSON.stringify([{ n: 'cargoWeight', u: 'kg', v: 12.5 }])
@@ -85,12 +85,12 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
     expect(acknowledgedAt).toBe(0)
 
     const recreatedAt = Date.now()
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: config.kafka.topics.raw, numPartitions: 3, replicationFactor: 1 }] })
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: config.bus.topics.raw, numPartitions: 3, replicationFactor: 1 }] })
     await admin.disconnect()
     await acknowledged
     expect(acknowledgedAt).toBeGreaterThanOrEqual(recreatedAt)
     await client.endAsync()
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === payload), 10_000)
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.some((r) => r.value.toString() === payload), 10_000)
     expect(raw.filter((r) => r.value.equals(Buffer.from(payload)))).toHaveLength(1)
   })
 })
@@ -132,7 +132,7 @@ describe('MQTT broker: a device revoked while connected', () => {
     await closed
     client.end(true)
     expect(acknowledged).toBe(false)
-    const counters = pipeline.platform.counters.find((c) => c.component === 'broker') as BrokerCounters
+    const counters = pipeline.platform.counters.find((c) => c.component === 'broker') as RefusalCounters
     expect(counters.get('auth_refused.revokecity')).toBe(1)
     await expect(connect(doomed)).rejects.toMatchObject({ code: 4 })
 
@@ -140,7 +140,7 @@ describe('MQTT broker: a device revoked while connected', () => {
     const marker = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 21 }])
     await honest.publishAsync(`devices/${witness.device.id}/senml`, marker, { qos: 1 })
     await honest.endAsync()
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
     expect(raw.filter((r) => r.key === doomed.device.id)).toHaveLength(1)
     expect(raw.some((r) => r.value.toString() === afterRevocation)).toBe(false)
   })

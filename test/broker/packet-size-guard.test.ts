@@ -1,7 +1,7 @@
 import { connect as connectTcp, type Socket } from 'node:net'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { BrokerCounters } from '../../broker/broker-counters.js'
+import type { RefusalCounters } from '../../ingest/refusal-counters.js'
 import { PacketFraming } from '../../broker/packet-size-guard.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { isolatedConfig, registerDevice, type TestDevice } from '../support/pipeline.js'
@@ -70,7 +70,7 @@ describe('MQTT broker: a packet over the size limit closes the connection before
     cleanup()
   })
 
-  const counters = (): BrokerCounters => pipeline.platform.counters.find((c) => c.component === 'broker') as BrokerCounters
+  const counters = (): RefusalCounters => pipeline.platform.counters.find((c) => c.component === 'broker') as RefusalCounters
   const port = (): number => Number(new URL(pipeline.mqttUrl).port)
 
   /** Opens a raw socket; resolves `closed` with the bytes the client had written when the broker closed it. */

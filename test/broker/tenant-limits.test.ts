@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import type { BrokerCounters } from '../../broker/broker-counters.js'
+import type { RefusalCounters } from '../../ingest/refusal-counters.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 
@@ -42,7 +42,7 @@ describe('MQTT broker: per-tenant limits and refusals between tenants', () => {
     cleanup()
   })
 
-  const counters = (): BrokerCounters => pipeline.platform.counters.find((c) => c.component === 'broker') as BrokerCounters
+  const counters = (): RefusalCounters => pipeline.platform.counters.find((c) => c.component === 'broker') as RefusalCounters
   const connect = (d: TestDevice): Promise<MqttClient> =>
     mqtt.connectAsync(pipeline.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: d.device.id, username: d.device.id, password: d.secret })
 
@@ -93,7 +93,7 @@ describe('MQTT broker: per-tenant limits and refusals between tenants', () => {
     // The burst of 5 goes through at once; tokens regained while sending let a few more by.
     expect(throttled).toBeGreaterThanOrEqual(10)
     expect(throttled).toBeLessThanOrEqual(total - 5)
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => payloads.every((p) => records.some((r) => r.value.toString() === p)))
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => payloads.every((p) => records.some((r) => r.value.toString() === p)))
     expect(raw.filter((r) => r.key === a2.device.id && payloads.includes(r.value.toString()))).toHaveLength(total)
   })
 

@@ -44,8 +44,8 @@ describe('MQTT over TLS with a test CA, client certificates, plain listener off'
     device = await registerDevice(config, { id: 'tls-bin' })
     other = await registerDevice(config, { id: 'tls-other', tenant: 'othercity' })
     bus = new KafkaBus(config.kafka, testLogger)
-    await bus.ensureTopics(pipelineTopics(config.kafka))
-    broker = await startBroker({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.kafka.topics), logger: testLogger })
+    await bus.ensureTopics(pipelineTopics(config.bus))
+    broker = await startBroker({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
   })
   afterAll(async () => {
     await broker?.close()
@@ -78,7 +78,7 @@ describe('MQTT over TLS with a test CA, client certificates, plain listener off'
     const payload = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 20.5 }])
     await client.publishAsync(`devices/${device.device.id}/senml`, payload, { qos: 1 })
     await client.endAsync()
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.some((r) => r.value.toString() === payload))
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.some((r) => r.value.toString() === payload))
     expect(raw.find((r) => r.value.toString() === payload)?.headers).toMatchObject({ tenant: 'testcity', device: device.device.id })
   })
 
@@ -109,7 +109,7 @@ describe('MQTT over TLS with a test CA, client certificates, plain listener off'
   test('with client certificates required, the TLS handshake fails without one', async () => {
     const isolated = isolatedConfig({ MQTT_PLAIN: 'false', MQTT_TLS_PORT: '0', MQTT_TLS_CERT_FILE: ca.server.certFile, MQTT_TLS_KEY_FILE: ca.server.keyFile, MQTT_TLS_CA_FILE: ca.caFile, MQTT_TLS_CLIENT_CERTS: 'required' })
     await registerDevice(isolated.config, { id: 'strict-bin' })
-    const strict = await startBroker({ config: isolated.config, registry: new FileRegistry(isolated.config.registryFile), ingest: new Ingest(bus, config.kafka.topics), logger: testLogger })
+    const strict = await startBroker({ config: isolated.config, registry: new FileRegistry(isolated.config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
     try {
       const outcome = await new Promise<string>((resolve) => {
         const socket = tlsConnect({ host: '127.0.0.1', port: strict.tlsPort!, ca: ca.caPem, servername: 'localhost' }, () => socket.write(Buffer.from([0x10, 0x00])))

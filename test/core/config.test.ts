@@ -4,10 +4,12 @@ import { loadConfig } from '../../core/config.js'
 describe('config', () => {
   test('loadConfig should apply defaults and freeze the result', () => {
     const config = loadConfig({})
-    expect(config.bus).toEqual({ kind: 'embedded', path: '.local/bus.sqlite', retentionMs: 7 * 86_400_000 })
+    const { topics, groupPrefix, partitions, ...busChoice } = config.bus
+    expect(busChoice).toEqual({ kind: 'embedded', path: '.local/bus.sqlite', retentionMs: 7 * 86_400_000 })
+    expect({ groupPrefix, partitions }).toEqual({ groupPrefix: 'circular', partitions: 3 })
     expect(config.store).toEqual({ kind: 'embedded', path: '.local/store.sqlite' })
     expect(config.kafka.brokers).toEqual([])
-    expect(config.kafka.topics).toEqual({
+    expect(topics).toEqual({
       raw: 'telemetry.raw',
       readings: 'telemetry.readings',
       deadLetter: 'telemetry.deadletter',
@@ -17,12 +19,13 @@ describe('config', () => {
     expect(config.influx).toMatchObject({ database: 'circular' })
     expect(config.mqtt.port).toBeUndefined()
     expect(Object.isFrozen(config)).toBe(true)
-    expect(Object.isFrozen(config.kafka.topics)).toBe(true)
+    expect(Object.isFrozen(config.bus.topics)).toBe(true)
   })
 
   test('loadConfig should read lists and numbers from the environment', () => {
     const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', MQTT_PORT: '1884', INFLUX_URL: 'http://influx:8086/' })
-    expect(config.bus).toEqual({ kind: 'kafka' })
+    const { topics: _topics, groupPrefix: _prefix, partitions: _partitions, ...busChoice } = config.bus
+    expect(busChoice).toEqual({ kind: 'kafka' })
     expect(config.store).toEqual({ kind: 'influxdb' })
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093'])
     expect(config.mqtt.port).toBe(1884)

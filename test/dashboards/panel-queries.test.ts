@@ -4,7 +4,7 @@ import mqtt from 'mqtt'
 import { createPlatform, platformCloser, type Platform } from '../../cli/components.js'
 import { platformStarters } from '../../cli/start.js'
 import { pipelineGroups } from '../../processors/health/consumer-groups.js'
-import { healthMeasurements } from '../../processors/health/health-points.js'
+import { healthMeasurements } from '../../models/health-measurements.js'
 import { startSimulation, type RunningSimulation, type SimulationStats } from '../../simulator/index.js'
 import { grantReplayAllowance } from '../../simulator/replay-allowance.js'
 import { isolatedConfig, registerDevice, testLogger, waitFor } from '../support/pipeline.js'
@@ -90,7 +90,7 @@ describe('dashboards: every panel query returns data after a simulator run throu
     let quiet = 0
     await waitFor(async () => (quiet = (await pipelineLag()) === 0 ? quiet + 1 : 0) >= 2, 120_000, 'every consumer group to catch up')
     // A health report after the last point was stored: its counters add up to the sink's.
-    await waitFor(async () => (await scalar(`SELECT sum("stored") FROM "${healthMeasurements.counters}" WHERE "component" = 'influx-sink'`)) === counter('influx-sink', 'stored'), 30_000, 'a health report of the whole run')
+    await waitFor(async () => (await scalar(`SELECT sum("stored") FROM "${healthMeasurements.counters}" WHERE "component" = 'store-sink'`)) === counter('store-sink', 'stored'), 30_000, 'a health report of the whole run')
   }, 420_000)
 
   afterAll(async () => {
@@ -143,7 +143,7 @@ describe('dashboards: every panel query returns data after a simulator run throu
     expect(stats).toMatchObject({ tenant, failed: 0, inFlight: 0 })
     expect(stats.acknowledged).toBe(stats.published)
     expect(counter('normaliser', 'deadLettered')).toBe(0)
-    expect(counter('influx-sink', 'deadLettered')).toBe(0)
+    expect(counter('store-sink', 'deadLettered')).toBe(0)
   })
 
   test('each panel query of each dashboard, over its dashboard time range with its variables set to every value they offer, should return data from the simulated city', async () => {

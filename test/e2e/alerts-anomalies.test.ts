@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
 import type { Config } from '../../core/config.js'
-import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
+import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, ensureAlertTopics, isolatedConfig, registerDevice, type TestDevice } from '../support/pipeline.js'
 

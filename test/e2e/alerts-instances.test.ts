@@ -6,8 +6,8 @@ import { type Started, startNormaliserComponent } from '../../cli/components.js'
 import type { Consumption } from '../../core/bus/bus.js'
 import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
-import { alertCommandRecord } from '../../processors/alerts/alert-command.js'
-import { alertEvent, type AlertEvent } from '../../processors/alerts/alert-event.js'
+import { alertCommandRecord } from '../../core/alerts/alert-command.js'
+import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
 import { AlertsProcessor } from '../../processors/alerts/alerts-processor.js'
 import { RulesSource } from '../../processors/alerts/rules-source.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
@@ -38,7 +38,7 @@ describe('alerts: two processors in one consumer group', () => {
   beforeAll(async () => {
     const setup = new KafkaBus(config.kafka, testLogger)
     buses.push(setup)
-    await setup.ensureTopics(pipelineTopics(config.kafka, config.alerts))
+    await setup.ensureTopics(pipelineTopics(config.bus, config.alerts))
     for (let i = 0; i < 8; i++) bins.push(await registerDevice(config, { id: `bin-multi-${i}`, kind: 'waste_container', format: 'senml', tenant: 'multicity', site: 'centre' }))
     pipeline = await startInProcess(config, ['broker'])
     normaliser = await startNormaliserComponent(pipeline.platform)

@@ -114,7 +114,7 @@ describe('demo run: the live view shows the demo city with the API figures', () 
     // … and has caught up with the clock: the pipeline's counters stop moving once the history is in.
     let previous = ''
     await waitFor(async () => {
-      const current = JSON.stringify([...(await metrics())].filter(([name]) => name.startsWith('circular_ingest_') || name.startsWith('circular_influx_sink_')))
+      const current = JSON.stringify([...(await metrics())].filter(([name]) => name.startsWith('circular_ingest_') || name.startsWith('circular_store_sink_')))
       const settled = current === previous
       previous = current
       if (!settled) await new Promise((resolve) => setTimeout(resolve, 1500))

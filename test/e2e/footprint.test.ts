@@ -165,7 +165,7 @@ describe('footprint: late readings', () => {
       return mean && Math.abs(mean.value - 0.3) < 1e-9 ? mean : undefined
     }, 30_000, 'the corrected window')
     expect(corrected.points).toBe(1)
-    const deadLetters = await collectTopic(config, config.kafka.topics.deadLetter, (records) => records.length >= 1)
+    const deadLetters = await collectTopic(config, config.bus.topics.deadLetter, (records) => records.length >= 1)
     expect(deadLetters.map((r) => [r.headers['dlq-stage'], r.headers['dlq-code']])).toEqual([['footprint', 'READING_TOO_LATE']])
     const after = await dayMean()
     expect(after?.value).toBeCloseTo(0.3, 9)

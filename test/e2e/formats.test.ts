@@ -190,12 +190,12 @@ describe('formats and models end to end: MQTT → Kafka → InfluxDB → API', (
     const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1])
     const deadLettered = value('circular_normaliser_dead_lettered_total')
     if (deadLettered > 0) {
-      const records = await collectTopic(config, config.kafka.topics.deadLetter, (r) => r.length >= deadLettered)
+      const records = await collectTopic(config, config.bus.topics.deadLetter, (r) => r.length >= deadLettered)
       expect(records.map((r) => [r.headers[header.mqttTopic], deadLetterReasons(r.headers)])).toEqual([])
     }
     expect(deadLettered).toBe(0)
     expect(value('circular_normaliser_accepted_total')).toBe(8)
     expect(value('circular_normaliser_readings_total')).toBe(36)
-    expect(value('circular_influx_sink_stored_total')).toBe(36)
+    expect(value('circular_store_sink_stored_total')).toBe(36)
   })
 })

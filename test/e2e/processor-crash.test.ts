@@ -10,7 +10,7 @@ describe('processors killed mid-stream and restarted: nothing lost, nothing stor
   let bin: TestDevice
   const children: ChildComponent[] = []
   const startProcessors = (): void => {
-    children.push(spawnCircular(['process', 'normaliser'], env), spawnCircular(['process', 'influx-sink'], env))
+    children.push(spawnCircular(['process', 'normaliser'], env), spawnCircular(['process', 'store-sink'], env))
   }
 
   beforeAll(async () => {

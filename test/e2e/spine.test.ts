@@ -103,6 +103,6 @@ describe('pipeline spine: MQTT → Kafka → normaliser → InfluxDB → API', (
     expect(value('circular_normaliser_accepted_total')).toBe(2)
     expect(value('circular_normaliser_readings_total')).toBe(9)
     expect(value('circular_normaliser_dead_lettered_total')).toBe(0)
-    expect(value('circular_influx_sink_stored_total')).toBe(9)
+    expect(value('circular_store_sink_stored_total')).toBe(9)
   })
 })

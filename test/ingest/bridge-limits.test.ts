@@ -29,8 +29,8 @@ describe('bridge: tenant limits without holding anyone back', () => {
     await registerDevice(config, { id: tightId, tenant: 'tight', format: 'senml' })
     await registerDevice(config, { id: otherId, tenant: 'roomy', format: 'senml' })
     bus = new KafkaBus(config.kafka, testLogger)
-    await bus.ensureTopics(pipelineTopics(config.kafka))
-    bridge = await startBridge({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.kafka.topics), logger: testLogger })
+    await bus.ensureTopics(pipelineTopics(config.bus))
+    bridge = await startBridge({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
   })
   afterAll(async () => {
     await bridge?.close()
@@ -52,14 +52,14 @@ describe('bridge: tenant limits without holding anyone back', () => {
     }
     await publisher.endAsync()
 
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => other.every((p) => records.some((r) => r.value.toString() === p)))
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => other.every((p) => records.some((r) => r.value.toString() === p)))
     // The burst of two goes through; at 0.2 per second nothing more is earned within the test.
     expect(raw.filter((r) => r.key === tightId).map((r) => r.value.toString())).toEqual(tight.slice(0, 2))
     expect(raw.filter((r) => r.key === otherId)).toHaveLength(other.length)
     // Nothing waited for the slow device: all 26 messages crossed the bridge within a few seconds.
     expect(Date.now() - started).toBeLessThan(15_000)
 
-    const deadLetters = await collectTopic(config, config.kafka.topics.deadLetter, (records) => records.filter((r) => r.key === tightId).length >= 4)
+    const deadLetters = await collectTopic(config, config.bus.topics.deadLetter, (records) => records.filter((r) => r.key === tightId).length >= 4)
     const refused = deadLetters.filter((r) => r.key === tightId)
     expect(refused.map((r) => r.headers[header.dlqCode])).toEqual(['PAYLOAD_TOO_LARGE', 'TENANT_LIMIT_REACHED', 'TENANT_LIMIT_REACHED', 'TENANT_LIMIT_REACHED'])
     expect(refused.slice(1).map((r) => r.value.toString())).toEqual(tight.slice(2))

@@ -39,7 +39,7 @@ describe('bridge: a device publishing to an external broker (Mosquitto) reaches 
     await device.endAsync()
 
     await waitFor(async () => (await countStored(config, 'waste_container', 'filling_level', 'bridged-bin')) === 5, 30_000, 'five bridged readings')
-    const deadLetters = await collectTopic(config, config.kafka.topics.deadLetter, (records) => records.some((r) => r.value.toString() === stranger))
+    const deadLetters = await collectTopic(config, config.bus.topics.deadLetter, (records) => records.some((r) => r.value.toString() === stranger))
     const record = deadLetters.find((r) => r.value.toString() === stranger)!
     expect(record.headers).toMatchObject({ [header.dlqStage]: 'ingest', [header.dlqCode]: 'DEVICE_UNKNOWN', [header.mqttTopic]: 'devices/not-registered/senml' })
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { errorCatalogue } from '../../core/errors.js'
+import { errorCatalogue } from '../../models/errors.js'
 import { decodePayload, sniffFormat } from '../../models/decode.js'
 import { canonicalReading } from '../../models/reading.js'
 import { decodeContext, receivedAt } from './decode-context.js'

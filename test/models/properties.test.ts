@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { errorCatalogue } from '../../core/errors.js'
+import { errorCatalogue } from '../../models/errors.js'
 import { decodePayload } from '../../models/decode.js'
 import type { DecodeContext, DecodeResult } from '../../models/decoding.js'
 import { maxItemsPerPayload } from '../../models/limits.js'

@@ -44,7 +44,7 @@ describe('InfluxDB sink: an outage of InfluxDB loses nothing and duplicates noth
     await new Promise((r) => setTimeout(r, 2000))
     expect(await countStored(config, 'waste_container', 'temperature_c', 'bin-outage')).toBe(total)
     expect(await sumStored(config, 'waste_container', 'temperature_c', 'bin-outage')).toBe((total * (total - 1)) / 2)
-    const sink = pipeline.platform.counters.find((c) => c.component === 'influx-sink')!
+    const sink = pipeline.platform.counters.find((c) => c.component === 'store-sink')!
     expect(sink.get('writeRetries')).toBeGreaterThan(0)
   })
 })

@@ -39,13 +39,13 @@ describe('normaliser: bad input goes to the dead-letter topic with its reason, g
     await client.publishAsync('devices/bin-7/ngsi-ld', good, { qos: 1 })
     await client.endAsync()
 
-    const deadLetters = await collectTopic(config, config.kafka.topics.deadLetter, (records) => records.length >= bad.length)
+    const deadLetters = await collectTopic(config, config.bus.topics.deadLetter, (records) => records.length >= bad.length)
     expect(deadLetters).toHaveLength(bad.length)
     for (const b of bad) {
       const record = deadLetters.find((r) => r.value.toString() === b.payload)
       expect(record, `dead letter for ${b.code}`).toBeDefined()
       expect(record!.headers).toMatchObject({ [header.dlqStage]: 'normaliser', [header.dlqCode]: b.code, [header.device]: 'bin-7', [header.tenant]: 'testcity', [header.mqttTopic]: b.topic })
-      expect(record!.headers[header.dlqSourceTopic]).toBe(config.kafka.topics.raw)
+      expect(record!.headers[header.dlqSourceTopic]).toBe(config.bus.topics.raw)
       const reasons = deadLetterReasons(record!.headers)
       expect(reasons[0]!.message.length).toBeGreaterThan(5)
       if (b.attribute) expect(reasons[0]).toMatchObject({ code: b.code, attribute: b.attribute })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Point } from '../../core/store/store.js'
-import { alertIdOf } from '../../processors/alerts/lifecycle.js'
+import { alertIdOf } from '../../core/alerts/alert-id.js'
 import { addDevice, apiFixture, seriesTags, type ApiFixture } from '../api/api-fixture.js'
 
 /**

@@ -69,7 +69,7 @@ describe('a restarted simulation against the real broker', () => {
     const published = first.stats().acknowledged + second.stats().acknowledged
     expect(second.stats().simulatedStart).toBe(first.stats().simulatedStart)
 
-    const raw = await collectTopic(config, config.kafka.topics.raw, (records) => records.length >= published)
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.length >= published)
     const progress = JSON.parse(readFileSync(join(config.stateDir, 'simulator-progress.json'), 'utf8')) as Progress
     // The same city computed offline, from the start both runs shared up to where the second stopped.
     const engine = new CityEngine(planFleet('demo-city', 1, 5), 'demo-city', 5, scenarioFor(progress.startAt, progress.historyHours))

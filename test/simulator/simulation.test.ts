@@ -48,7 +48,7 @@ describe('startSimulation against the real broker, normaliser and InfluxDB sink'
     await waitFor(() => counter('normaliser', 'received') >= stats.published, 30_000, 'the normaliser to read every message')
     expect(counter('normaliser', 'deadLettered')).toBe(0)
     expect(counter('normaliser', 'accepted')).toBe(stats.published)
-    await waitFor(() => counter('influx-sink', 'stored') >= counter('normaliser', 'readings'), 30_000, 'the sink to store every reading')
+    await waitFor(() => counter('store-sink', 'stored') >= counter('normaliser', 'readings'), 30_000, 'the sink to store every reading')
 
     const stored = await storedByKind(config)
     expect(Object.keys(stored).sort()).toEqual([

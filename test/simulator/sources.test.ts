@@ -31,7 +31,7 @@ async function normaliseAll(): Promise<{ envelopes: ReadingEnvelope[]; rejected:
   const registry: DeviceRegistry = { get: (id) => devices.get(id), list: () => [...devices.values()] }
   const raw: OutgoingRecord[] = []
   const capture = { publish: async (records: readonly OutgoingRecord[]) => void raw.push(...records) } as unknown as Bus
-  const ingest = new Ingest(capture, config.kafka.topics)
+  const ingest = new Ingest(capture, config.bus.topics)
   const normaliser = new Normaliser({ config, bus: capture, registry, logger: testLogger })
 
   const messages = new CityEngine(plans, 'demo-city', 11, scenarioFor(start, hours)).takeUntil(start + hours * hour)

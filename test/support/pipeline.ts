@@ -76,7 +76,7 @@ export async function registerDevice(
 /** Reads a whole topic from the beginning with a fresh consumer group until `done` says enough. */
 export async function collectTopic(config: Config, topic: string, done: (records: IncomingRecord[]) => boolean, timeoutMs = 20_000): Promise<IncomingRecord[]> {
   const bus = new KafkaBus(config.kafka, testLogger)
-  await bus.ensureTopics(pipelineTopics(config.kafka))
+  await bus.ensureTopics(pipelineTopics(config.bus))
   const records: IncomingRecord[] = []
   const consumption = await bus.consume({
     groupId: `collector-${randomBytes(4).toString('hex')}`,
@@ -97,7 +97,7 @@ export async function collectTopic(config: Config, topic: string, done: (records
 /** Creates the alert topics up front, so a collector can subscribe before the processor runs. */
 export async function ensureAlertTopics(config: Config): Promise<void> {
   const bus = new KafkaBus(config.kafka, testLogger)
-  await bus.ensureTopics(pipelineTopics(config.kafka, config.alerts))
+  await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
   await bus.close()
 }
 

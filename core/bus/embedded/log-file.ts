@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import Database, { SqliteError } from 'better-sqlite3'
-import { PlatformError } from '../../errors.js'
+import { PlatformError } from '../../../models/errors.js'
 
 export type SqliteDatabase = Database.Database
 

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3'
-import { PlatformError } from '../../errors.js'
+import { PlatformError } from '../../../models/errors.js'
 import type { Headers, IncomingRecord, OutgoingRecord, TopicSpec } from '../bus.js'
 import type { SqliteDatabase } from './log-file.js'
 import { partitionForKey } from './partitioner.js'

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { PlatformError } from '../../errors.js'
+import { PlatformError } from '../../../models/errors.js'
 
 export type SqliteDatabase = Database.Database
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { PlatformError } from '../../errors.js'
+import { PlatformError } from '../../../models/errors.js'
 
 /**
  * Result codes that describe the moment rather than the request: another connection holds the

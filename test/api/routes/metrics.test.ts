@@ -5,7 +5,7 @@ import { prometheusText } from '../../../api/routes/metrics.js'
 describe('metrics', () => {
   test('prometheusText should expose every counter of every component as a snake_case total', () => {
     const ingest = new Counters('ingest', ['received', 'deadLettered'])
-    const sink = new Counters('influx-sink', ['stored'])
+    const sink = new Counters('store-sink', ['stored'])
     ingest.add('received', 3)
     ingest.add('deadLettered')
     sink.add('stored', 42)
@@ -15,8 +15,8 @@ describe('metrics', () => {
         'circular_ingest_received_total 3',
         '# TYPE circular_ingest_dead_lettered_total counter',
         'circular_ingest_dead_lettered_total 1',
-        '# TYPE circular_influx_sink_stored_total counter',
-        'circular_influx_sink_stored_total 42',
+        '# TYPE circular_store_sink_stored_total counter',
+        'circular_store_sink_stored_total 42',
         '',
       ].join('\n'),
     )

@@ -236,7 +236,7 @@ describe('web view: the page shows the API figures of a live pipeline', () => {
   async function checkPipeline(page: Page): Promise<void> {
     const counters = await metrics()
     const columns = { received: ['received'], accepted: ['accepted', 'applied'], deadLettered: ['dead_lettered'], stored: ['stored'] }
-    for (const hop of ['ingest', 'normaliser', 'influx_sink', 'footprint', 'alerts']) {
+    for (const hop of ['ingest', 'normaliser', 'store_sink', 'footprint', 'alerts']) {
       for (const [column, names] of Object.entries(columns)) {
         const values = names.map((name) => counters.get(`circular_${hop}_${name}_total`)).filter((v): v is number => v !== undefined)
         const cell = page.locator(`#pipeline tr[data-hop="${hop}"] td.${column}`)

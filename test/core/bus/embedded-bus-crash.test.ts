@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { EmbeddedBus } from '../../../core/bus/embedded-bus.js'
-import { PlatformError } from '../../../core/errors.js'
+import { PlatformError } from '../../../models/errors.js'
 import { testLogger, waitFor } from '../../support/pipeline.js'
 import { busFile, crashGroup, crashTopics } from './fixtures/embedded-bus-worker.js'
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type { BatchContext, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.js'
 import { EmbeddedBus, type EmbeddedBusOptions } from '../../../core/bus/embedded-bus.js'
-import { PlatformError } from '../../../core/errors.js'
+import { PlatformError } from '../../../models/errors.js'
 import { testLogger, waitFor } from '../../support/pipeline.js'
 
 /** What the contract suite leaves to each implementation: the embedded bus's own promises. */

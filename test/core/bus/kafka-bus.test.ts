@@ -21,9 +21,9 @@ describe('kafka bus', () => {
   test('publish should deliver more than Kafka takes in one request for one partition (1 MiB)', async () => {
     const bus = new KafkaBus(config.kafka, testLogger)
     try {
-      await bus.ensureTopics(pipelineTopics(config.kafka))
+      await bus.ensureTopics(pipelineTopics(config.bus))
       // One key, so all of it lands in one partition: 2.4 MB, more than message.max.bytes.
-      const records = Array.from({ length: 3000 }, (_, i) => ({ ...record('one-device', 800), topic: config.kafka.topics.raw, value: Buffer.from(`${i}:`.padEnd(800, 'x')) }))
+      const records = Array.from({ length: 3000 }, (_, i) => ({ ...record('one-device', 800), topic: config.bus.topics.raw, value: Buffer.from(`${i}:`.padEnd(800, 'x')) }))
       await bus.publish(records)
     } finally {
       await bus.close()
@@ -31,9 +31,9 @@ describe('kafka bus', () => {
     const admin = new Kafka({ brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
     await admin.connect()
     try {
-      const offsets = await admin.fetchTopicOffsets(config.kafka.topics.raw)
+      const offsets = await admin.fetchTopicOffsets(config.bus.topics.raw)
       expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(3000)
-      await admin.deleteTopics({ topics: pipelineTopics(config.kafka).map((t) => t.topic) })
+      await admin.deleteTopics({ topics: pipelineTopics(config.bus).map((t) => t.topic) })
     } finally {
       await admin.disconnect()
     }

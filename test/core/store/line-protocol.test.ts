@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PlatformError } from '../../../core/errors.js'
+import { PlatformError } from '../../../models/errors.js'
 import { encodePoint, encodePoints } from '../../../core/store/line-protocol.js'
 import type { Point } from '../../../core/store/store.js'
 

@@ -6,8 +6,8 @@ import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.
 import { loadConfig } from '../../../core/config.js'
 import { createLogger } from '../../../core/logger.js'
 import type { ReadingEnvelope } from '../../../models/reading.js'
-import { alertCommandRecord } from '../../../processors/alerts/alert-command.js'
-import { alertEvent, type AlertEvent } from '../../../processors/alerts/alert-event.js'
+import { alertCommandRecord } from '../../../core/alerts/alert-command.js'
+import { alertEvent, type AlertEvent } from '../../../core/alerts/alert-event.js'
 import { AlertsProcessor } from '../../../processors/alerts/alerts-processor.js'
 import { RulesSource } from '../../../processors/alerts/rules-source.js'
 import { pointsRecord } from '../../../processors/points-record.js'
@@ -59,7 +59,7 @@ function readingsRecord(minutes: number, fill: number, receivedAt = t0 + minutes
     readings: [{ attribute: 'fillingLevel', measurement: 'waste_container', field: 'filling_level', value: fill, unit: 'ratio', time }],
     location: { type: 'Point', coordinates: [4.42, 51.21] },
   }
-  return { topic: config.kafka.topics.readings, partition: 0, offset: String(offset++), key: 'bin-1', value: Buffer.from(JSON.stringify(envelope)), headers: {}, timestamp: time }
+  return { topic: config.bus.topics.readings, partition: 0, offset: String(offset++), key: 'bin-1', value: Buffer.from(JSON.stringify(envelope)), headers: {}, timestamp: time }
 }
 
 describe('alerts processor', () => {
@@ -70,12 +70,12 @@ describe('alerts processor', () => {
     const events = bus.events()
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({ phase: 'firing', rule: 'fill', tenant: 'city', site: 'north', deviceId: 'bin-1', firedAt: t0 + minute, value: 0.9, location: { coordinates: [4.42, 51.21] } })
-    const points = (bus.topics.get(config.kafka.topics.footprintPoints) ?? []).flatMap((r) => pointsRecord.parse(JSON.parse(r.value.toString('utf8'))).points)
+    const points = (bus.topics.get(config.bus.topics.footprintPoints) ?? []).flatMap((r) => pointsRecord.parse(JSON.parse(r.value.toString('utf8'))).points)
     expect(points).toEqual([
       { measurement: 'alerts', tags: { tenant: 'city', site: 'north', device: 'bin-1', kind: 'waste_container', rule: 'fill', phase: 'firing' }, fields: { alert_id: events[0]!.alertId, fired_at: t0 + minute, value: 0.9, reason: 'fill 0.9 at or above 0.8' }, time: t0 + minute },
     ])
     const state = bus.topics.get(config.alerts.topics.state)!.at(-1)!
-    expect(JSON.parse(state.value.toString('utf8'))).toMatchObject({ positions: { [`${config.kafka.topics.readings}:0`]: records[2]!.offset } })
+    expect(JSON.parse(state.value.toString('utf8'))).toMatchObject({ positions: { [`${config.bus.topics.readings}:0`]: records[2]!.offset } })
   })
 
   test('a restarted processor should skip records its state reflects, and an acknowledgement should reach the state', async () => {
@@ -138,7 +138,7 @@ describe('alerts processor', () => {
 
 function envelopeRecord(deviceId: string, kind: ReadingEnvelope['kind'], readings: ReadingEnvelope['readings'], extra: Partial<ReadingEnvelope> = {}): IncomingRecord {
   const envelope: ReadingEnvelope = { schema: 'circular.readings/v1', tenant: 'city', site: 'rc-1', deviceId, kind, format: 'senml', receivedAt: readings[0]!.time, source: { topic: 'raw', partition: 0, offset: '0' }, readings, ...extra }
-  return { topic: config.kafka.topics.readings, partition: 0, offset: String(offset++), key: deviceId, value: Buffer.from(JSON.stringify(envelope)), headers: {}, timestamp: 0 }
+  return { topic: config.bus.topics.readings, partition: 0, offset: String(offset++), key: deviceId, value: Buffer.from(JSON.stringify(envelope)), headers: {}, timestamp: 0 }
 }
 
 describe('alerts processor: clock checks and site balances', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { deliveriesFromPoints, deliveryPoint, type DeliveryRecord } from '../../../processors/alerts/delivery-history.js'
+import { deliveriesFromPoints, deliveryPoint, type DeliveryRecord } from '../../../core/alerts/delivery-history.js'
 
 const firedAt = Date.parse('2026-11-02T08:00:00Z')
 const about = { tenant: 'city', site: 'north', deviceId: 'bin-1', rule: 'fill' as const, firedAt }

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../../core/config.js'
-import { classifyAddress, DeliveryTargets, type Resolver } from '../../../processors/alerts/delivery-target.js'
+import { classifyAddress, DeliveryTargets, type Resolver } from '../../../core/alerts/delivery-target.js'
 import { createTestCa, type TestCa } from '../../support/test-ca.js'
 
 describe('address classification', () => {

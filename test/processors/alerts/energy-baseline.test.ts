@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { CanonicalReading } from '../../../models/reading.js'
 import { addRegisterReading, anomalyVerdict, baselineOf, emptyEnergyBaseline, energyVerdicts, hourOfWeek, learnHour, median } from '../../../processors/alerts/energy-baseline.js'
-import { builtInSettings } from '../../../processors/alerts/rule-settings.js'
+import { builtInSettings } from '../../../core/alerts/rule-settings.js'
 
 const hour = 3_600_000
 const week = 168 * hour

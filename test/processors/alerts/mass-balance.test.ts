@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { addFlow, balanceVerdict, closeWindows, emptySiteBalance, weightBefore } from '../../../processors/alerts/mass-balance.js'
-import { builtInSettings } from '../../../processors/alerts/rule-settings.js'
+import { builtInSettings } from '../../../core/alerts/rule-settings.js'
 import type { SiteFlow } from '../../../processors/alerts/site-flow.js'
 
 const hour = 3_600_000

@@ -9,7 +9,7 @@ import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.
 import { loadConfig } from '../../../core/config.js'
 import { createLogger } from '../../../core/logger.js'
 import { deadLetterReasons } from '../../../processors/dead-letter.js'
-import type { AlertEvent } from '../../../processors/alerts/alert-event.js'
+import type { AlertEvent } from '../../../core/alerts/alert-event.js'
 import { AlertNotifier, type Delivery } from '../../../processors/alerts/notifier.js'
 import { RulesSource } from '../../../processors/alerts/rules-source.js'
 import { backoffDelay, signature, type AttemptOutcome } from '../../../processors/alerts/webhook.js'
@@ -95,7 +95,7 @@ describe('alert notifier', () => {
     await n.handleBatch([event('fill', 'firing', 'a1-0123456789abcdef'), event('fill', 'firing', 'a2-0123456789abcdef')], context)
     // Three attempts for the first (the budget), one for the second (refused).
     expect(receiver.sent).toHaveLength(4)
-    const dead = bus.topics.get(config.kafka.topics.deadLetter) ?? []
+    const dead = bus.topics.get(config.bus.topics.deadLetter) ?? []
     expect(dead.map((r) => [r.key, r.headers['dlq-stage'], deadLetterReasons(r.headers)[0]?.message])).toEqual([
       ['a1-0123456789abcdef', 'alert-notifier', 'webhook ops after 3 attempts: HTTP 503'],
       ['a2-0123456789abcdef', 'alert-notifier', 'webhook ops after 1 attempts: HTTP 400'],
@@ -114,7 +114,7 @@ describe('alert notifier', () => {
     await notifier(bus, second.send).handleBatch([event('tamper', 'firing')], context)
     // Two attempts before the restart, one after: the budget of three is spent, so it is dead-lettered.
     expect(second.sent).toHaveLength(1)
-    expect(bus.topics.get(config.kafka.topics.deadLetter)).toHaveLength(1)
+    expect(bus.topics.get(config.bus.topics.deadLetter)).toHaveLength(1)
   })
 })
 
@@ -198,7 +198,7 @@ describe('delivery targets refused at delivery time', () => {
 
     expect(received).toEqual([])
     const rule = 'delivery targets must be public unless ALERT_TARGETS_ALLOW lists them'
-    const dead = bus.topics.get(strict.kafka.topics.deadLetter) ?? []
+    const dead = bus.topics.get(strict.bus.topics.deadLetter) ?? []
     expect(dead.map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)])).toEqual(
       [
         ['webhook loopback', 'address 127.0.0.1 is a loopback address'],
@@ -235,7 +235,7 @@ describe('delivery targets refused at delivery time', () => {
       `POST [::ffff:7f00:1]:${port} /open311/v2/requests.json`,
     ])
     expect(n.counters.get('delivered')).toBe(4)
-    expect((bus.topics.get(allowed.kafka.topics.deadLetter) ?? []).map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)[0]?.message.split(': target refused: ')[0]])).toEqual([['DELIVERY_TARGET_REFUSED', 'webhook metadata after 1 attempts']])
+    expect((bus.topics.get(allowed.bus.topics.deadLetter) ?? []).map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)[0]?.message.split(': target refused: ')[0]])).toEqual([['DELIVERY_TARGET_REFUSED', 'webhook metadata after 1 attempts']])
     expect(outbox(bus, allowed.alerts.topics.deliveries).get(`city-311/${firing.alertId}/firing`)).toMatchObject({ status: 'delivered', open311: { serviceRequestId: '7001' } })
   })
 })

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
-import type { AlertEvent } from '../../../processors/alerts/alert-event.js'
-import { DeliveryTargets } from '../../../processors/alerts/delivery-target.js'
+import type { AlertEvent } from '../../../core/alerts/alert-event.js'
+import { DeliveryTargets } from '../../../core/alerts/delivery-target.js'
 import { alertMarker, listServiceRequests, postServiceRequest, serviceRequestForm, serviceRequestIdOfToken } from '../../../processors/alerts/open311.js'
-import type { Open311Channel } from '../../../processors/alerts/rule-settings.js'
+import type { Open311Channel } from '../../../core/alerts/rule-settings.js'
 
 const channel: Open311Channel = { id: 'city-311', endpoint: 'https://311.example/v2', apiKey: 'key-1', jurisdictionId: 'city.example', serviceCodes: { fill: '001' }, attributes: { '001': { WASTE: 'full-container' } } }
 const event: AlertEvent = {

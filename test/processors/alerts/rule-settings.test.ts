@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { createLogger } from '../../../core/logger.js'
-import { builtInSettings, rulesFile, settingsFor } from '../../../processors/alerts/rule-settings.js'
+import { builtInSettings, rulesFile, settingsFor } from '../../../core/alerts/rule-settings.js'
 import { RulesSource } from '../../../processors/alerts/rules-source.js'
 
 const logger = createLogger('silent', 'test')

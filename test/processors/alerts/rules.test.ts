@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { evaluate, observe, silenceVerdict } from '../../../processors/alerts/conditions.js'
-import { acknowledge, alertIdOf, firedAtOf, step, type Transition } from '../../../processors/alerts/lifecycle.js'
-import { builtInSettings, type RuleName, type RuleSettings } from '../../../processors/alerts/rule-settings.js'
+import { alertIdOf, firedAtOf } from '../../../core/alerts/alert-id.js'
+import { acknowledge, step, type Transition } from '../../../processors/alerts/lifecycle.js'
+import { builtInSettings, type RuleName, type RuleSettings } from '../../../core/alerts/rule-settings.js'
 import { emptyAlertState } from '../../../processors/alerts/state.js'
 import type { CanonicalReading } from '../../../models/reading.js'
 

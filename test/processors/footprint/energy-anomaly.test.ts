@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest'
 import type { Point } from '../../../core/store/store.js'
 import type { CanonicalReading } from '../../../models/reading.js'
 import { deriveConsumption } from '../../../processors/footprint/derive-energy.js'
-import { energyAnomalyBaseline, recordHourlyKwh } from '../../../processors/footprint/energy-anomaly.js'
+import { energyAnomalyBaseline } from '../../../models/energy-anomaly.js'
+import { recordHourlyKwh } from '../../../processors/footprint/energy-anomaly.js'
 import { emptyState } from '../../../processors/footprint/state.js'
 
 const h = 3_600_000

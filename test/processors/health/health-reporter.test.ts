@@ -4,7 +4,7 @@ import { header, pipelineTopics } from '../../../core/bus/topics.js'
 import { Counters } from '../../../core/counters.js'
 import { FileRegistry } from '../../../core/registry/file-registry.js'
 import { InfluxStore } from '../../../core/store/influx-store.js'
-import { EndToEndDelays } from '../../../processors/health/end-to-end-delays.js'
+import { EndToEndDelays } from '../../../core/end-to-end-delays.js'
 import { startHealthReporter, type HealthReporter } from '../../../processors/health/health-reporter.js'
 import { runInfluxQL } from '../../dashboards/influx-query.js'
 import { isolatedConfig, registerDevice, testLogger, waitFor } from '../../support/pipeline.js'
@@ -21,12 +21,12 @@ describe('health reporter', () => {
   const bus = new KafkaBus(config.kafka, testLogger)
   const store = new InfluxStore(config.influx, testLogger)
   const normaliser = new Counters('normaliser', ['received', 'accepted', 'deadLettered'])
-  const delays = new EndToEndDelays('influx-sink')
-  const watched = { groupId: `${config.kafka.groupPrefix}-watched`, topics: [config.kafka.topics.raw] }
+  const delays = new EndToEndDelays('store-sink')
+  const watched = { groupId: `${config.bus.groupPrefix}-watched`, topics: [config.bus.topics.raw] }
   let reporter: HealthReporter
 
   beforeAll(async () => {
-    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await bus.ensureTopics(pipelineTopics(config.bus))
     await store.ensureReady()
     reporter = await startHealthReporter({ config, store, bus, counters: () => [normaliser], delays: () => [delays], groups: [watched], registry: new FileRegistry(config.registryFile), logger: testLogger })
   }, 30_000)
@@ -53,8 +53,8 @@ describe('health reporter', () => {
   })
 
   test('report should write dead letters by stage and reason code, read from the dead-letter topic', async () => {
-    const deadLetter = (stage: string, code: string) => ({ topic: config.kafka.topics.deadLetter, key: 'bin-1', value: Buffer.from('{}'), headers: { [header.dlqStage]: stage, [header.dlqCode]: code } })
-    await bus.publish([deadLetter('normaliser', 'UNIT_UNKNOWN'), deadLetter('normaliser', 'UNIT_UNKNOWN'), deadLetter('influx-sink', 'POINT_REJECTED')])
+    const deadLetter = (stage: string, code: string) => ({ topic: config.bus.topics.deadLetter, key: 'bin-1', value: Buffer.from('{}'), headers: { [header.dlqStage]: stage, [header.dlqCode]: code } })
+    await bus.publish([deadLetter('normaliser', 'UNIT_UNKNOWN'), deadLetter('normaliser', 'UNIT_UNKNOWN'), deadLetter('store-sink', 'POINT_REJECTED')])
     const byReason = async (): Promise<unknown[][]> => {
       await reporter.report()
       return rows(`SELECT sum("records") FROM "pipeline_dead_letters" GROUP BY "stage", "code"`)
@@ -66,7 +66,7 @@ describe('health reporter', () => {
   })
 
   test('report should write the lag of a consumer group per partition, from the start of a partition where the group has committed nothing', async () => {
-    await bus.publish(Array.from({ length: 6 }, (_, i) => ({ topic: config.kafka.topics.raw, key: `device-${i}`, value: Buffer.from(String(i)), headers: {} })))
+    await bus.publish(Array.from({ length: 6 }, (_, i) => ({ topic: config.bus.topics.raw, key: `device-${i}`, value: Buffer.from(String(i)), headers: {} })))
     await reporter.report()
     const lagOf = async (): Promise<number> => (await rows(`SELECT sum("lag") FROM (SELECT last("lag") AS "lag" FROM "pipeline_lag" WHERE "group" = '${watched.groupId}' GROUP BY "topic", "partition")`))[0]?.[0] as number
     expect(await lagOf()).toBe(6)

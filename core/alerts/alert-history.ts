@@ -1,5 +1,5 @@
-import type { Point } from '../../core/store/store.js'
-import type { AlertPhase } from './lifecycle.js'
+import type { Point } from '../store/store.js'
+import type { AlertPhase } from './alert-event.js'
 
 /** One alert as its stored transitions tell it: where it stands now and how it got there. */
 export interface AlertView {

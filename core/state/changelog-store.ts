@@ -1,12 +1,12 @@
-import type { Bus, OutgoingRecord } from '../../core/bus/bus.js'
-import type { DeviceState } from './state.js'
+import type { Bus, OutgoingRecord } from '../bus/bus.js'
 
 /**
- * Per-device states (the footprint processor's by default) kept in memory and backed by a
- * compacted Kafka topic (one record per device, the newest wins). Changes are staged while a batch is handled and written in one go after its
- * outputs are durable; loading reads the topic back from its beginning.
+ * Per-key states of a processor (one per device, site or outbox entry) kept in memory and backed
+ * by a compacted bus topic (one record per key, the newest wins). Changes are staged while a
+ * batch is handled and written in one go after its outputs are durable; loading reads the topic
+ * back from its beginning.
  */
-export class ChangelogStore<State = DeviceState> {
+export class ChangelogStore<State> {
   private states = new Map<string, State>()
   private staged = new Set<string>()
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { OutgoingRecord } from '../../core/bus/bus.js'
+import type { OutgoingRecord } from '../bus/bus.js'
 import { ruleNames } from './rule-settings.js'
 
 const alertDecision = z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { spreadOverHours, windowEnd, windowStart } from '../../../processors/footprint/windows.js'
+import { spreadOverHours, windowEnd, windowStart } from '../../models/windows.js'
 
 const t = (iso: string): number => Date.parse(iso)
 

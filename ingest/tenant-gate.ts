@@ -1,6 +1,6 @@
 import type { Device } from '../core/registry/device.js'
 import type { TenantLimits } from '../core/registry/tenants.js'
-import type { BrokerCounter } from './broker-counters.js'
+import type { RefusalCounter } from './refusal-counters.js'
 
 /** Longest a publish is held back to keep a device to its rate; beyond this the device is cut off. */
 export const maxThrottleWaitMs = 5000
@@ -9,10 +9,10 @@ export type PublishAdmission =
   | { readonly kind: 'now' }
   /** Over its rate: held back this long (and so is everything behind it on the connection). */
   | { readonly kind: 'after'; readonly waitMs: number }
-  | { readonly kind: 'refused'; readonly counter: BrokerCounter; readonly reason: string }
+  | { readonly kind: 'refused'; readonly counter: RefusalCounter; readonly reason: string }
 
 /**
- * The per-tenant limits the broker enforces: devices connected at once, and per device a token
+ * The per-tenant limits the broker and the bridge enforce: devices connected at once, and per device a token
  * bucket for the publish rate (sustained rate, plus a burst) and the payload size. A publish
  * over the rate is delayed, not dropped: its PUBACK and the reading of the connection wait, so a
  * device is slowed to its rate; one that would wait longer than `maxThrottleWaitMs` is cut off.

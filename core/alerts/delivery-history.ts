@@ -1,5 +1,5 @@
-import type { Point, Store } from '../../core/store/store.js'
-import type { AlertPhase } from './lifecycle.js'
+import type { Point, Store } from '../store/store.js'
+import type { AlertPhase } from './alert-event.js'
 import type { RuleName } from './rule-settings.js'
 
 /** Which alert an outbox entry delivers: what its stored point is tagged and timed with. */

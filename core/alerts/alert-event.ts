@@ -1,16 +1,18 @@
 import { z } from 'zod'
-import type { OutgoingRecord } from '../../core/bus/bus.js'
-import type { Point } from '../../core/store/store.js'
+import type { OutgoingRecord } from '../bus/bus.js'
+import type { Point } from '../store/store.js'
 import { geoPoint } from '../../models/geo.js'
 import { deviceKind } from '../../models/reading.js'
-import type { Transition } from './lifecycle.js'
 import { ruleNames } from './rule-settings.js'
+
+export const alertPhases = ['firing', 'acknowledged', 'resolved'] as const
+export type AlertPhase = (typeof alertPhases)[number]
 
 /** One record of the `alerts` topic: a transition of one alert, keyed by the alert id. */
 export const alertEvent = z.object({
   schema: z.literal('circular.alert/v1'),
   alertId: z.string(),
-  phase: z.enum(['firing', 'acknowledged', 'resolved']),
+  phase: z.enum(alertPhases),
   rule: z.enum(ruleNames),
   tenant: z.string(),
   site: z.string(),
@@ -32,24 +34,6 @@ export interface AlertSubject {
   readonly deviceId: string
   readonly kind: AlertEvent['kind']
   readonly location?: AlertEvent['location']
-}
-
-export function alertEventOf(transition: Transition, rule: AlertEvent['rule'], subject: AlertSubject): AlertEvent {
-  return {
-    schema: 'circular.alert/v1',
-    alertId: transition.alertId,
-    phase: transition.phase,
-    rule,
-    tenant: subject.tenant,
-    site: subject.site,
-    deviceId: subject.deviceId,
-    kind: subject.kind,
-    firedAt: transition.firedAt,
-    at: transition.at,
-    ...(transition.value !== undefined ? { value: transition.value } : {}),
-    ...(transition.reason !== undefined ? { reason: transition.reason } : {}),
-    ...(subject.location ? { location: subject.location } : {}),
-  }
 }
 
 export function alertRecord(topic: string, event: AlertEvent): OutgoingRecord {

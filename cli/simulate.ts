@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { stopOnSignal } from '../cli/lifecycle.js'
+import { stopOnSignal } from './lifecycle.js'
 import { loadConfig } from '../core/config.js'
 import { createLogger } from '../core/logger.js'
-import { startSimulation } from './simulation.js'
+import { startSimulation } from '../simulator/simulation.js'
 
 interface SimulateFlags {
   url?: string

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { PlatformError, errorCatalogue, isRetryable } from '../../core/errors.js'
+import { PlatformError, errorCatalogue, isRetryable } from '../../models/errors.js'
 
 describe('error catalogue', () => {
   test('every code should be upper snake case with a summary', () => {

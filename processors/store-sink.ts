@@ -2,14 +2,14 @@ import type { Bus, BatchContext, Consumption, IncomingRecord, OutgoingRecord } f
 import { header, pipelineTopics } from '../core/bus/topics.js'
 import type { Config } from '../core/config.js'
 import { Counters } from '../core/counters.js'
-import { PlatformError, isRetryable } from '../core/errors.js'
+import { PlatformError, isRetryable } from '../models/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Point, Store } from '../core/store/store.js'
 import { readingEnvelope } from '../models/reading.js'
 import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { envelopeToPoints, type CountedPoint } from './points.js'
-import { EndToEndDelays } from './health/end-to-end-delays.js'
+import { EndToEndDelays } from '../core/end-to-end-delays.js'
 
 export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
 export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
@@ -21,29 +21,32 @@ export interface SinkDeps {
   readonly logger: Logger
 }
 
-const stage = 'influx-sink'
+const stage = 'store-sink'
 
 /**
- * Writes canonical readings to the store in batches and commits their Kafka offsets only after the
- * store accepted the batch. While the store is down it retries with backoff and takes no new
- * records (the partition waits, heartbeating), so nothing is skipped; replays overwrite.
+ * Writes canonical readings and computed points to the store in batches and commits their bus
+ * offsets only after the store accepted the batch. While the store is down it retries with
+ * backoff and takes no new records (the partition waits, heartbeating), so nothing is skipped;
+ * replays overwrite.
  */
-export class InfluxSink {
+export class StoreSink {
   readonly counters: SinkCounters = new Counters(stage, sinkCounterNames)
   /** From observation and from broker receipt until the store accepted the reading. */
   readonly delays = new EndToEndDelays(stage)
 
   constructor(private readonly deps: SinkDeps) {}
 
-  async start(groupId = `${this.deps.config.kafka.groupPrefix}-influx-sink`): Promise<Consumption> {
+  // The group keeps the name it had before the sink was renamed, so that running deployments
+  // resume from their committed offsets instead of rewriting the whole retained log.
+  async start(groupId = `${this.deps.config.bus.groupPrefix}-influx-sink`): Promise<Consumption> {
     const { bus, config, store } = this.deps
-    await bus.ensureTopics(pipelineTopics(config.kafka))
+    await bus.ensureTopics(pipelineTopics(config.bus))
     await this.withRetry(() => store.ensureReady(), () => true, async () => undefined)
-    // Batches share no state, so one partition's InfluxDB write may overlap another's.
+    // Batches share no state, so one partition's store write may overlap another's.
     return bus.consume({
       groupId,
-      topics: [config.kafka.topics.readings, config.kafka.topics.footprintPoints],
-      partitionsInParallel: config.kafka.partitions,
+      topics: [config.bus.topics.readings, config.bus.topics.footprintPoints],
+      partitionsInParallel: config.bus.partitions,
       handleBatch: (records, context) => this.handleBatch(records, context),
     })
   }
@@ -54,7 +57,7 @@ export class InfluxSink {
     for (const record of records) {
       const decoded = this.pointsOf(record)
       if (typeof decoded === 'string') {
-        deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: decoded }]))
+        deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: decoded }]))
         continue
       }
       for (const c of decoded) batch.push({ ...c, source: record })
@@ -70,7 +73,7 @@ export class InfluxSink {
       for (const rejected of outcome.rejected) {
         const source = chunk.find((c) => c.point === rejected.point)!.source
         const value = Buffer.from(JSON.stringify(rejected.point))
-        deadLetters.push(deadLetterRecord(this.deps.config.kafka.topics.deadLetter, stage, source, [{ code: 'POINT_REJECTED', message: rejected.reason }], value))
+        deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code: 'POINT_REJECTED', message: rejected.reason }], value))
       }
     }
     await this.deps.bus.publish(deadLetters)
@@ -83,7 +86,7 @@ export class InfluxSink {
   /** The points a record asks to store, or why it cannot be read. Computed points carry no readings of their own. */
   private pointsOf(record: IncomingRecord): CountedPoint[] | string {
     const parsed = safeJson(record.value)
-    const result = record.topic === this.deps.config.kafka.topics.footprintPoints ? pointsRecord.safeParse(parsed) : readingEnvelope.safeParse(parsed)
+    const result = record.topic === this.deps.config.bus.topics.footprintPoints ? pointsRecord.safeParse(parsed) : readingEnvelope.safeParse(parsed)
     if (!result.success) return `not a valid ${record.topic} record: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
     return 'readings' in result.data ? envelopeToPoints(result.data) : result.data.points.map((point) => ({ point, readings: 0 }))
   }

@@ -1,17 +1,17 @@
 import { Counters } from '../core/counters.js'
 
 /** Why the broker refused or slowed something; each is also counted per tenant as `<name>.<tenant>`. */
-export const brokerCounterNames = ['auth_refused', 'device_limit_refused', 'acl_refused', 'payload_too_large', 'throttled', 'rate_refused'] as const
-export type BrokerCounter = (typeof brokerCounterNames)[number]
+export const refusalCounterNames = ['auth_refused', 'device_limit_refused', 'acl_refused', 'payload_too_large', 'throttled', 'rate_refused'] as const
+export type RefusalCounter = (typeof refusalCounterNames)[number]
 
 /** The broker's (or the bridge's) refusal counters: totals, and per tenant where the device is known. */
-export class BrokerCounters extends Counters<string> {
+export class RefusalCounters extends Counters<string> {
   /** `bridge` for the limits the bridge applies to what it carries from an external broker. */
   constructor(component: 'broker' | 'bridge' = 'broker') {
-    super(component, brokerCounterNames)
+    super(component, refusalCounterNames)
   }
 
-  count(name: BrokerCounter, tenant?: string): void {
+  count(name: RefusalCounter, tenant?: string): void {
     this.add(name)
     if (tenant !== undefined) this.add(`${name}.${tenant}`)
   }
