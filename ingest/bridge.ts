@@ -2,6 +2,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Config } from '../core/config.js'
 import { PlatformError } from '../models/errors.js'
 import type { Logger } from '../core/logger.js'
+import { retry, type RetryPolicy } from '../core/retry.js'
 import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
@@ -132,15 +133,12 @@ export function subscriptionFilters(shareGroup: string | undefined): string[] {
  * a failure that looks permanent (an unreadable registry) is retried: the message must not be
  * acknowledged without a home, and the log says why it waits.
  */
-async function handOverWithRetry(work: () => Promise<void>, closing: () => boolean, logger: Logger): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work()
-    } catch (error) {
-      if (closing()) throw new PlatformError('SHUTTING_DOWN', 'bridge is closing', {}, { cause: error })
-      const delay = Math.min(10_000, 200 * 2 ** attempt)
-      logger.warn({ err: error, delayMs: delay }, 'hand-over to the bus failed; retrying')
-      await new Promise((r) => setTimeout(r, delay))
-    }
-  }
+export const handOverRetryPolicy: RetryPolicy = { baseMs: 200, factor: 2, capMs: 10_000, jitter: 0, maxAttempts: Infinity, retryable: () => true }
+
+function handOverWithRetry(work: () => Promise<void>, closing: () => boolean, logger: Logger): Promise<void> {
+  return retry(work, handOverRetryPolicy, {
+    keepGoing: () => !closing(),
+    stopped: (error) => new PlatformError('SHUTTING_DOWN', 'bridge is closing', {}, { cause: error }),
+    onRetry: (error, _attempt, delay) => logger.warn({ err: error, delayMs: delay }, 'hand-over to the bus failed; retrying'),
+  })
 }

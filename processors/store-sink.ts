@@ -10,6 +10,7 @@ import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { envelopeToPoints, type CountedPoint } from './points.js'
 import { EndToEndDelays } from '../core/end-to-end-delays.js'
+import { retry, waitInSlices, type RetryPolicy } from '../core/retry.js'
 
 export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
 export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
@@ -101,24 +102,23 @@ export class StoreSink {
   }
 
   /** Retries retryable store failures with capped exponential backoff, heartbeating meanwhile. */
-  private async withRetry<T>(work: () => Promise<T>, isActive: () => boolean, heartbeat: () => Promise<void>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await work()
-      } catch (error) {
-        if (!isRetryable(error)) throw error
-        if (!isActive()) throw new PlatformError('SHUTTING_DOWN', 'sink stopped while the store was failing; the batch will be delivered again', {}, { cause: error })
-        const delay = Math.min(this.deps.config.sink.retryMaxMs, 100 * 2 ** Math.min(attempt, 16)) * (0.75 + Math.random() * 0.5)
+  private withRetry<T>(work: () => Promise<T>, isActive: () => boolean, heartbeat: () => Promise<void>): Promise<T> {
+    return retry(work, sinkRetryPolicy(this.deps.config.sink), {
+      keepGoing: isActive,
+      stopped: (error) => new PlatformError('SHUTTING_DOWN', 'sink stopped while the store was failing; the batch will be delivered again', {}, { cause: error }),
+      onRetry: (error, attempt, delay) => {
         this.counters.add('writeRetries')
         if (attempt === 0 || attempt % 10 === 0) this.deps.logger.warn({ err: error, attempt, delayMs: Math.round(delay) }, 'store write failed; retrying, consumption paused')
-        // Sleep in short slices so the group coordinator keeps hearing from us.
-        for (let waited = 0; waited < delay; waited += 1000) {
-          await sleep(Math.min(1000, delay - waited))
-          await heartbeat()
-        }
-      }
-    }
+      },
+      // Sleep in short slices so the group coordinator keeps hearing from us.
+      wait: (delay) => waitInSlices(delay, 1000, { after: heartbeat }),
+    })
   }
+}
+
+/** Retryable store failures are retried until the store is back or the sink stops; others fail the batch. */
+export function sinkRetryPolicy(sink: Config['sink']): RetryPolicy {
+  return { baseMs: 100, factor: 2, maxExponent: 16, capMs: sink.retryMaxMs, jitter: 0.25, maxAttempts: Infinity, retryable: isRetryable }
 }
 
 function safeJson(value: Buffer): unknown {
@@ -127,8 +127,4 @@ function safeJson(value: Buffer): unknown {
   } catch {
     return undefined
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -14,7 +14,8 @@ import { DeliveryTargets } from '../../core/alerts/delivery-target.js'
 import { alertMarker, listServiceRequests, postServiceRequest, serviceRequestForm, serviceRequestIdOfToken } from './open311.js'
 import type { Open311Channel, RuleName, WebhookSubscriber } from '../../core/alerts/rule-settings.js'
 import type { RulesSource } from './rules-source.js'
-import { backoffDelay, idempotencyKeyOf, postWebhook, type AttemptOutcome } from './webhook.js'
+import { deliveryRetryPolicy, idempotencyKeyOf, postWebhook, type AttemptOutcome } from './webhook.js'
+import { retryDelay, waitInSlices, type RetryPolicy } from '../../core/retry.js'
 
 export const notifierCounterNames = ['received', 'delivered', 'alreadyDelivered', 'attemptsFailed', 'deadLettered', 'foundFiled', 'closedByService'] as const
 
@@ -132,11 +133,12 @@ export class AlertNotifier {
       ? structuredClone(known)
       : { channel: 'webhook', subscriber: subscriber.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [] }
     delivery.about ??= aboutOf(event)
-    const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = this.deps.config.alerts.delivery
+    const { timeoutMs } = this.deps.config.alerts.delivery
+    const policy = this.retryPolicy()
     const send = this.deps.send ?? ((s: WebhookSubscriber, e: AlertEvent, t: number) => postWebhook(s, e, t, this.targets))
     let targetRefused = false
-    while (delivery.attempts.length < maxAttempts) {
-      if (delivery.attempts.length > 0) await this.pause(backoffDelay(delivery.attempts.length - 1, backoffMs, backoffMaxMs), context)
+    while (delivery.attempts.length < policy.maxAttempts) {
+      if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), context)
       const outcome = await send(subscriber, event, timeoutMs)
       delivery.attempts.push({ at: Date.now(), ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
       if (outcome.result === 'delivered') {
@@ -148,7 +150,7 @@ export class AlertNotifier {
       }
       this.counters.add('attemptsFailed')
       targetRefused = outcome.targetRefused === true
-      if (outcome.result === 'refused') break
+      if (!policy.retryable(outcome)) break
       await this.record(key, delivery)
     }
     await this.deadLetter(key, delivery, source, `webhook ${subscriber.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
@@ -171,7 +173,8 @@ export class AlertNotifier {
       delivery.attempts.push({ at: Date.now(), error: form })
       return this.deadLetter(key, delivery, source, `Open311 ${channel.id}`)
     }
-    const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = this.deps.config.alerts.delivery
+    const { timeoutMs } = this.deps.config.alerts.delivery
+    const policy = this.retryPolicy()
     let targetRefused = false
     const alreadyFiled = async (): Promise<boolean> => {
       if (delivery.status !== 'sending') return false
@@ -181,8 +184,8 @@ export class AlertNotifier {
       await this.filed(key, delivery, { serviceRequestId: found })
       return true
     }
-    while (delivery.attempts.length < maxAttempts) {
-      if (delivery.attempts.length > 0) await this.pause(backoffDelay(delivery.attempts.length - 1, backoffMs, backoffMaxMs), context)
+    while (delivery.attempts.length < policy.maxAttempts) {
+      if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), context)
       if (await alreadyFiled()) return
       delivery.status = 'sending'
       await this.record(key, delivery)
@@ -193,7 +196,7 @@ export class AlertNotifier {
       // An answer that refuses it means nothing was filed, as does a refused target; no answer may mean it was.
       if (outcome.status !== undefined || outcome.targetRefused) delivery.status = 'pending'
       targetRefused = outcome.targetRefused === true
-      if (outcome.result === 'refused') break
+      if (!policy.retryable(outcome)) break
       await this.record(key, delivery)
     }
     if (await alreadyFiled()) return
@@ -286,13 +289,23 @@ export class AlertNotifier {
     if (point) await this.deps.bus.publish([{ topic: this.deps.config.bus.topics.footprintPoints, key: delivery.alertId, value: encodePointsRecord([point]), headers: {} }])
   }
 
+  /**
+   * The deliveries' policy. Only its delays come from `core/retry.ts`, not its runner: the attempts
+   * are counted in the persisted outbox entry, so the budget holds across restarts, and each
+   * attempt's outcome, not a thrown error, decides whether to retry.
+   */
+  private retryPolicy(): RetryPolicy<AttemptOutcome> {
+    return deliveryRetryPolicy(this.deps.config.alerts.delivery)
+  }
+
   /** Waits in short slices so the group coordinator keeps hearing from this consumer. */
-  private async pause(ms: number, context: BatchContext): Promise<void> {
-    for (let waited = 0; waited < ms; waited += 1000) {
-      if (!context.isActive()) throw new PlatformError('SHUTTING_DOWN', 'notifier stopped while a delivery was being retried; the event will be delivered again', {})
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, ms - waited)))
-      await context.heartbeat()
-    }
+  private pause(ms: number, context: BatchContext): Promise<void> {
+    return waitInSlices(ms, 1000, {
+      before: () => {
+        if (!context.isActive()) throw new PlatformError('SHUTTING_DOWN', 'notifier stopped while a delivery was being retried; the event will be delivered again', {})
+      },
+      after: () => context.heartbeat(),
+    })
   }
 }
 

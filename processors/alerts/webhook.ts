@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto'
 import type { AlertEvent } from '../../core/alerts/alert-event.js'
 import { DeliveryTargets, isTargetRefusal } from '../../core/alerts/delivery-target.js'
 import type { WebhookSubscriber } from '../../core/alerts/rule-settings.js'
+import type { Config } from '../../core/config.js'
+import type { RetryPolicy } from '../../core/retry.js'
 
 export const signatureHeader = 'x-circular-signature'
 export const idempotencyHeader = 'idempotency-key'
@@ -50,7 +52,11 @@ export async function postWebhook(subscriber: WebhookSubscriber, event: AlertEve
   }
 }
 
-/** Exponential backoff with ±50 % jitter, capped, so retrying notifiers do not hit a receiver in step. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30)) * (0.5 + random())
+/**
+ * How deliveries (webhook and Open311) are retried: exponential backoff with ±50 % jitter, capped,
+ * so retrying notifiers do not hit a receiver in step, within the configured attempt budget. What is
+ * retried is the outcome of an attempt (`answeredAttempt`, `failedAttempt`), not a thrown error.
+ */
+export function deliveryRetryPolicy(delivery: Pick<Config['alerts']['delivery'], 'backoffMs' | 'backoffMaxMs' | 'maxAttempts'>): RetryPolicy<AttemptOutcome> {
+  return { baseMs: delivery.backoffMs, factor: 2, maxExponent: 30, capMs: delivery.backoffMaxMs, jitter: 0.5, maxAttempts: delivery.maxAttempts, retryable: (outcome) => outcome.result === 'retry' }
 }

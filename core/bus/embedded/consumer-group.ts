@@ -1,3 +1,4 @@
+import { retryDelay, type RetryPolicy } from '../../retry.js'
 import type { GroupOffsets } from './group-offsets.js'
 import type { RecordLog, TopicPartition } from './record-log.js'
 import type { WakeSignal } from './wake-signal.js'
@@ -11,9 +12,12 @@ export interface GroupMember {
   assign(partitions: readonly TopicPartition[]): void
 }
 
-/** Redelivery after a failed batch waits this long, doubling per failure up to the maximum. */
-const retryInitialMs = 250
-const retryMaxMs = 10_000
+/**
+ * Redelivery after a failed batch (or fetch, or commit): every failure is retried, as on Kafka, the
+ * wait doubling per failure up to the cap. Only the delay comes from `core/retry.ts`: the retry is a
+ * timer that releases the partition to the fetch loop, not a loop of its own.
+ */
+export const redeliveryPolicy: RetryPolicy = { baseMs: 250, factor: 2, capMs: 10_000, jitter: 0, maxAttempts: Infinity, retryable: () => true }
 
 /**
  * One consumer group inside this process: splits the partitions of its topics between its
@@ -88,7 +92,7 @@ export class ConsumerGroup {
   /** Holds the partition back after a failed batch; returns how long, in ms. */
   failed(tp: TopicPartition): number {
     const failures = (this.retries.get(tp.id)?.failures ?? 0) + 1
-    const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** (failures - 1))
+    const delay = retryDelay(redeliveryPolicy, failures - 1)
     const retry = { failures, held: true }
     this.retries.set(tp.id, retry)
     // The timer itself releases the partition: comparing clocks could find it a millisecond early.
