@@ -41,5 +41,8 @@ export interface RouteDeps extends ApiDeps {
   readonly tenants: TenantPolicies
 }
 
-/** A Fastify scope whose route schemas are zod schemas: where routes are declared. */
+/**
+ * A Fastify instance whose route schemas are zod schemas, so requests and replies are typed from
+ * them: what `buildApi` returns and what each route plugin declares its routes on.
+ */
 export type ZodScope = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>

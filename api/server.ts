@@ -3,26 +3,26 @@ import { readFileSync } from 'node:fs'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySwagger from '@fastify/swagger'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from '../core/config.js'
 import { PlatformError } from '../models/errors.js'
 import { FileApiKeys } from '../core/registry/api-keys.js'
 import { AuditLog } from '../core/registry/audit-log.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
-import { registerAccessControl } from './auth/access-control.js'
+import { accessControl } from './auth/access-control.js'
 import { jwtVerifier } from './auth/jwt-verifier.js'
-import type { ApiDeps, RouteDeps } from './deps.js'
+import type { ApiDeps, RouteDeps, ZodScope } from './deps.js'
 import { errorHandler, notFoundHandler } from './errors.js'
-import { registerAdminKeyRoutes } from './routes/admin-keys.js'
-import { registerAuditRoutes } from './routes/audit.js'
-import { registerDeviceRoutes } from './routes/devices.js'
-import { registerHealthRoutes } from './routes/health.js'
-import { registerMetricsRoutes } from './routes/metrics.js'
-import { registerFootprintRoutes, registerSiteKpiRoutes } from './routes/footprint.js'
-import { registerForecastRoutes } from './routes/forecast.js'
-import { registerAlertRoutes } from './routes/alerts.js'
-import { registerOpenDataRoutes } from './routes/open-data.js'
+import { adminKeyRoutes } from './routes/admin-keys.js'
+import { auditRoutes } from './routes/audit.js'
+import { deviceRoutes } from './routes/devices.js'
+import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { footprintRoutes, siteKpiRoutes } from './routes/footprint.js'
+import { forecastRoutes } from './routes/forecast.js'
+import { alertRoutes } from './routes/alerts.js'
+import { openDataRoutes } from './routes/open-data.js'
 import { webRoutes } from './routes/web.js'
 import { loadFactorSets } from '../models/factors/factor-sets.js'
 
@@ -33,7 +33,7 @@ const bodyLimitBytes = 4 * 1024
  * The HTTP API, ready for `inject()` or `listen()`. It does not listen by itself and owns none
  * of its dependencies: closing the app leaves the store and the registry open.
  */
-export async function buildApi(apiDeps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi(apiDeps: ApiDeps): Promise<ZodScope> {
   const config = apiDeps.config
   const deps: RouteDeps = {
     ...apiDeps,
@@ -43,7 +43,8 @@ export async function buildApi(apiDeps: ApiDeps): Promise<FastifyInstance> {
   }
   const logger: FastifyBaseLogger = deps.logger
   const tls = config.api.tls
-  const app = Fastify({
+  // `https: null` (no TLS configured) makes a plain HTTP server. Typed as one either way: an HTTPS server is one too.
+  const app: ZodScope = Fastify({
     loggerInstance: logger,
     bodyLimit: bodyLimitBytes,
     // Device ids may be 128 characters; the router's default cut-off is 100.
@@ -51,14 +52,15 @@ export async function buildApi(apiDeps: ApiDeps): Promise<FastifyInstance> {
     // Unguessable ids, never taken from the client: they are what a 500 answer quotes.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
-  } as Parameters<typeof Fastify>[0]).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance
+    https: tls ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } : null,
+  }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  registerAccessControl(app, { keys: deps.keys, ...(config.auth.oidc ? { jwt: jwtVerifier(config.auth.oidc) } : {}) })
+  // First, so that its hooks run before the rate limiter's and see every route registered below.
+  await app.register(accessControl, { keys: deps.keys, ...(config.auth.oidc ? { jwt: jwtVerifier(config.auth.oidc) } : {}) })
   await app.register(fastifyHelmet, { global: true })
   await app.register(fastifyRateLimit, {
     global: true,
@@ -91,27 +93,24 @@ export async function buildApi(apiDeps: ApiDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   })
-  // Registered after the swagger plugin so that it sees every route.
-  await app.register(async (scope) => {
-    const api = scope.withTypeProvider<ZodTypeProvider>()
-    api.get('/openapi.json', { schema: { hide: true } }, async () => scope.swagger())
-    registerHealthRoutes(api, deps)
-    registerDeviceRoutes(api, deps)
-    if (deps.pipelineCounters) registerMetricsRoutes(api, deps.pipelineCounters)
-    const factorSets = loadFactorSets(config.footprint.factorSetsDir)
-    registerFootprintRoutes(api, deps, factorSets)
-    registerSiteKpiRoutes(api, deps, factorSets)
-    registerForecastRoutes(api, deps)
-    registerAlertRoutes(api, deps)
-    registerOpenDataRoutes(api, deps, factorSets)
-    registerAdminKeyRoutes(api, deps)
-    registerAuditRoutes(api, deps)
-    await api.register(webRoutes)
-  })
+  // Every route after the swagger plugin, so that it sees them all; each module in a scope of its own.
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  const factorSets = loadFactorSets(config.footprint.factorSetsDir)
+  await app.register(healthRoutes, deps)
+  await app.register(deviceRoutes, deps)
+  if (deps.pipelineCounters) await app.register(metricsRoutes, { counters: deps.pipelineCounters })
+  await app.register(footprintRoutes, { ...deps, factorSets })
+  await app.register(siteKpiRoutes, { ...deps, factorSets })
+  await app.register(forecastRoutes, deps)
+  await app.register(alertRoutes, deps)
+  await app.register(openDataRoutes, { ...deps, factorSets })
+  await app.register(adminKeyRoutes, deps)
+  await app.register(auditRoutes, deps)
+  await app.register(webRoutes)
   return app
 }
 
 /** Listens on `config.api` and returns the address, e.g. `https://127.0.0.1:8080`; stop with `app.close()`. */
-export async function startApi(app: FastifyInstance, config: Pick<Config['api'], 'host' | 'port'>): Promise<string> {
+export async function startApi(app: ZodScope, config: Pick<Config['api'], 'host' | 'port'>): Promise<string> {
   return app.listen({ host: config.host, port: config.port })
 }

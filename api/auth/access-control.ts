@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
 import { PlatformError } from '../../models/errors.js'
 import { isApiKeyToken, roleAtLeast } from '../../core/registry/api-key.js'
 import type { FileApiKeys } from '../../core/registry/api-keys.js'
@@ -17,8 +18,14 @@ export interface Authenticators {
  * credentials (refusing nothing yet, so that the rate limiter, which runs next, also slows down
  * anyone guessing keys); `preParsing` then refuses, before any body is read, every call the
  * route's access level does not allow.
+ *
+ * Wrapped with fastify-plugin so that it does not get a scope of its own: its hooks and request
+ * decorations land on the instance registering it and reach every route registered after it,
+ * in that instance and in every plugin below it.
  */
-export function registerAccessControl(app: FastifyInstance, auth: Authenticators): void {
+export const accessControl = fastifyPlugin<Authenticators>(async (app, auth) => addAccessControl(app, auth), { name: 'access-control', fastify: '5.x' })
+
+function addAccessControl(app: FastifyInstance, auth: Authenticators): void {
   app.decorateRequest('identity', null)
   app.decorateRequest('authFailure', null)
 

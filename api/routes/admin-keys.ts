@@ -1,10 +1,11 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { PlatformError } from '../../models/errors.js'
 import { keyId, role, type ApiKeyView } from '../../core/registry/api-key.js'
 import { identifier } from '../../core/registry/device.js'
 import { identityOf, isPlatformAdmin, type Identity } from '../auth/identity.js'
 import { optionalTenantOf } from '../auth/tenant-scope.js'
-import type { RouteDeps, ZodScope } from '../deps.js'
+import type { RouteDeps } from '../deps.js'
 import { invalidParameter } from '../errors.js'
 import { errorResponses } from '../schemas.js'
 
@@ -35,7 +36,7 @@ const keysQuery = z.strictObject({ tenant: identifier.optional().describe('Only 
  * `/v1/admin/keys`: create, list and revoke API keys. A tenant's admin manages the keys of its
  * own tenant; only a platform admin can make platform keys. Every change goes to the audit log.
  */
-export function registerAdminKeyRoutes(app: ZodScope, deps: RouteDeps): void {
+export const adminKeyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.post(
     '/v1/admin/keys',
     {

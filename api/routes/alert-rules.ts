@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { PlatformError } from '../../models/errors.js'
 import { identifier } from '../../core/registry/device.js'
@@ -6,7 +7,7 @@ import { DeliveryTargets, isTargetRefusal } from '../../core/alerts/delivery-tar
 import { open311Channel, rulesFile, tenantRules, webhookSubscriber, type RulesFile, type TenantRules } from '../../core/alerts/rule-settings.js'
 import { identityOf } from '../auth/identity.js'
 import { tenantOf } from '../auth/tenant-scope.js'
-import type { RouteDeps, ZodScope } from '../deps.js'
+import type { RouteDeps } from '../deps.js'
 import { errorResponses } from '../schemas.js'
 
 const rulesQuery = z.strictObject({ tenant: identifier.optional().describe('Tenant: the caller\'s own by default; a platform key must name one') })
@@ -28,7 +29,7 @@ const rulesBody = z.object({ tenant: z.string(), rules: shownRules })
  * them; see delivery-target.ts): checked here, resolving the host, and again by the notifier at
  * every request, which is what holds when DNS answers change later.
  */
-export function registerAlertRuleRoutes(app: ZodScope, deps: RouteDeps): void {
+export const alertRuleRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   // Opened per request: a rules file made invalid by hand must not keep the API from starting.
   const open = (): WatchedJsonFile<RulesFile> => new WatchedJsonFile(deps.config.alerts.rulesFile, rulesFile, () => ({ version: 1 }), 'ALERT_RULES_INVALID')
   const targets = new DeliveryTargets(deps.config.alerts.delivery.targetsAllow)

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { PlatformError } from '../../models/errors.js'
 import { identifier } from '../../core/registry/device.js'
@@ -8,10 +9,10 @@ import { firedAtOf } from '../../core/alerts/alert-id.js'
 import { ruleNames } from '../../core/alerts/rule-settings.js'
 import { identityOf } from '../auth/identity.js'
 import { optionalTenantOf, tenantOf, tenantReader, type StoreReader } from '../auth/tenant-scope.js'
-import type { ApiDeps, RouteDeps, ZodScope } from '../deps.js'
+import type { ApiDeps, RouteDeps } from '../deps.js'
 import { invalidParameter } from '../errors.js'
 import { errorResponses } from '../schemas.js'
-import { registerAlertRuleRoutes } from './alert-rules.js'
+import { alertRuleRoutes } from './alert-rules.js'
 
 const dayMs = 86_400_000
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-15T08:00:00Z' })
@@ -67,9 +68,10 @@ const ackAccepted = z.object({ alertId: z.string(), accepted: z.literal(true).de
  * command keyed by device, so it is applied in order with the device's readings; and the
  * tenant's alert rules (`alert-rules.ts`).
  */
-export function registerAlertRoutes(app: ZodScope, deps: RouteDeps): void {
+export const alertRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   const commands = deps.commands
-  registerAlertRuleRoutes(app, deps)
+  // Awaited so that the rules routes are registered first, as the OpenAPI document lists them.
+  await app.register(alertRuleRoutes, deps)
   app.get(
     '/v1/alerts',
     { schema: { summary: 'Alerts fired in a time range, newest first', tags: ['alerts'], querystring: alertsQuery, response: { 200: alertsBody, ...errorResponses(400, 401, 403, 502, 503) } } },

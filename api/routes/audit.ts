@@ -1,9 +1,10 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { auditActions } from '../../core/registry/audit-log.js'
 import { identifier } from '../../core/registry/device.js'
 import { identityOf } from '../auth/identity.js'
 import { optionalTenantOf } from '../auth/tenant-scope.js'
-import type { RouteDeps, ZodScope } from '../deps.js'
+import type { RouteDeps } from '../deps.js'
 import { errorResponses } from '../schemas.js'
 
 const auditQuery = z.strictObject({
@@ -25,7 +26,7 @@ const auditBody = z.object({
 })
 
 /** `GET /v1/admin/audit`: who created or revoked which key or device, and when; newest first. */
-export function registerAuditRoutes(app: ZodScope, deps: RouteDeps): void {
+export const auditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/v1/admin/audit',
     { schema: { summary: 'Audit log of admin actions, newest first', tags: ['admin'], querystring: auditQuery, response: { 200: auditBody, ...errorResponses(400, 401, 403) } } },

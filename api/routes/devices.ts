@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { PlatformError } from '../../models/errors.js'
 import { device as deviceSchema, identifier, publicView, type Device } from '../../core/registry/device.js'
@@ -7,7 +8,7 @@ import type { DeviceRegistry } from '../../core/registry/registry.js'
 import type { SeriesSelector, StoredValue } from '../../core/store/store.js'
 import { identityOf } from '../auth/identity.js'
 import { optionalTenantOf, tenantReader } from '../auth/tenant-scope.js'
-import type { RouteDeps, ZodScope } from '../deps.js'
+import type { RouteDeps } from '../deps.js'
 import { devicesBody, deviceParams, devicesQuery, errorResponses, latestBody, readingsBody, readingsQuery } from '../schemas.js'
 import { storedMeasurements, unitOf } from '../stored-fields.js'
 import { readingsRange } from '../time-range.js'
@@ -28,7 +29,8 @@ const registeredBody = z.object({
   }),
 })
 
-export function registerDeviceRoutes(app: ZodScope, deps: RouteDeps): void {
+/** `/v1/devices`: register, revoke and list devices, and read a device's stored values. */
+export const deviceRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   // The API's own registry when it can write, so a device it registers is listed at once.
   const registry = deps.registry instanceof FileRegistry ? deps.registry : new FileRegistry(deps.config.registryFile)
   const registration = { registry, tenants: deps.tenants, audit: deps.audit }

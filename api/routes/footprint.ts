@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { identifier } from '../../core/registry/device.js'
 import type { Point } from '../../core/store/store.js'
@@ -5,7 +6,7 @@ import type { FactorSet } from '../../models/factors/factor-set.js'
 import { newestVersion } from '../../models/factors/factor-sets.js'
 import { identityOf } from '../auth/identity.js'
 import { tenantOf, tenantReader, type StoreReader } from '../auth/tenant-scope.js'
-import type { ApiDeps, ZodScope } from '../deps.js'
+import type { ApiDeps } from '../deps.js'
 import { invalidParameter } from '../errors.js'
 import { allMetrics, metricIds, type MetricDefinition } from '../footprint/metric-catalogue.js'
 import { errorResponses } from '../schemas.js'
@@ -50,11 +51,17 @@ export const siteKpisQuery = z.strictObject({
   factorSet: z.string().regex(/^\d{4}\.\d+$/, 'must be a factor-set version such as 2025.1').optional(),
 })
 
+/** What the footprint routes read: the store, the config and the emission factor sets by version. */
+export interface FootprintRouteOptions extends ApiDeps {
+  readonly factorSets: ReadonlyMap<string, FactorSet>
+}
+
 /**
  * `GET /v1/footprint`: a footprint metric per window, computed from the stored rollups and, for
  * CO2e, the factor set asked for, so a new factor set applies to past periods at once.
  */
-export function registerFootprintRoutes(app: ZodScope, deps: ApiDeps, factorSets: ReadonlyMap<string, FactorSet>): void {
+export const footprintRoutes: FastifyPluginAsyncZod<FootprintRouteOptions> = async (app, deps) => {
+  const factorSets = deps.factorSets
   app.get(
     '/v1/footprint',
     {
@@ -125,7 +132,8 @@ export async function computeMetric(
 }
 
 /** `GET /v1/sites/:id/kpis`: every footprint metric of one site over a range, per day or month. */
-export function registerSiteKpiRoutes(app: ZodScope, deps: ApiDeps, factorSets: ReadonlyMap<string, FactorSet>): void {
+export const siteKpiRoutes: FastifyPluginAsyncZod<FootprintRouteOptions> = async (app, deps) => {
+  const factorSets = deps.factorSets
   app.get(
     '/v1/sites/:id/kpis',
     {

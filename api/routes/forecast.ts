@@ -1,8 +1,9 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { identifier } from '../../core/registry/device.js'
 import { identityOf } from '../auth/identity.js'
 import { tenantOf, tenantReader } from '../auth/tenant-scope.js'
-import type { ApiDeps, ZodScope } from '../deps.js'
+import type { ApiDeps } from '../deps.js'
 import { errorResponses } from '../schemas.js'
 
 const dayMs = 86_400_000
@@ -30,7 +31,7 @@ const forecastBody = z.object({
 })
 
 /** `GET /v1/containers/forecast` (M16): each container's newest forecast, the soonest full first. */
-export function registerForecastRoutes(app: ZodScope, deps: ApiDeps): void {
+export const forecastRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get(
     '/v1/containers/forecast',
     { schema: { summary: 'Time-to-full of every container, soonest first', tags: ['footprint'], querystring: forecastQuery, response: { 200: forecastBody, ...errorResponses(400, 401, 403, 502, 503) } } },

@@ -1,11 +1,15 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Config } from '../../core/config.js'
-import type { ApiDeps, ZodScope } from '../deps.js'
+import type { ApiDeps } from '../deps.js'
 import { healthBody } from '../schemas.js'
 
 /** A probe slower than this counts as unreachable, so `/health` answers in bounded time. */
 const probeTimeoutMs = 3000
 
-export function registerHealthRoutes(app: ZodScope, deps: ApiDeps): void {
+export type HealthRouteOptions = Pick<ApiDeps, 'config' | 'store' | 'health'>
+
+/** `GET /health`: whether the backends in use answer, each named after what it is. */
+export const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, deps) => {
   app.get(
     '/health',
     { schema: { summary: 'Whether the bus and the store in use (Kafka or the embedded bus, InfluxDB or the embedded store) are reachable', tags: ['health'], response: { 200: healthBody, 503: healthBody } } },

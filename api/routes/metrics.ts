@@ -1,12 +1,17 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Counters } from '../../core/counters.js'
-import type { ZodScope } from '../deps.js'
+
+export interface MetricsRouteOptions {
+  /** Every component's counters in this process, read at each scrape. */
+  readonly counters: () => readonly Counters[]
+}
 
 /**
  * `GET /metrics`: every counter of the components in this process, in the Prometheus text format
  * (`circular_<component>_<counter>_total`), so per-hop flow can be scraped and compared. A
  * counter named `<counter>.<tenant>` is that counter for one tenant, served with a tenant label.
  */
-export function registerMetricsRoutes(app: ZodScope, counters: () => readonly Counters[]): void {
+export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteOptions> = async (app, { counters }) => {
   app.get('/metrics', { schema: { summary: 'Per-component counters in the Prometheus text format', tags: ['health'] } }, async (_request, reply) => {
     return reply.type('text/plain; version=0.0.4').send(prometheusText(counters()))
   })

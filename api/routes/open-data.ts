@@ -1,13 +1,13 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { PlatformError } from '../../models/errors.js'
 import { identifier } from '../../core/registry/device.js'
-import type { FactorSet } from '../../models/factors/factor-set.js'
 import { tenantReader } from '../auth/tenant-scope.js'
-import type { RouteDeps, ZodScope } from '../deps.js'
+import type { RouteDeps } from '../deps.js'
 import { allMetrics, type MetricDefinition } from '../footprint/metric-catalogue.js'
 import { errorResponses } from '../schemas.js'
 import { readingsRange } from '../time-range.js'
-import { computeMetric, footprintBody } from './footprint.js'
+import { computeMetric, footprintBody, type FootprintRouteOptions } from './footprint.js'
 
 /** Metrics whose rows are per device: never open data, whatever a policy lists. */
 const perDeviceMetrics: ReadonlySet<string> = new Set(['telemetry_completeness'])
@@ -25,12 +25,15 @@ const openFootprintQuery = z.strictObject({
 
 const openMetricsBody = z.object({ tenant: z.string(), metrics: z.array(z.object({ id: z.string(), catalogue: z.string(), summary: z.string(), unit: z.string() })) })
 
+export type OpenDataRouteOptions = RouteDeps & Pick<FootprintRouteOptions, 'factorSets'>
+
 /**
  * Open data: the footprint metrics a tenant's policy (`TENANTS_FILE`) marks public, without a
  * key, tenant-wide and per day or month only. Raw readings, device lists and anything per device
  * are never served here. A metric that is not public is answered like one that does not exist.
  */
-export function registerOpenDataRoutes(app: ZodScope, deps: RouteDeps, factorSets: ReadonlyMap<string, FactorSet>): void {
+export const openDataRoutes: FastifyPluginAsyncZod<OpenDataRouteOptions> = async (app, deps) => {
+  const factorSets = deps.factorSets
   app.get(
     '/v1/open/:tenant/metrics',
     { schema: { summary: 'The metrics a tenant publishes as open data', tags: ['open data'], security: [], params: tenantParams, response: { 200: openMetricsBody, ...errorResponses(400) } } },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 
 /**
  * The live web view: static files from `api/web/` at `/` and `/web/*`. The page has no secrets
@@ -57,8 +57,8 @@ export function loadWebFiles(root: string = webRoot): ReadonlyMap<string, WebFil
   return files
 }
 
-/** Registers `GET /` and `GET /web/*` (HEAD too) in a scope of their own. */
-export async function webRoutes(app: FastifyInstance): Promise<void> {
+/** `GET /` and `GET /web/*` (HEAD too), in a scope of their own so that the caching hook below applies to them only. */
+export const webRoutes: FastifyPluginAsync = async (app) => {
   const files = loadWebFiles()
   // Runs after the API-wide hook that forbids caching (a parent's hooks run first): the files
   // may be kept, but must be revalidated, so a changed file shows up at the next load.

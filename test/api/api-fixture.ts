@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import { buildApi } from '../../api/server.js'
 import { loadConfig, type Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
@@ -13,13 +12,13 @@ import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import type { Logger } from '../../core/logger.js'
 import { InfluxStore } from '../../core/store/influx-store.js'
 import type { Store } from '../../core/store/store.js'
-import { apiCounterNames, type ApiCounter } from '../../api/deps.js'
+import { apiCounterNames, type ApiCounter, type ZodScope } from '../../api/deps.js'
 import { dropDatabase, influxUrl, silentLogger } from '../core/store/test-database.js'
 import type { Role } from '../../core/registry/api-key.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
 
 export interface ApiFixture {
-  readonly app: FastifyInstance
+  readonly app: ZodScope
   readonly store: InfluxStore
   readonly registry: FileRegistry
   readonly config: Config

@@ -15,29 +15,6 @@ async function open(options: Parameters<typeof apiFixture>[0] = {}): Promise<Api
   return fixture
 }
 
-describe('GET /health', () => {
-  it('should be ok when Kafka and InfluxDB are both reachable', async () => {
-    const { app } = await open({ bus: async () => true })
-    const response = await app.inject({ method: 'GET', url: '/health' })
-    expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({ status: 'ok', kafka: { reachable: true }, influxdb: { reachable: true } })
-  })
-
-  it('should be degraded with 503 when Kafka is not reachable', async () => {
-    const { app } = await open({ bus: async () => false })
-    const response = await app.inject({ method: 'GET', url: '/health' })
-    expect(response.statusCode).toBe(503)
-    expect(response.json()).toEqual({ status: 'degraded', kafka: { reachable: false }, influxdb: { reachable: true } })
-  })
-
-  it('should report InfluxDB unreachable, and a throwing probe as unreachable', async () => {
-    const { app } = await open({ influxUrl: `http://127.0.0.1:${await closedPort()}`, bus: () => Promise.reject(new Error('broker down')) })
-    const response = await app.inject({ method: 'GET', url: '/health' })
-    expect(response.statusCode).toBe(503)
-    expect(response.json()).toEqual({ status: 'degraded', kafka: { reachable: false }, influxdb: { reachable: false } })
-  })
-})
-
 describe('startApi', () => {
   it('should listen on the configured host and port and return the address', async () => {
     const f = await open()

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import Fastify from 'fastify'
-import { registerAccessControl } from '../../api/auth/access-control.js'
+import { accessControl } from '../../api/auth/access-control.js'
 import { routeAccess, type Access } from '../../api/auth/route-access.js'
 import { FileApiKeys } from '../../core/registry/api-keys.js'
 import { apiFixture, type ApiFixture } from '../api/api-fixture.js'
@@ -91,7 +91,7 @@ describe('access control: every route × every role', () => {
 
   test('building an app with a route missing from the access table fails', async () => {
     const app = Fastify()
-    registerAccessControl(app, { keys: new FileApiKeys(`${f.config.stateDir}/unused-keys.json`) })
+    await app.register(accessControl, { keys: new FileApiKeys(`${f.config.stateDir}/unused-keys.json`) })
     expect(() => app.get('/v1/forgotten', async () => 'open')).toThrow(/no entry in the access table/)
     await app.close()
   })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Device } from '../../core/registry/device.js'
-import { addDevice, apiFixture, seriesTags, type ApiFixture } from './api-fixture.js'
+import type { Device } from '../../../core/registry/device.js'
+import { addDevice, apiFixture, seriesTags, type ApiFixture } from '../api-fixture.js'
 
 const t0 = Date.UTC(2026, 0, 15, 8, 0, 0, 250)
 const iso = (ms: number): string => new Date(ms).toISOString()
