@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { KafkaBus } from '../../../core/bus/kafka-bus.js'
-import { header, pipelineTopics } from '../../../core/bus/topics.js'
-import { Counters } from '../../../core/counters.js'
-import { FileRegistry } from '../../../core/registry/file-registry.js'
-import { InfluxStore } from '../../../core/store/influx-store.js'
-import { EndToEndDelays } from '../../../core/end-to-end-delays.js'
-import { startHealthReporter, type HealthReporter } from '../../../processors/health/health-reporter.js'
-import { runInfluxQL } from '../../dashboards/influx-query.js'
-import { isolatedConfig, registerDevice, testLogger, waitFor } from '../../support/pipeline.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { header, pipelineTopics } from '../../core/bus/topics.js'
+import { Counters } from '../../core/counters.js'
+import { FileRegistry } from '../../core/registry/file-registry.js'
+import { InfluxStore } from '../../core/store/influx-store.js'
+import { EndToEndDelays } from '../../core/end-to-end-delays.js'
+import { startHealthReporter, type HealthReporter } from '../../processors/health/health-reporter.js'
+import { runInfluxQL } from '../dashboards/influx-query.js'
+import { isolatedConfig, registerDevice, testLogger, waitFor } from '../support/pipeline.js'
 
 const { config, cleanup } = isolatedConfig({ KAFKA_TOPIC_PARTITIONS: '2', HEALTH_REPORT_INTERVAL_MS: '600000' })
 

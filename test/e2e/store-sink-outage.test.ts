@@ -3,7 +3,7 @@ import mqtt from 'mqtt'
 import { countStored, isolatedConfig, registerDevice, services, sumStored, temperaturePack, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 
-describe('InfluxDB sink: an outage of InfluxDB loses nothing and duplicates nothing', () => {
+describe('store sink on InfluxDB: an outage of InfluxDB loses nothing and duplicates nothing', () => {
   const { config, cleanup } = isolatedConfig()
   let pipeline: InProcessPipeline
   let bin: TestDevice

@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { evaluate, observe, silenceVerdict } from '../../../processors/alerts/conditions.js'
-import { alertIdOf, firedAtOf } from '../../../core/alerts/alert-id.js'
-import { acknowledge, step, type Transition } from '../../../processors/alerts/lifecycle.js'
+import { evaluate, lidOpenDueAt, observe, silenceDueAt, silenceVerdict } from '../../../processors/alerts/conditions.js'
+import { step, type Transition } from '../../../processors/alerts/lifecycle.js'
 import { builtInSettings, type RuleName, type RuleSettings } from '../../../core/alerts/rule-settings.js'
 import { emptyAlertState } from '../../../processors/alerts/state.js'
 import type { CanonicalReading } from '../../../models/reading.js'
@@ -133,24 +132,49 @@ describe('silence rule', () => {
   })
 })
 
-describe('alert ids and acknowledgement', () => {
-  test('the id should be the same for the same rule, device and time, different otherwise, and carry the firing time', () => {
-    const id = alertIdOf('fill', 'bin-1', t0)
-    expect(alertIdOf('fill', 'bin-1', t0)).toBe(id)
-    expect(new Set([id, alertIdOf('fire', 'bin-1', t0), alertIdOf('fill', 'bin-2', t0), alertIdOf('fill', 'bin-1', t0 + 1)]).size).toBe(4)
-    expect(firedAtOf(id)).toBe(t0)
-    expect(firedAtOf('not-an-id')).toBeUndefined()
+describe('clock deadlines', () => {
+  test('a silence check should be due once the missed intervals have passed since the newest arrival, and not before a first reading', () => {
+    expect(silenceDueAt({ recentTemperatures: [] }, builtInSettings)).toBeUndefined()
+    // Built in: expected every 60 min, silent after 3 missed intervals.
+    expect(silenceDueAt({ recentTemperatures: [], lastReceivedAt: t0 }, builtInSettings)).toBe(t0 + 180 * minute)
   })
 
-  test('an acknowledged alert should not fire again while the condition persists, and should still resolve', () => {
-    const state = { phase: 'idle' } as { phase: 'idle' | 'firing' | 'acknowledged'; alertId?: string; firedAt?: number }
-    const raise = { kind: 'raise', value: 0.9, reason: 'full' } as const
-    const fired = step(state, raise, 'fill', 'bin-1', t0, 30)!
-    expect(acknowledge(state, 'some-other-id', t0 + minute, 'ops')).toBeUndefined()
-    expect(acknowledge(state, fired.alertId, t0 + minute, 'ops')).toMatchObject({ phase: 'acknowledged', alertId: fired.alertId, firedAt: t0, at: t0 + minute })
-    expect(acknowledge(state, fired.alertId, t0 + 2 * minute, 'ops')).toBeUndefined()
-    expect(step(state, raise, 'fill', 'bin-1', t0 + 3 * minute, 30)).toBeUndefined()
-    expect(step(state, { kind: 'clear' }, 'fill', 'bin-1', t0 + 4 * minute, 30)).toMatchObject({ phase: 'resolved', alertId: fired.alertId })
-    expect(acknowledge(state, fired.alertId, t0 + 5 * minute, 'ops')).toBeUndefined()
+  test('a lid check should be due at the end of the grace period from when the lid was first seen open, and never for a shut lid', () => {
+    const state = emptyAlertState()
+    const at = (minutes: number, open: boolean): void => {
+      const time = t0 + minutes * minute
+      observe(state.observations, [{ attribute: 'lidOpen', measurement: 'waste_container', field: 'lid_open', value: open, unit: '', time }], time, builtInSettings)
+    }
+    expect(lidOpenDueAt(state.observations, builtInSettings)).toBeUndefined()
+    at(0, true)
+    at(5, true)
+    expect(lidOpenDueAt(state.observations, builtInSettings)).toBe(t0 + 15 * minute)
+    at(6, false)
+    expect(lidOpenDueAt(state.observations, builtInSettings)).toBeUndefined()
+  })
+})
+
+describe('observation', () => {
+  test('only the temperatures within the fast-rise window should be kept, oldest first', () => {
+    const state = emptyAlertState()
+    for (const minutes of [0, 4, 8, 12]) {
+      const time = t0 + minutes * minute
+      observe(state.observations, [{ attribute: 'temperature', measurement: 'waste_container', field: 'temperature_c', value: 20 + minutes, unit: 'Cel', time }], time, builtInSettings)
+    }
+    // Built-in window 10 min: at minute 12 the readings from minute 2 on count.
+    expect(state.observations.recentTemperatures).toEqual([
+      [t0 + 4 * minute, 24],
+      [t0 + 8 * minute, 28],
+      [t0 + 12 * minute, 32],
+    ])
+    expect(state.observations.temperatureC).toBe(32)
+  })
+
+  test('rules judged on whole hours, windows or the clock should not be decided by one instant', () => {
+    const o = { recentTemperatures: [], fill: 0.99, battery: 0.01 }
+    expect(evaluate('energy_anomaly', o, t0, builtInSettings)).toEqual({ kind: 'hold' })
+    expect(evaluate('mass_balance', o, t0, builtInSettings)).toEqual({ kind: 'hold' })
+    // A reading is itself the proof that the device is not silent.
+    expect(evaluate('silence', o, t0, builtInSettings)).toEqual({ kind: 'clear' })
   })
 })

@@ -1,0 +1,201 @@
+import { createHmac } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import type { IncomingRecord } from '../../../core/bus/bus.js'
+import type { EmbeddedBus } from '../../../core/bus/embedded-bus.js'
+import { header, pipelineTopics } from '../../../core/bus/topics.js'
+import type { Config } from '../../../core/config.js'
+import { alertRecord, type AlertEvent } from '../../../core/alerts/alert-event.js'
+import { deadLetterReasons } from '../../../processors/dead-letter.js'
+import { AlertNotifier, type Delivery } from '../../../processors/alerts/notifier.js'
+import { RulesSource } from '../../../processors/alerts/rules-source.js'
+import { idempotencyHeader, signatureHeader } from '../../../processors/alerts/webhook.js'
+import { pointsRecord } from '../../../processors/points-record.js'
+import { byPartition, embeddedPlatform, json, quietLogger, runningContext, totalLag, type EmbeddedPlatform } from '../../support/embedded.js'
+import { startHttpReceiver, type HttpReceiver } from '../../support/http-receiver.js'
+import { waitFor } from '../../support/pipeline.js'
+
+const opsSecret = 'ops-secret-0123456789'
+
+/**
+ * The notifier's batches on the embedded bus, delivering to a real HTTP receiver on loopback:
+ * alert events in; webhook requests, outbox entries, delivery points and dead letters out.
+ */
+describe('alert notifier on the embedded bus', () => {
+  let receiver: HttpReceiver
+  let platform: EmbeddedPlatform
+  let config: Config
+  let bus: EmbeddedBus
+
+  beforeAll(async () => {
+    receiver = await startHttpReceiver()
+  })
+  afterAll(async () => {
+    await receiver.close()
+  })
+  afterEach(async () => {
+    await platform.cleanup()
+  })
+
+  async function setUp(): Promise<void> {
+    receiver.received.length = 0
+    receiver.answer({ status: 204 })
+    // Loopback is where the test's receiver listens; delivery targets may not reach it otherwise.
+    platform = embeddedPlatform({ ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3', ALERT_TARGETS_ALLOW: '127.0.0.1' })
+    config = platform.config
+    writeFileSync(
+      config.alerts.rulesFile,
+      JSON.stringify({
+        version: 1,
+        tenants: {
+          city: {
+            webhooks: [
+              { id: 'ops', url: `${receiver.url}/ops`, secret: opsSecret },
+              { id: 'fire-brigade', url: `${receiver.url}/fire`, secret: 'fire-secret-0123456789', rules: ['fire'], phases: ['firing'] },
+            ],
+          },
+        },
+      }),
+    )
+    bus = platform.openBus()
+    await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
+  }
+
+  const notifier = (): AlertNotifier => new AlertNotifier({ config, bus, rules: new RulesSource(config.alerts.rulesFile, quietLogger), logger: quietLogger })
+  const drained = (what: string) => waitFor(async () => (await totalLag(bus, config.alerts.groups.notifier, [config.alerts.topics.events])) === 0, 15_000, what)
+  const event = (rule: AlertEvent['rule'], phase: AlertEvent['phase'], alertId: string): AlertEvent => ({
+    schema: 'circular.alert/v1',
+    alertId,
+    phase,
+    rule,
+    tenant: 'city',
+    site: 'north',
+    deviceId: 'bin-1',
+    kind: 'waste_container',
+    firedAt: Date.parse('2026-11-02T08:00:00Z'),
+    at: Date.parse('2026-11-02T08:05:00Z'),
+  })
+  const publish = (...events: AlertEvent[]): Promise<void> => bus.publish(events.map((e) => alertRecord(config.alerts.topics.events, e)))
+  /** The outbox as a compacted topic holds it: the newest entry per key. */
+  const outbox = async (): Promise<Map<string, Delivery>> => new Map((await bus.readAll(config.alerts.topics.deliveries)).map((r) => [r.key, json<Delivery>(r)]))
+  const requests = (): string[] => receiver.received.map((r) => `${r.url} ${String(r.headers[idempotencyHeader])}`)
+  const deadLetters = (): Promise<IncomingRecord[]> => bus.readAll(config.bus.topics.deadLetter)
+
+  test('each subscriber should get the transitions it asked for, signed and retried until delivered; outbox and delivery points should record every attempt', async () => {
+    await setUp()
+    receiver.answer({ status: 503 }, { status: 503 }, { status: 204 })
+    await publish(event('fire', 'firing', 'a1-0123456789abcdef'), event('fire', 'resolved', 'a1-0123456789abcdef'))
+    const n = notifier()
+    const consumption = await n.start()
+    await drained('both events')
+    await consumption.stop()
+
+    expect(requests()).toEqual([
+      '/ops a1-0123456789abcdef:firing',
+      '/ops a1-0123456789abcdef:firing',
+      '/ops a1-0123456789abcdef:firing',
+      '/fire a1-0123456789abcdef:firing',
+      '/ops a1-0123456789abcdef:resolved',
+    ])
+    const toOps = receiver.received[0]!
+    expect(toOps.headers[signatureHeader]).toBe(`sha256=${createHmac('sha256', opsSecret).update(toOps.body).digest('hex')}`)
+    expect(json({ value: toOps.body } as IncomingRecord)).toMatchObject({ alertId: 'a1-0123456789abcdef', phase: 'firing', rule: 'fire' })
+
+    const entries = await outbox()
+    expect([...entries].map(([key, d]) => [key, d.status, d.attempts.map((a) => a.status)])).toEqual([
+      ['ops/a1-0123456789abcdef/firing', 'delivered', [503, 503, 204]],
+      ['fire-brigade/a1-0123456789abcdef/firing', 'delivered', [204]],
+      ['ops/a1-0123456789abcdef/resolved', 'delivered', [204]],
+    ])
+    // A delivery point per outbox write: two failed attempts and the success for ops, one each for the others.
+    const points = (await bus.readAll(config.bus.topics.footprintPoints)).flatMap((r) => pointsRecord.parse(json(r)).points)
+    expect(points.map((p) => [p.tags.subscriber, p.tags.phase, p.fields.status, p.fields.attempts])).toEqual([
+      ['ops', 'firing', 'pending', 1],
+      ['ops', 'firing', 'pending', 2],
+      ['ops', 'firing', 'delivered', 3],
+      ['fire-brigade', 'firing', 'delivered', 1],
+      ['ops', 'resolved', 'delivered', 1],
+    ])
+    expect(n.counters.snapshot()).toMatchObject({ received: 2, delivered: 3, attemptsFailed: 2, deadLettered: 0 })
+    expect(await deadLetters()).toEqual([])
+  })
+
+  test('a delivery refused for good, or out of its retry budget, and an unreadable event should each be dead-lettered once with the reason', async () => {
+    await setUp()
+    // Events are keyed by alert, so the two may be handled in either order: each gets its own answer.
+    receiver.answerWith((request) => (request.headers[idempotencyHeader] === 'a2-0123456789abcdef:firing' ? { status: 400 } : { status: 503 }))
+    const unreadable = { topic: config.alerts.topics.events, key: 'x', value: Buffer.from('{"schema": "circular.alert/v1"}'), headers: {} }
+    await publish(event('fill', 'firing', 'a2-0123456789abcdef'), event('fill', 'firing', 'a3-0123456789abcdef'))
+    await bus.publish([unreadable])
+    const n = notifier()
+    const consumption = await n.start()
+    await drained('the events')
+    await consumption.stop()
+
+    // One attempt for the refused one, the budget of three for the failing one.
+    expect(requests().sort()).toEqual(['/ops a2-0123456789abcdef:firing', '/ops a3-0123456789abcdef:firing', '/ops a3-0123456789abcdef:firing', '/ops a3-0123456789abcdef:firing'])
+    const letters = (await deadLetters()).sort((a, b) => a.key.localeCompare(b.key))
+    expect(letters.map((r) => [r.key, r.headers[header.dlqStage], r.headers[header.dlqCode], deadLetterReasons(r.headers)[0]?.message])).toEqual([
+      ['a2-0123456789abcdef', 'alert-notifier', 'DELIVERY_FAILED', 'webhook ops after 1 attempts: HTTP 400'],
+      ['a3-0123456789abcdef', 'alert-notifier', 'DELIVERY_FAILED', 'webhook ops after 3 attempts: HTTP 503'],
+      ['x', 'alert-notifier', 'RECORD_INVALID', 'not a circular.alert/v1 event'],
+    ])
+    expect(letters[2]!.value.equals(unreadable.value)).toBe(true)
+    expect([...(await outbox()).values()].map((d) => [d.alertId, d.status]).sort()).toEqual([
+      ['a2-0123456789abcdef', 'dead'],
+      ['a3-0123456789abcdef', 'dead'],
+    ])
+    expect(n.counters.get('deadLettered')).toBe(2)
+  })
+
+  test('events delivered before a crash but not committed should not be sent again, and a restart on the same bus file should deliver only what is new', async () => {
+    await setUp()
+    await publish(event('fire', 'firing', 'a4-0123456789abcdef'))
+    // The crashed run: delivered and recorded in the outbox, offsets never committed.
+    for (const batch of byPartition(await bus.readAll(config.alerts.topics.events))) await notifier().handleBatch(batch, runningContext)
+    expect(requests()).toEqual(['/ops a4-0123456789abcdef:firing', '/fire a4-0123456789abcdef:firing'])
+
+    const restarted = notifier()
+    const running = await restarted.start()
+    await drained('the uncommitted event')
+    await running.stop()
+    expect(restarted.counters.snapshot()).toMatchObject({ received: 1, alreadyDelivered: 2, delivered: 0 })
+    await bus.close()
+
+    bus = platform.openBus()
+    await publish(event('fire', 'resolved', 'a4-0123456789abcdef'))
+    const again = notifier()
+    const second = await again.start()
+    await drained('the new event')
+    await second.stop()
+    expect(again.counters.snapshot()).toMatchObject({ received: 1, alreadyDelivered: 0, delivered: 1 })
+    expect(requests()).toEqual(['/ops a4-0123456789abcdef:firing', '/fire a4-0123456789abcdef:firing', '/ops a4-0123456789abcdef:resolved'])
+  })
+
+  test('a notifier stopped while retrying should leave its event uncommitted, and the next one should spend only the rest of the retry budget', async () => {
+    await setUp()
+    const stopping = await notifier().start()
+    let stopped: Promise<void> | undefined
+    // The notifier is told to stop while its first attempt is in flight: it must not try again, nor commit.
+    receiver.answerWith(() => {
+      stopped ??= stopping.stop()
+      return { status: 503 }
+    })
+    await publish(event('tamper', 'firing', 'a5-0123456789abcdef'))
+    await waitFor(() => stopped !== undefined, 15_000, 'a first attempt')
+    await stopped
+    expect(receiver.received).toHaveLength(1)
+    expect(await totalLag(bus, config.alerts.groups.notifier, [config.alerts.topics.events])).toBe(1)
+    expect(await deadLetters()).toEqual([])
+    expect((await outbox()).get('ops/a5-0123456789abcdef/firing')).toMatchObject({ status: 'pending', attempts: [{ status: 503 }] })
+
+    const successor = notifier()
+    const consumption = await successor.start()
+    await drained('the event redelivered')
+    await consumption.stop()
+    // Three attempts in all, the budget: a successor starting afresh would have made three more.
+    expect(receiver.received).toHaveLength(3)
+    expect(successor.counters.get('attemptsFailed')).toBe(2)
+    expect((await deadLetters()).map((r) => deadLetterReasons(r.headers)[0]?.message)).toEqual(['webhook ops after 3 attempts: HTTP 503'])
+  })
+})
