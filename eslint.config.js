@@ -1,6 +1,44 @@
 import js from '@eslint/js'
+import { createNodeResolver, importX } from 'eslint-plugin-import-x'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
+
+/**
+ * The floors of the platform and what each may import (README, "Architecture"). A folder may
+ * always import itself; test/ and bench/ may import every floor, and no floor imports them.
+ */
+const floors = {
+  models: [],
+  core: ['models'],
+  ingest: ['models', 'core'],
+  broker: ['models', 'core', 'ingest'],
+  processors: ['models', 'core', 'ingest'],
+  api: ['models', 'core'],
+  dashboards: ['models', 'core'],
+  simulator: ['models', 'core'],
+  cli: ['models', 'core', 'ingest', 'broker', 'processors', 'api', 'dashboards', 'simulator'],
+}
+const folders = [...Object.keys(floors), 'bin', 'test', 'bench']
+/** Processors share only what lies in processors/ itself: one processor's folder never imports another's. */
+const processorFolders = ['alerts', 'footprint', 'health']
+
+const layering = [
+  ...Object.entries(floors).map(([floor, allowed]) => ({
+    target: `./${floor}`,
+    from: folders.filter((f) => f !== floor && !allowed.includes(f)).map((f) => `./${f}`),
+    message: `${floor}/ may import only ${[floor, ...allowed].join(', ')} (README, "Architecture").`,
+  })),
+  ...processorFolders.map((folder) => ({
+    target: `./processors/${folder}`,
+    from: processorFolders.filter((f) => f !== folder).map((f) => `./processors/${f}`),
+    message: `processors/${folder}/ may not import another processor's folder; move what both need to processors/, core/ or models/.`,
+  })),
+  {
+    target: './processors/*.ts',
+    from: processorFolders.map((f) => `./processors/${f}`),
+    message: "processors/ may not import a processor's folder; move what both need to processors/, core/ or models/.",
+  },
+]
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.cache/', '.local/', 'coverage/', 'dashboards/generated/'] },
@@ -8,7 +46,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['bin/*.js', 'deploy/local/*.mjs', 'eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['bin/*.js', 'deploy/local/*.mjs', 'eslint.config.js', '.dependency-cruiser.cjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -19,7 +57,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    // Every import follows the layering; cycles are checked by dependency-cruiser (see .dependency-cruiser.cjs).
+    files: ['**/*.ts', 'bin/*.js'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Sources import `./x.js` for `./x.ts` (NodeNext resolution).
+      'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layering }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: globals.node },
   },

@@ -1,9 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { FileApiKeys } from '../../../core/registry/api-keys.js'
-import { AuditLog } from '../../../core/registry/audit-log.js'
 
 const path = (name: string): string => join(mkdtempSync(join(tmpdir(), 'keys-')), name)
 
@@ -30,21 +29,5 @@ describe('API keys file', () => {
 
   test('a key without a tenant must be an admin key', () => {
     expect(() => new FileApiKeys(path('k.json')).create({ name: 'x', role: 'analyst', createdBy: 'cli:ops' })).toThrow(/platform key/)
-  })
-})
-
-describe('audit log', () => {
-  test('appends durable JSON lines, reads them newest first, per tenant, skipping a torn last line', () => {
-    const file = path('audit.jsonl')
-    const log = new AuditLog(file)
-    log.append({ actor: 'cli:ops', action: 'key.create', tenant: 'alpha', target: 'k1' }, 1000)
-    log.append({ actor: 'key:abc', action: 'device.add', tenant: 'beta', target: 'bin-9' }, 2000)
-    log.append({ actor: 'key:abc', action: 'key.revoke', tenant: 'alpha', target: 'k1' }, 3000)
-    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3)
-    expect(log.read({ limit: 10 }).map((e) => e.target)).toEqual(['k1', 'bin-9', 'k1'])
-    expect(log.read({ tenant: 'alpha', limit: 10 }).map((e) => e.action)).toEqual(['key.revoke', 'key.create'])
-    expect(log.read({ limit: 1 })).toHaveLength(1)
-    appendFileSync(file, '{"at":"2026-')
-    expect(log.read({ limit: 10 })).toHaveLength(3)
   })
 })

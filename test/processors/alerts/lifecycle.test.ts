@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest'
-import { alertIdOf, firedAtOf } from '../../../core/alerts/alert-id.js'
 import type { AlertSubject } from '../../../core/alerts/alert-event.js'
 import { acknowledge, alertEventOf, resolveFromOutside, step } from '../../../processors/alerts/lifecycle.js'
 import type { RuleState } from '../../../processors/alerts/state.js'
@@ -7,15 +6,7 @@ import type { RuleState } from '../../../processors/alerts/state.js'
 const minute = 60_000
 const t0 = Date.parse('2026-11-02T08:00:00Z')
 
-describe('alert ids and acknowledgement', () => {
-  test('the id should be the same for the same rule, device and time, different otherwise, and carry the firing time', () => {
-    const id = alertIdOf('fill', 'bin-1', t0)
-    expect(alertIdOf('fill', 'bin-1', t0)).toBe(id)
-    expect(new Set([id, alertIdOf('fire', 'bin-1', t0), alertIdOf('fill', 'bin-2', t0), alertIdOf('fill', 'bin-1', t0 + 1)]).size).toBe(4)
-    expect(firedAtOf(id)).toBe(t0)
-    expect(firedAtOf('not-an-id')).toBeUndefined()
-  })
-
+describe('acknowledgement', () => {
   test('an acknowledged alert should not fire again while the condition persists, and should still resolve', () => {
     const state = { phase: 'idle' } as { phase: 'idle' | 'firing' | 'acknowledged'; alertId?: string; firedAt?: number }
     const raise = { kind: 'raise', value: 0.9, reason: 'full' } as const

@@ -1,0 +1,90 @@
+import { afterAll, afterEach, describe, expect, test } from 'vitest'
+import { createPlatform, platformCloser, startApiComponent, startBrokerComponent, startNormaliserComponent, startSinkComponent, type Platform, type Started } from '../../cli/components.js'
+import { EmbeddedBus } from '../../core/bus/embedded-bus.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { loadConfig } from '../../core/config.js'
+import { InfluxStore } from '../../core/store/influx-store.js'
+import { SqliteStore } from '../../core/store/sqlite-store.js'
+import { testLogger } from '../support/pipeline.js'
+import { stateDirs } from './circular.js'
+
+const dirs = stateDirs()
+afterAll(() => dirs.cleanup())
+const embedded = (stateDir = dirs.make()) => loadConfig({ CIRCULAR_STATE_DIR: stateDir, MQTT_PORT: '0', API_PORT: '0', CIRCULAR_LOG_LEVEL: 'silent' })
+
+const platforms: Platform[] = []
+const started: Started[] = []
+afterEach(async () => {
+  for (const s of started.splice(0).reverse()) await s.stop()
+  for (const p of platforms.splice(0)) await platformCloser(p).stop()
+})
+const platform = (config = embedded()): Platform => {
+  const p = createPlatform(config, testLogger)
+  platforms.push(p)
+  return p
+}
+
+describe('createPlatform', () => {
+  test('should choose the embedded bus and store unless Kafka brokers and an InfluxDB URL are configured', async () => {
+    const p = platform()
+    expect(p.bus).toBeInstanceOf(EmbeddedBus)
+    expect(p.store).toBeInstanceOf(SqliteStore)
+    expect(p.config.bus).toMatchObject({ kind: 'embedded' })
+    expect([p.counters, p.delays, p.started]).toEqual([[], [], []])
+    // Constructing the Kafka and InfluxDB clients connects to neither.
+    const remote = createPlatform(loadConfig({ CIRCULAR_STATE_DIR: dirs.make(), KAFKA_BROKERS: '127.0.0.1:1', INFLUX_URL: 'http://127.0.0.1:1' }), testLogger)
+    expect(remote.bus).toBeInstanceOf(KafkaBus)
+    expect(remote.store).toBeInstanceOf(InfluxStore)
+    await remote.store.close()
+  })
+
+  test('platformCloser should close the bus and the store the components shared', async () => {
+    const p = createPlatform(embedded(), testLogger)
+    await p.store.ensureReady()
+    expect(await p.bus.ping()).toBe(true)
+    expect(await p.store.ping()).toBe(true)
+    const closer = platformCloser(p)
+    expect(closer.name).toBe('clients')
+    await closer.stop()
+    expect(await p.bus.ping()).toBe(false)
+    expect(await p.store.ping()).toBe(false)
+  })
+})
+
+describe('component starters', () => {
+  test('the store sink and the normaliser should register their counters, the sink its delays, under their names', async () => {
+    const p = platform()
+    started.push(await startNormaliserComponent(p))
+    started.push(await startSinkComponent(p))
+    expect(started.map((s) => s.name)).toEqual(['normaliser', 'store-sink'])
+    expect(p.counters.map((c) => c.component)).toEqual(['normaliser', 'store-sink'])
+    expect(p.delays.map((d) => d.stage)).toEqual(['store-sink'])
+  })
+
+  test('the broker should create the pipeline topics and answer with its address', async () => {
+    const p = platform()
+    const broker = await startBrokerComponent(p)
+    started.push(broker)
+    expect(broker.name).toBe('broker')
+    expect(broker.address).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/)
+    expect(broker.note).toBeUndefined()
+    // What the ingest hands to the bus and what the broker refuses are counted, and the ingest's topic exists.
+    expect(p.counters.map((c) => c.component)).toEqual(['ingest', 'broker'])
+    await expect(p.bus.readAll(p.config.bus.topics.raw)).resolves.toEqual([])
+  })
+
+  test('the API should note the bootstrap admin key on the first start only', async () => {
+    const stateDir = dirs.make()
+    const first = platform(embedded(stateDir))
+    const api = await startApiComponent(first)
+    started.push(api)
+    expect(api.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(api.note).toBe(`first start: a platform admin API key is in ${stateDir}/admin-key (readable by you only); send it as "Authorization: Bearer <key>", create your own with "circular keys create" and revoke this one`)
+    await api.stop()
+    started.splice(0)
+    await platformCloser(platforms.pop()!).stop()
+    const again = await startApiComponent(platform(embedded(stateDir)))
+    started.push(again)
+    expect(again.note).toBeUndefined()
+  })
+})

@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, test, vi } from 'vitest'
+import { z } from 'zod'
+import { WatchedJsonFile } from '../../../core/registry/json-file.js'
+
+const schema = z.strictObject({ version: z.literal(1), names: z.array(z.string().min(1)) })
+type Doc = z.infer<typeof schema>
+const empty = (): Doc => ({ version: 1, names: [] })
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+const dirs: string[] = []
+function path(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'circular-json-file-'))
+  dirs.push(dir)
+  return join(dir, 'sub', 'doc.json')
+}
+afterEach(() => {
+  vi.useRealTimers()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Writes as another process would, with a later modification time so a reader can tell. */
+function writeElsewhere(file: string, doc: unknown, mtime: Date): void {
+  writeFileSync(file, JSON.stringify(doc))
+  utimesSync(file, mtime, mtime)
+}
+
+describe('WatchedJsonFile', () => {
+  test('a missing file should read as the empty document', () => {
+    expect(new WatchedJsonFile(path(), schema, empty, 'REGISTRY_INVALID').read()).toEqual(empty())
+  })
+
+  test('write should check the document, create the directory and replace the file readable by the owner only', () => {
+    const file = path()
+    const doc = new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID')
+    doc.write({ version: 1, names: ['a'] })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, names: ['a'] })
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(doc.read()).toEqual({ version: 1, names: ['a'] })
+    expect(() => doc.write({ version: 1, names: [''] })).toThrow()
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, names: ['a'] })
+    // No temporary file is left behind.
+    expect(readdirSync(join(file, '..'))).toEqual(['doc.json'])
+  })
+
+  test('a file that is no JSON or breaks the schema should be refused with the given code, naming the path and the field', () => {
+    const file = path()
+    new WatchedJsonFile(file, schema, empty, 'TENANTS_INVALID').write(empty())
+    writeFileSync(file, '{"version": 1, "names": [')
+    const open = () => new WatchedJsonFile(file, schema, empty, 'TENANTS_INVALID')
+    expect(open).toThrow(expect.objectContaining({ code: 'TENANTS_INVALID' }))
+    expect(open).toThrow(new RegExp(`^cannot read ${escapeRegExp(file)}: `))
+    writeFileSync(file, JSON.stringify({ version: 1, names: ['ok', 7] }))
+    expect(open).toThrow(expect.objectContaining({ code: 'TENANTS_INVALID' }))
+    expect(open).toThrow(new RegExp(`^${escapeRegExp(file)} is invalid: names\\.1: `))
+  })
+
+  test('read should see another process\'s change once the recheck interval is over; readCurrent and readFresh at once', () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const file = path()
+    const reader = new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID')
+    new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID').write({ version: 1, names: ['first'] })
+    // The reader checked the (then missing) file at construction: within a second it does not look again.
+    expect(reader.read()).toEqual(empty())
+    expect(reader.readCurrent()).toEqual({ version: 1, names: ['first'] })
+    writeElsewhere(file, { version: 1, names: ['second'] }, new Date(Date.now() + 5000))
+    expect(reader.read()).toEqual({ version: 1, names: ['first'] })
+    vi.setSystemTime(Date.now() + 1000)
+    expect(reader.read()).toEqual({ version: 1, names: ['second'] })
+    writeElsewhere(file, { version: 1, names: ['third'] }, new Date(Date.now() + 10_000))
+    expect(reader.readFresh()).toEqual({ version: 1, names: ['third'] })
+  })
+
+  test('a file removed by another process should read as empty again', () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const file = path()
+    const doc = new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID')
+    doc.write({ version: 1, names: ['a'] })
+    rmSync(file)
+    expect(doc.readCurrent()).toEqual(empty())
+  })
+})

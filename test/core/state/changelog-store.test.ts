@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import { EmbeddedBus } from '../../../core/bus/embedded-bus.js'
+import { ChangelogStore } from '../../../core/state/changelog-store.js'
+import { testLogger } from '../../support/pipeline.js'
+
+interface Count {
+  readonly n: number
+}
+
+const topic = 'footprint-state'
+const open: { bus: EmbeddedBus; dir: string }[] = []
+async function bus(withTopic = true): Promise<EmbeddedBus> {
+  const dir = mkdtempSync(join(tmpdir(), 'circular-changelog-'))
+  const b = new EmbeddedBus({ path: join(dir, 'bus.sqlite') }, testLogger)
+  open.push({ bus: b, dir })
+  if (withTopic) await b.ensureTopics([{ topic, partitions: 2, compacted: true }])
+  return b
+}
+afterEach(async () => {
+  for (const { bus: b, dir } of open.splice(0)) {
+    await b.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+const records = async (b: EmbeddedBus): Promise<[string, string][]> => (await b.readAll(topic)).map((r) => [r.key, r.value.toString()])
+
+describe('ChangelogStore', () => {
+  test('flush should write the newest state of each staged key once, and another store should load them', async () => {
+    const b = await bus()
+    const store = new ChangelogStore<Count>(b, topic)
+    expect(await store.load()).toBe(0)
+    store.stage('bin-1', { n: 1 })
+    store.stage('bin-2', { n: 1 })
+    store.stage('bin-1', { n: 2 })
+    expect(store.get('bin-1')).toEqual({ n: 2 })
+    await store.flush()
+    expect((await b.readAll(topic)).length).toBe(2)
+    const again = new ChangelogStore<Count>(b, topic)
+    expect(await again.load()).toBe(2)
+    expect(again.entries().sort()).toEqual([
+      ['bin-1', { n: 2 }],
+      ['bin-2', { n: 1 }],
+    ])
+  })
+
+  test('a flush with nothing staged should publish nothing, also after an earlier flush', async () => {
+    const b = await bus()
+    const store = new ChangelogStore<Count>(b, topic)
+    await store.flush()
+    store.stage('bin-1', { n: 1 })
+    await store.flush()
+    await store.flush()
+    expect(await records(b)).toEqual([['bin-1', '{"n":1}']])
+  })
+
+  test('an empty record should delete its key on load', async () => {
+    const b = await bus()
+    await b.publish([
+      { topic, key: 'bin-1', value: Buffer.from('{"n":1}'), headers: {} },
+      { topic, key: 'bin-2', value: Buffer.from('{"n":5}'), headers: {} },
+      { topic, key: 'bin-1', value: Buffer.alloc(0), headers: {} },
+    ])
+    const store = new ChangelogStore<Count>(b, topic)
+    expect(await store.load()).toBe(1)
+    expect(store.get('bin-1')).toBeUndefined()
+    expect(store.get('bin-2')).toEqual({ n: 5 })
+  })
+
+  test('load should drop what was staged but not flushed, as the changelog alone is durable', async () => {
+    const b = await bus()
+    const store = new ChangelogStore<Count>(b, topic)
+    store.stage('bin-1', { n: 1 })
+    await store.flush()
+    store.stage('bin-1', { n: 99 })
+    store.stage('bin-2', { n: 1 })
+    expect(await store.load()).toBe(1)
+    expect(store.get('bin-1')).toEqual({ n: 1 })
+    expect(store.get('bin-2')).toBeUndefined()
+    await store.flush()
+    expect(await records(b)).toEqual([['bin-1', '{"n":1}']])
+  })
+
+  test('a flush the bus refused should keep the changes staged for the next one', async () => {
+    const b = await bus(false)
+    const store = new ChangelogStore<Count>(b, topic)
+    store.stage('bin-1', { n: 1 })
+    await expect(store.flush()).rejects.toMatchObject({ code: 'BUS_TOPIC_UNKNOWN' })
+    await b.ensureTopics([{ topic, partitions: 1, compacted: true }])
+    await store.flush()
+    expect(await records(b)).toEqual([['bin-1', '{"n":1}']])
+  })
+})
