@@ -4,7 +4,7 @@
  * exponential-backoff: those own the loop and the timer, while the callers here must heartbeat
  * while they wait, schedule a redelivery on a timer, or keep the attempt budget in a persisted
  * outbox across restarts; and none of them jitters around the capped delay (±25 %, ±50 %) as the
- * callers' existing delays do.
+ * sink's and the notifier's policies do.
  */
 
 /** How a caller retries. `F` is what a failure is: a thrown error, or an outcome the caller reads. */

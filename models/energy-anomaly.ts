@@ -14,3 +14,11 @@ export const energyAnomalyBaseline: AnomalyBaseline = { weeks: 4, minWeeks: 1, k
 
 /** Where the footprint processor stores M5 and the API and dashboards read it. */
 export const energyAnomalyMeasurement = 'energy_anomaly'
+
+/** The median the baseline is taken as; undefined for no values. */
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}

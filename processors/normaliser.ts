@@ -10,6 +10,7 @@ import { meterTypeForKind } from '../models/catalogue.js'
 import { decodePayload } from '../models/decode.js'
 import type { DecodeResult, Rejection } from '../models/decoding.js'
 import { payloadFormat, type ReadingEnvelope } from '../models/reading.js'
+import { groupIds } from './group-ids.js'
 import { deadLetterRecord } from './dead-letter.js'
 
 export const normaliserCounterNames = ['received', 'accepted', 'deadLettered', 'readings', 'rejectedAttributes'] as const
@@ -35,7 +36,7 @@ export class Normaliser {
 
   constructor(private readonly deps: NormaliserDeps) {}
 
-  async start(groupId = `${this.deps.config.bus.groupPrefix}-normaliser`): Promise<Consumption> {
+  async start(groupId = groupIds.normaliser(this.deps.config.bus.groupPrefix)): Promise<Consumption> {
     const { bus, config } = this.deps
     await bus.ensureTopics(pipelineTopics(config.bus))
     // Stateless per record, so the partitions' batches may overlap.

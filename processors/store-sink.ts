@@ -8,9 +8,11 @@ import type { Point, Store } from '../core/store/store.js'
 import { readingEnvelope } from '../models/reading.js'
 import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
+import { groupIds } from './group-ids.js'
 import { envelopeToPoints, type CountedPoint } from './points.js'
 import { EndToEndDelays } from '../core/end-to-end-delays.js'
 import { retry, waitInSlices, type RetryPolicy } from '../core/retry.js'
+import { parseJsonOrUndefined } from '../core/json.js'
 
 export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
 export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
@@ -37,9 +39,7 @@ export class StoreSink {
 
   constructor(private readonly deps: SinkDeps) {}
 
-  // The group keeps the name it had before the sink was renamed, so that running deployments
-  // resume from their committed offsets instead of rewriting the whole retained log.
-  async start(groupId = `${this.deps.config.bus.groupPrefix}-influx-sink`): Promise<Consumption> {
+  async start(groupId = groupIds.storeSink(this.deps.config.bus.groupPrefix)): Promise<Consumption> {
     const { bus, config, store } = this.deps
     await bus.ensureTopics(pipelineTopics(config.bus))
     await this.withRetry(() => store.ensureReady(), () => true, async () => undefined)
@@ -86,7 +86,7 @@ export class StoreSink {
 
   /** The points a record asks to store, or why it cannot be read. Computed points carry no readings of their own. */
   private pointsOf(record: IncomingRecord): CountedPoint[] | string {
-    const parsed = safeJson(record.value)
+    const parsed = parseJsonOrUndefined(record.value)
     const result = record.topic === this.deps.config.bus.topics.footprintPoints ? pointsRecord.safeParse(parsed) : readingEnvelope.safeParse(parsed)
     if (!result.success) return `not a valid ${record.topic} record: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
     return 'readings' in result.data ? envelopeToPoints(result.data) : result.data.points.map((point) => ({ point, readings: 0 }))
@@ -119,12 +119,4 @@ export class StoreSink {
 /** Retryable store failures are retried until the store is back or the sink stops; others fail the batch. */
 export function sinkRetryPolicy(sink: Config['sink']): RetryPolicy {
   return { baseMs: 100, factor: 2, maxExponent: 16, capMs: sink.retryMaxMs, jitter: 0.25, maxAttempts: Infinity, retryable: isRetryable }
-}
-
-function safeJson(value: Buffer): unknown {
-  try {
-    return JSON.parse(value.toString('utf8'))
-  } catch {
-    return undefined
-  }
 }

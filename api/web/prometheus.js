@@ -20,7 +20,7 @@ export const hopColumns = [
 
 /** Hops in the order data passes them; components the page does not know follow. */
 const hopOrder = ['ingest', 'bridge', 'normaliser', 'store_sink', 'footprint', 'alerts', 'alert_notifier']
-const hopNames = { ingest: 'MQTT → Kafka', normaliser: 'normaliser', store_sink: 'store', footprint: 'footprint', alerts: 'alerts', alert_notifier: 'notifier' }
+const hopNames = { ingest: 'MQTT → bus', normaliser: 'normaliser', store_sink: 'store', footprint: 'footprint', alerts: 'alerts', alert_notifier: 'notifier' }
 
 /**
  * One row per component that counts what it received (the API counts requests, not data, and

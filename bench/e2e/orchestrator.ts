@@ -18,6 +18,7 @@ import { LatencyProbe } from './probe.js'
 import { ProcWatch } from './proc-stats.js'
 import type { Component } from './processes.js'
 import { onInterrupt } from './teardown.js'
+import { groupIds } from '../../processors/group-ids.js'
 import { ScenarioRunner, type PathUnderTest, type PipelineWatch, type ScenarioResult } from './scenario.js'
 
 export interface EndToEndResult {
@@ -105,7 +106,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     // The run id in the environment lets a test find processes the run left behind.
     pool = new GeneratorPool(options.generators, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'generator')}`] : [], { BENCH_RUN: ids.groupPrefix })
     pool.pids.forEach((pid, i) => procs.add(`generator-${i}`, pid))
-    const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.bus.topics, `${ids.groupPrefix}-influx-sink`) })
+    const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.bus.topics, groupIds.storeSink(ids.groupPrefix)) })
 
     const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
       const connectMs = await pool!.connect(url, fleet.devices, credentials, options.window)

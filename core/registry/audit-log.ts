@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { z } from 'zod'
+import { parseJsonOrUndefined } from '../json.js'
 
 export const auditActions = ['key.create', 'key.revoke', 'device.add', 'device.remove', 'alert-rules.replace'] as const
 
@@ -51,17 +52,9 @@ export class AuditLog {
     for (const line of text.split('\n').reverse()) {
       if (entries.length >= filter.limit) break
       if (line.trim() === '') continue
-      const parsed = auditEntry.safeParse(safeJson(line))
+      const parsed = auditEntry.safeParse(parseJsonOrUndefined(line))
       if (parsed.success && (filter.tenant === undefined || parsed.data.tenant === filter.tenant)) entries.push(parsed.data)
     }
     return entries
-  }
-}
-
-function safeJson(line: string): unknown {
-  try {
-    return JSON.parse(line)
-  } catch {
-    return undefined
   }
 }

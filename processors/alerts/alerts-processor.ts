@@ -17,6 +17,7 @@ import { ruleNames, type RuleName, type RuleSettings } from '../../core/alerts/r
 import type { RulesSource } from './rules-source.js'
 import { siteFlow, siteFlowOf, siteFlowRecord, siteKeyOf, type SiteFlow } from './site-flow.js'
 import { emptyAlertState, type AlertDeviceState, type RuleState, type Verdict } from './state.js'
+import { parseJsonOrUndefined } from '../../core/json.js'
 
 export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
 
@@ -137,7 +138,7 @@ export class AlertsProcessor {
   }
 
   private parse(record: IncomingRecord): Input | undefined {
-    const json = safeJson(record.value)
+    const json = parseJsonOrUndefined(record.value)
     if (record.topic === this.deps.config.alerts.topics.siteFlows) {
       const parsed = siteFlow.safeParse(json)
       return parsed.success ? { kind: 'flow', flow: parsed.data } : undefined
@@ -262,12 +263,4 @@ function byInstant(readings: readonly CanonicalReading[]): [number, CanonicalRea
     group.push(r)
   }
   return [...groups].sort((a, b) => a[0] - b[0])
-}
-
-function safeJson(value: Buffer): unknown {
-  try {
-    return JSON.parse(value.toString('utf8'))
-  } catch {
-    return undefined
-  }
 }

@@ -1,4 +1,5 @@
 import type { CanonicalReading } from '../../models/reading.js'
+import { median } from '../../models/energy-anomaly.js'
 import { cumulativeRegisters, registerIncrement } from '../../models/meter-registers.js'
 import { spreadOverHours, windowStart } from '../../models/windows.js'
 import type { EnergyBaselineState, Verdict } from './state.js'
@@ -64,7 +65,8 @@ export interface Baseline {
 /** The baseline of an hour, once `minWeeks` of its hour of the week were learned. */
 export function baselineOf(state: EnergyBaselineState, hourStart: number, s: RuleSettings['energy_anomaly']): Baseline | undefined {
   const past = state.history[hourOfWeek(hourStart)] ?? []
-  return past.length < s.minWeeks ? undefined : { value: median(past), weeks: past.length }
+  const value = median(past)
+  return past.length < s.minWeeks || value === undefined ? undefined : { value, weeks: past.length }
 }
 
 /** Remembers a complete hour for its hour of the week, keeping the newest `baselineWeeks`; estimates are not learned. */
@@ -105,12 +107,6 @@ export function energyVerdicts(state: EnergyBaselineState, readings: readonly Ca
     }
   }
   return verdicts
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** Spreading over hours leaves float residue (2.9999999998); a reported amount need not carry it. */

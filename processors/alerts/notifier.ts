@@ -16,6 +16,7 @@ import type { Open311Channel, RuleName, WebhookSubscriber } from '../../core/ale
 import type { RulesSource } from './rules-source.js'
 import { deliveryRetryPolicy, idempotencyKeyOf, postWebhook, type AttemptOutcome } from './webhook.js'
 import { retryDelay, waitInSlices, type RetryPolicy } from '../../core/retry.js'
+import { parseJsonOrUndefined } from '../../core/json.js'
 
 export const notifierCounterNames = ['received', 'delivered', 'alreadyDelivered', 'attemptsFailed', 'deadLettered', 'foundFiled', 'closedByService'] as const
 
@@ -105,7 +106,7 @@ export class AlertNotifier {
       await this.reloadIfNeeded()
       for (const record of records) {
         this.counters.add('received')
-        const parsed = alertEvent.safeParse(safeJson(record.value))
+        const parsed = alertEvent.safeParse(parseJsonOrUndefined(record.value))
         if (!parsed.success) {
           await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }])])
           continue
@@ -311,12 +312,4 @@ export class AlertNotifier {
 
 function aboutOf(event: AlertEvent): DeliveryAbout {
   return { tenant: event.tenant, site: event.site, deviceId: event.deviceId, rule: event.rule, firedAt: event.firedAt }
-}
-
-function safeJson(value: Buffer): unknown {
-  try {
-    return JSON.parse(value.toString('utf8'))
-  } catch {
-    return undefined
-  }
 }

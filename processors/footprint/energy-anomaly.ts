@@ -1,15 +1,8 @@
 import type { Point } from '../../core/store/store.js'
-import { energyAnomalyBaseline, energyAnomalyMeasurement, type AnomalyBaseline } from '../../models/energy-anomaly.js'
+import { energyAnomalyBaseline, energyAnomalyMeasurement, median, type AnomalyBaseline } from '../../models/energy-anomaly.js'
 import type { DeviceState, MeterHours } from './state.js'
 
 const hourMs = 3_600_000
-
-export function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
 
 /**
  * Adds hourly kWh contributions of one meter (the same ones the hour rollups get) and returns the

@@ -5,6 +5,7 @@ import { Counters } from '../../core/counters.js'
 import type { Logger } from '../../core/logger.js'
 import type { Point } from '../../core/store/store.js'
 import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
+import { groupIds } from '../group-ids.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { encodePointsRecord } from '../points-record.js'
 import { isRepeat, readingsIdentity } from '../reading-identity.js'
@@ -17,6 +18,7 @@ import { weighingsOf } from '../../models/weighings.js'
 import { isContainerTemperature, isContainerWeight, isFillLevel } from './inputs.js'
 import { contribute, evictClosedWindows } from './rollups.js'
 import { emptyState, type DeviceState } from './state.js'
+import { parseJsonOrUndefined } from '../../core/json.js'
 
 export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads'] as const
 
@@ -46,7 +48,7 @@ export class FootprintProcessor {
     this.store = new ChangelogStore(deps.bus, deps.config.bus.topics.footprintState)
   }
 
-  async start(groupId = `${this.deps.config.bus.groupPrefix}-footprint`): Promise<Consumption> {
+  async start(groupId = groupIds.footprint(this.deps.config.bus.groupPrefix)): Promise<Consumption> {
     const { bus, config } = this.deps
     await bus.ensureTopics(pipelineTopics(config.bus))
     return bus.consume({
@@ -70,7 +72,7 @@ export class FootprintProcessor {
       const deadLetters: OutgoingRecord[] = []
       for (const record of records) {
         this.counters.add('received')
-        const parsed = readingEnvelope.safeParse(safeJson(record.value))
+        const parsed = readingEnvelope.safeParse(parseJsonOrUndefined(record.value))
         if (!parsed.success) continue // the sink dead-letters malformed envelopes; nothing to derive
         const previous = this.store.get(parsed.data.deviceId)
         if (previous && previous.partition === record.partition && BigInt(previous.offset) >= BigInt(record.offset)) {
@@ -153,12 +155,4 @@ function groupByDevice(points: readonly Point[]): [string, Point[]][] {
     list.push(p)
   }
   return [...byDevice]
-}
-
-function safeJson(value: Buffer): unknown {
-  try {
-    return JSON.parse(value.toString('utf8'))
-  } catch {
-    return undefined
-  }
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../../core/config.js'
+import { groupIds } from '../group-ids.js'
 
 export interface WatchedGroup {
   readonly groupId: string
@@ -14,10 +15,9 @@ export interface WatchedGroup {
 export function pipelineGroups(config: Config): WatchedGroup[] {
   const { groupPrefix, topics } = config.bus
   return [
-    { groupId: `${groupPrefix}-normaliser`, topics: [topics.raw] },
-    // The store sink's group kept its former name (see StoreSink.start).
-    { groupId: `${groupPrefix}-influx-sink`, topics: [topics.readings, topics.footprintPoints] },
-    { groupId: `${groupPrefix}-footprint`, topics: [topics.readings] },
+    { groupId: groupIds.normaliser(groupPrefix), topics: [topics.raw] },
+    { groupId: groupIds.storeSink(groupPrefix), topics: [topics.readings, topics.footprintPoints] },
+    { groupId: groupIds.footprint(groupPrefix), topics: [topics.readings] },
     { groupId: config.alerts.groups.processor, topics: [topics.readings, config.alerts.topics.commands] },
     { groupId: config.alerts.groups.notifier, topics: [config.alerts.topics.events] },
   ]

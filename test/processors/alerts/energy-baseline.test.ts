@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { CanonicalReading } from '../../../models/reading.js'
-import { addRegisterReading, anomalyVerdict, baselineOf, emptyEnergyBaseline, energyVerdicts, hourOfWeek, learnHour, median } from '../../../processors/alerts/energy-baseline.js'
+import { addRegisterReading, anomalyVerdict, baselineOf, emptyEnergyBaseline, energyVerdicts, hourOfWeek, learnHour } from '../../../processors/alerts/energy-baseline.js'
+import { median } from '../../../models/energy-anomaly.js'
 import { builtInSettings } from '../../../core/alerts/rule-settings.js'
 
 const hour = 3_600_000
