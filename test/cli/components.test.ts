@@ -6,7 +6,7 @@ import { loadConfig } from '../../core/config.js'
 import { InfluxStore } from '../../core/store/influx-store.js'
 import { SqliteStore } from '../../core/store/sqlite-store.js'
 import { testLogger } from '../support/pipeline.js'
-import { stateDirs } from './circular.js'
+import { stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
 afterAll(() => dirs.cleanup())

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { AuditLog } from '../../core/registry/audit-log.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { verifySecret } from '../../core/registry/secret.js'
-import { runCircular, stateDirs } from './circular.js'
+import { runCircular, stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
 afterAll(() => dirs.cleanup())

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { FileApiKeys } from '../../core/registry/api-keys.js'
 import { AuditLog } from '../../core/registry/audit-log.js'
-import { runCircular, stateDirs } from './circular.js'
+import { runCircular, stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
 afterAll(() => dirs.cleanup())

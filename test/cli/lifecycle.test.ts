@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { logCountersEvery } from '../../cli/lifecycle.js'
 import { Counters } from '../../core/counters.js'
 import { createLogger } from '../../core/logger.js'
-import { logLines, start } from './circular.js'
+import { logLines, start } from '../support/circular-process.js'
 
 const fixture = (mode = 'clean') => start(['--import', 'tsx', 'test/cli/fixtures/stop-on-signal.ts', mode], { ...process.env } as Record<string, string>)
 

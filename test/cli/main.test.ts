@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { circular, logLines, runCircular, stateDirs } from './circular.js'
+import { circular, logLines, runCircular, stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
 afterAll(() => dirs.cleanup())

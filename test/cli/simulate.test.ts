@@ -1,30 +1,14 @@
-import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
-import { Aedes } from 'aedes'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { planFleet } from '../../simulator/fleet.js'
-import { freePort } from '../support/platform-child.js'
+import { startMqttBroker } from '../support/mqtt-broker.js'
 import { waitFor } from '../support/pipeline.js'
-import { circular, runCircular, stateDirs } from './circular.js'
+import { circular, runCircular, stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
 afterAll(() => dirs.cleanup())
 
-/** A real MQTT broker that lets every client in, noting who connected and what was published. */
-async function openBroker(): Promise<{ port: number; clients: Set<string>; publishes: () => number; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker()
-  const clients = new Set<string>()
-  let publishes = 0
-  aedes.on('client', (client) => clients.add(client.id))
-  aedes.on('publish', (_packet, client) => {
-    if (client) publishes++
-  })
-  const port = await freePort()
-  const server: Server = createServer((socket) => aedes.handle(socket))
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  return { port, clients, publishes: () => publishes, close: () => new Promise<void>((resolve) => (server.close(), aedes.close(() => resolve()))) }
-}
 const brokers: { close(): Promise<void> }[] = []
 afterEach(async () => {
   for (const b of brokers.splice(0)) await b.close()
@@ -43,7 +27,7 @@ describe('circular simulate', () => {
   }, 30_000)
 
   test('should register the city in the registry given and publish from every device to the broker of MQTT_HOST and MQTT_PORT, until SIGTERM', async () => {
-    const broker = await openBroker()
+    const broker = await startMqttBroker()
     brokers.push(broker)
     const stateDir = dirs.make()
     const registryFile = join(stateDir, 'elsewhere', 'registry.json')
@@ -52,7 +36,7 @@ describe('circular simulate', () => {
     await waitFor(() => broker.clients.size === fleet.length, 60_000, 'every simulated device to connect')
     expect([...broker.clients].sort()).toEqual(fleet)
     expect(new FileRegistry(registryFile).list().map((d) => [d.id, d.tenant]).sort()).toEqual(fleet.map((id) => [id, 'test-city']))
-    await waitFor(() => broker.publishes() > fleet.length, 60_000, 'the replayed hour to be published')
+    await waitFor(() => broker.published.length > fleet.length, 60_000, 'the replayed hour to be published')
     simulation.process.kill('SIGTERM')
     const { code } = await simulation.finished
     expect(code).toBe(0)

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import type { Started } from '../../cli/components.js'
 import { platformStarters, startBanner } from '../../cli/start.js'
 import { loadConfig } from '../../core/config.js'
-import { stateDirs } from './circular.js'
+import { stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
 afterAll(() => dirs.cleanup())

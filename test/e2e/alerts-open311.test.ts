@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
-import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { spawnCircular, type Running } from '../support/circular-process.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 
@@ -103,7 +103,7 @@ describe('alerts: Open311 service requests', () => {
   })
   const server = new GeoReportServer()
   let pipeline: InProcessPipeline
-  let notifier: ChildComponent | undefined
+  let notifier: Running | undefined
   let bin: TestDevice
 
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
 import { signature } from '../../processors/alerts/webhook.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
-import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { spawnCircular, type Running } from '../support/circular-process.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 
@@ -167,7 +167,7 @@ describe('alerts: a notifier killed between sending and recording', () => {
   const { config, env, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '30000' }))
   const receiver = new Receiver()
   let pipeline: InProcessPipeline
-  let notifier: ChildComponent | undefined
+  let notifier: Running | undefined
   let bin: TestDevice
 
   beforeAll(async () => {

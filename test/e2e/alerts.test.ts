@@ -7,7 +7,7 @@ import mqtt from 'mqtt'
 import type { Config } from '../../core/config.js'
 import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
-import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { spawnCircular, type Running } from '../support/circular-process.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, countStored, ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 
@@ -150,7 +150,7 @@ describe('alerts: a processor killed mid-stream', () => {
   const { config, env, cleanup } = isolatedConfig(alertsEnv())
   let pipeline: InProcessPipeline
   let bin: TestDevice
-  let processor: ChildComponent | undefined
+  let processor: Running | undefined
 
   beforeAll(async () => {
     await ensureAlertTopics(config)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { spawnCircular, type Running } from '../support/circular-process.js'
 import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 
@@ -44,7 +44,7 @@ describe('footprint: container collections survive a processor crash mid-scenari
   let pipeline: InProcessPipeline
   let bin: TestDevice
   let glass: TestDevice
-  let footprint: ChildComponent | undefined
+  let footprint: Running | undefined
 
   beforeAll(async () => {
     bin = await registerDevice(config, { id: 'bin-fp', kind: 'waste_container', format: 'senml', tenant: 'fpcity', site: 'north', extra: { wasteFraction: 'plastic' } })

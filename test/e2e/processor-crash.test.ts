@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
-import { spawnCircular, type ChildComponent } from '../support/child.js'
+import { spawnCircular, type Running } from '../support/circular-process.js'
 import { countStored, isolatedConfig, registerDevice, sumStored, temperaturePack, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 
@@ -8,7 +8,7 @@ describe('processors killed mid-stream and restarted: nothing lost, nothing stor
   const { config, env, cleanup } = isolatedConfig()
   let broker: InProcessPipeline
   let bin: TestDevice
-  const children: ChildComponent[] = []
+  const children: Running[] = []
   const startProcessors = (): void => {
     children.push(spawnCircular(['process', 'normaliser'], env), spawnCircular(['process', 'store-sink'], env))
   }

@@ -8,8 +8,11 @@ export interface ReceivedRequest {
   readonly body: Buffer
 }
 
-/** How the receiver answers one request: a status, optionally headers and a body, or no answer at all. */
-export type Answer = { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string } | 'hang'
+/**
+ * How the receiver answers one request: a status, optionally headers, a body and a wait before
+ * answering (to be slower than a client's timeout), or no answer at all.
+ */
+export type Answer = { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string; readonly delayMs?: number } | 'hang'
 
 export interface HttpReceiver {
   /** `http://127.0.0.1:<port>`. */
@@ -24,8 +27,9 @@ export interface HttpReceiver {
 }
 
 /**
- * A real HTTP server on 127.0.0.1 and a port of its own, standing in for a city's webhook
- * receiver. It answers 204 unless told otherwise; `hang` never answers, to make a client time out.
+ * A real HTTP server on 127.0.0.1 and a port of its own, standing in for a service the platform
+ * calls over HTTP (a city's webhook receiver, InfluxDB's failure answers). It answers 204 unless
+ * told otherwise; `hang` never answers, to make a client time out.
  */
 export async function startHttpReceiver(): Promise<HttpReceiver> {
   const received: ReceivedRequest[] = []
@@ -43,7 +47,11 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         hanging.add(res)
         return
       }
-      res.writeHead(answer.status, answer.headers).end(answer.body)
+      if (answer.delayMs === undefined) return void res.writeHead(answer.status, answer.headers).end(answer.body)
+      setTimeout(() => {
+        // The client may have given up meanwhile.
+        if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body)
+      }, answer.delayMs)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

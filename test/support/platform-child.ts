@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { bearer } from './api-auth.js'
+import { embeddedEnv, start } from './circular-process.js'
 import { waitFor } from './pipeline.js'
 
 /**
@@ -42,48 +43,30 @@ export async function freePort(): Promise<number> {
   return address.port
 }
 
-/**
- * Settings of the test run itself (Kafka, InfluxDB, isolated topics) must not reach the child:
- * without them it runs on its embedded defaults, as on a fresh machine.
- */
-const platformSettings = /^(CIRCULAR_|KAFKA_|INFLUX_|MQTT_|API_|TOPIC_|ALERT_|SINK_|FOOTPRINT_|HEALTH_|EMBEDDED_|BRIDGE_|OIDC_|REGISTRY_FILE$|TENANTS_FILE$|AUDIT_LOG_FILE$|FACTOR_SETS_DIR$|MAX_FUTURE_SKEW_MS$)/
-
-/** The environment of a `circular` command run against the state directory, as on a fresh machine. */
-export function embeddedEnv(stateDir: string, settings: Readonly<Record<string, string>> = {}): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !platformSettings.test(entry[0])))
-  return { ...inherited, CIRCULAR_LOG_LEVEL: process.env.CIRCULAR_TEST_LOG_LEVEL ?? 'warn', CIRCULAR_STATE_DIR: stateDir, ...settings }
-}
-
 export function startPlatformChild(options: PlatformChildOptions): PlatformChild {
-  const child = spawn(process.execPath, ['bin/circular.js', 'start', ...(options.args ?? [])], {
-    env: embeddedEnv(options.stateDir, { MQTT_PORT: String(options.mqttPort), API_PORT: String(options.apiPort), ...options.env }),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let stdout = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-    // Passed on, so a failing test shows what the platform said.
-    process.stdout.write(chunk)
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // Its output passed on, so a failing test shows what the platform said.
+  const running = start(['bin/circular.js', 'start', ...(options.args ?? [])], embeddedEnv(options.stateDir, { MQTT_PORT: String(options.mqttPort), API_PORT: String(options.apiPort), ...options.env }), { echo: true })
+  const child = running.process
+  const stdout = (): string => running.stdout()
   const apiUrl = `http://127.0.0.1:${options.apiPort}`
   const adminKey = (): string => readFileSync(`${options.stateDir}/admin-key`, 'utf8').trim()
   const banner = (): string | undefined => {
     // The banner ends with the sample publish of "Connect a device".
-    const start = stdout.indexOf('circular is running')
-    return start >= 0 && /-m '.*'\n/.test(stdout.slice(start)) ? stdout.slice(start) : undefined
+    const text = stdout()
+    const from = text.indexOf('circular is running')
+    return from >= 0 && /-m '.*'\n/.test(text.slice(from)) ? text.slice(from) : undefined
   }
   return {
     process: child,
     stateDir: options.stateDir,
     mqttUrl: `mqtt://127.0.0.1:${options.mqttPort}`,
     apiUrl,
-    output: () => stdout,
+    output: stdout,
     banner: () =>
       Promise.race([
         waitFor(banner, 60_000, 'the start-up banner'),
-        exited.then(() => {
-          throw new Error(`circular start exited (${child.exitCode ?? child.signalCode}) before its banner: ${stdout}`)
+        running.finished.then(() => {
+          throw new Error(`circular start exited (${child.exitCode ?? child.signalCode}) before its banner: ${stdout()}`)
         }),
       ]),
     adminKey,
@@ -93,8 +76,7 @@ export function startPlatformChild(options: PlatformChildOptions): PlatformChild
       return (await response.json()) as T
     },
     kill: async (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      await exited
+      await running.kill(signal)
     },
   }
 }

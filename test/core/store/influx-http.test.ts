@@ -1,60 +1,36 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { Config } from '../../../core/config.js'
 import { InfluxHttp } from '../../../core/store/influx-http.js'
+import { startHttpReceiver, type Answer, type HttpReceiver, type ReceivedRequest } from '../../support/http-receiver.js'
 import { closedPort } from './test-database.js'
+
+/** A request with its body as text: line protocol and query forms are text. */
+type Received = Omit<ReceivedRequest, 'body'> & { readonly body: string }
 
 /**
  * A local HTTP server standing in for InfluxDB's failure answers, which a healthy InfluxDB will
  * not give on demand: each test says how it answers and reads back what the client sent.
  */
-interface Answer {
-  readonly status: number
-  readonly body?: string
-  readonly headers?: Record<string, string>
-  /** Waits this long before answering. */
-  readonly delayMs?: number
-}
-interface Received {
-  readonly method: string
-  readonly url: string
-  readonly headers: IncomingMessage['headers']
-  readonly body: string
-}
-
-let server: Server
+let receiver: HttpReceiver
 let base: string
 let answer: (req: Received) => Answer = () => ({ status: 204 })
 const received: Received[] = []
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = ''
-    req.setEncoding('utf8')
-    req.on('data', (chunk: string) => (body += chunk))
-    req.on('end', () => {
-      const request: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
-      received.push(request)
-      const { status, body: text = '', headers = {}, delayMs = 0 } = answer(request)
-      setTimeout(() => {
-        if (res.destroyed) return
-        res.writeHead(status, headers)
-        res.end(text)
-      }, delayMs)
-    })
+  receiver = await startHttpReceiver()
+  base = receiver.url
+  receiver.answerWith((request) => {
+    const text: Received = { ...request, body: request.body.toString('utf8') }
+    received.push(text)
+    return answer(text)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 afterEach(() => {
   received.splice(0)
+  receiver.received.length = 0
   answer = () => ({ status: 204 })
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-})
+afterAll(() => receiver.close())
 
 const client = (overrides: Partial<Config['influx']> = {}): InfluxHttp => new InfluxHttp({ url: base, database: 'city', timeoutMs: 2000, ...overrides })
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): Answer => ({ status, body: JSON.stringify(value), headers: { 'content-type': 'application/json', ...headers } })

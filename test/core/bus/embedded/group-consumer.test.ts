@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { BatchContext, ConsumeOptions, IncomingRecord, OutgoingRecord } from '../../../../core/bus/bus.js'
 import { ConsumerGroup, type GroupMember } from '../../../../core/bus/embedded/consumer-group.js'
 import { GroupConsumer, type FetchLimits } from '../../../../core/bus/embedded/group-consumer.js'
 import { topicPartition, type TopicPartition } from '../../../../core/bus/embedded/record-log.js'
 import { WakeSignal } from '../../../../core/bus/embedded/wake-signal.js'
-import { createLogger } from '../../../../core/logger.js'
+import { capturedLogger } from '../../../support/log-capture.js'
 import { waitFor } from '../../../support/pipeline.js'
 import { busFiles, keyFor, type BusFile } from './bus-file.js'
 
@@ -18,16 +17,9 @@ afterEach(async () => {
 
 const record = (key: string, value: string): OutgoingRecord => ({ topic: 'readings', key, value: Buffer.from(value), headers: {} })
 
-/** What the consumer logged, parsed. */
-function logLines() {
-  const lines: Record<string, unknown>[] = []
-  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(...chunk.toString().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)), done()) })
-  return { logger: createLogger('trace', 'test', sink), lines }
-}
-
 /** One member consuming as `EmbeddedBus.consume` sets it up: the group, the member, the shared wake signal. */
 function consume(file: BusFile, options: Omit<ConsumeOptions, 'groupId' | 'topics'> & { topics?: string[] }, limits: FetchLimits = { maxRecords: 100, maxBytes: 1 << 20 }) {
-  const { logger, lines } = logLines()
+  const { logger, lines } = capturedLogger('trace')
   const wake = new WakeSignal()
   const group = new ConsumerGroup('g', file.log, file.offsets, wake)
   const member = new GroupConsumer(group, { groupId: 'g', topics: ['readings'], ...options }, file.log, wake, limits, logger)
