@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { defaultRangeMs, maxRangeMs, readingsRange } from '../../api/time-range.js'
-import { PlatformError } from '../../models/errors.js'
+import { refusal } from '../support/refusal.js'
 
 const now = Date.UTC(2026, 0, 15, 12, 0, 0)
 const hour = 3_600_000
 const iso = (ms: number): string => new Date(ms).toISOString()
-
-function refusal(run: () => unknown): PlatformError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof PlatformError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('readingsRange', () => {
   it('should default to the 24 hours before now', () => {

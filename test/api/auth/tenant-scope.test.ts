@@ -5,21 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Identity } from '../../../api/auth/identity.js'
 import { optionalTenantOf, tenantOf, tenantReader } from '../../../api/auth/tenant-scope.js'
 import { SqliteStore } from '../../../core/store/sqlite-store.js'
-import { PlatformError } from '../../../models/errors.js'
 import { silentLogger } from '../../core/store/test-database.js'
+import { refusal } from '../../support/refusal.js'
 
 const platform: Identity = { subject: 'key:p', role: 'admin' }
 const alpha: Identity = { subject: 'key:a', role: 'analyst', tenant: 'alpha' }
-
-function refusal(run: () => unknown): PlatformError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof PlatformError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('tenantOf and optionalTenantOf', () => {
   it('should give a tenant\'s caller its own tenant, named or not', () => {

@@ -5,21 +5,12 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, test } from 'vitest'
 import { closeLogFile, openLogFile, storageFailure } from '../../../../core/bus/embedded/log-file.js'
 import { PlatformError } from '../../../../models/errors.js'
+import { refusal } from '../../../support/refusal.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'circular-log-file-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 const freshPath = (): string => join(dir, `nested-${++files}`, 'bus.sqlite')
-
-function refusal(action: () => unknown): PlatformError {
-  try {
-    action()
-  } catch (error) {
-    if (PlatformError.is(error)) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('openLogFile', () => {
   test('should create the directory and the tables, hold the file exclusively in WAL mode, and note its owner beside it', () => {
