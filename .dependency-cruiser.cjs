@@ -16,7 +16,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // Everything the repository holds, but what is downloaded or generated at run time.
-    exclude: { path: '^(node_modules|\\.cache|\\.local|coverage|test-artifacts|dashboards/generated)/' },
+    exclude: { path: '^(node_modules|dist|\\.cache|\\.local|coverage|test-artifacts|dashboards/generated)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
   },

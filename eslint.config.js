@@ -46,7 +46,7 @@ const layering = [
 ]
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', '.local/', 'coverage/', 'dashboards/generated/'] },
+  { ignores: ['node_modules/', 'dist/', '.cache/', '.local/', 'coverage/', 'test-artifacts/', 'dashboards/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
