@@ -54,8 +54,8 @@ export function createPlatform(config: Config, logger: Logger): Platform {
 
 /** Kafka when brokers are configured, else the embedded bus (which belongs to this one process). */
 function createBus(config: Config, logger: Logger): Bus {
-  if (config.bus.kind === 'kafka') return new KafkaBus(config.kafka, logger.child({ component: 'kafka' }))
-  return new EmbeddedBus({ path: config.bus.path, retentionMs: config.bus.retentionMs, partitions: config.bus.partitions }, logger.child({ component: 'embedded-bus' }))
+  if (config.bus.kind === 'kafka') return new KafkaBus(config.kafka, logger.child({ component: 'kafka' }), { maxRecordBytes: config.bus.maxRecordBytes })
+  return new EmbeddedBus({ path: config.bus.path, retentionMs: config.bus.retentionMs, partitions: config.bus.partitions, maxRecordBytes: config.bus.maxRecordBytes }, logger.child({ component: 'embedded-bus' }))
 }
 
 /** InfluxDB when a URL is configured, else the embedded SQLite store. */

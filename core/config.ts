@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { PlatformError } from '../models/errors.js'
+import { defaultMaxRecordBytes } from './bus/record-size.js'
 
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
@@ -76,6 +77,7 @@ const environmentSchema = z.object({
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   MQTT_PORT: port.optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
+  BUS_MAX_RECORD_BYTES: positiveInt.default(defaultMaxRecordBytes),
 
   BRIDGE_MQTT_URL: z.string().regex(/^mqtts?:\/\/.+/, 'mqtt://host:port or mqtts://host:port').default('mqtt://127.0.0.1:1883'),
   BRIDGE_CLIENT_ID: z.string().min(1).default('circular-bridge'),
@@ -139,6 +141,8 @@ export type BusConfig = BusChoice & {
   /** Consumer groups are `<prefix>-<role>`; separate deployments on one bus need separate prefixes. */
   readonly groupPrefix: string
   readonly partitions: number
+  /** Largest record (key, value and headers) a component hands to the bus; larger ones are split or refused first. */
+  readonly maxRecordBytes: number
 }
 /** InfluxDB when a URL is configured; otherwise an embedded SQLite store. */
 export type StoreChoice = { readonly kind: 'influxdb' } | { readonly kind: 'embedded'; readonly path: string }
@@ -304,6 +308,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.KAFKA_BROKERS ? { kind: 'kafka' as const } : { kind: 'embedded' as const, path: `${e.CIRCULAR_STATE_DIR}/bus.sqlite`, retentionMs: e.EMBEDDED_BUS_RETENTION_MS }),
       groupPrefix: e.KAFKA_GROUP_PREFIX,
       partitions: e.KAFKA_TOPIC_PARTITIONS,
+      maxRecordBytes: e.BUS_MAX_RECORD_BYTES,
       topics: {
         raw: e.TOPIC_RAW,
         readings: e.TOPIC_READINGS,
@@ -389,8 +394,15 @@ function settingPairingProblems(e: Environment): string[] {
   together(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'])
   if (!e.MQTT_PLAIN && e.MQTT_TLS_CERT_FILE === undefined) problems.push('MQTT_PLAIN: false needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or devices could not connect at all')
   if (e.MQTT_TLS_CLIENT_CERTS !== 'off' && e.MQTT_TLS_CA_FILE === undefined) problems.push('MQTT_TLS_CLIENT_CERTS: needs MQTT_TLS_CA_FILE, the CA that signs device certificates')
+  // A raw record is the payload as it came, with the MQTT topic and the ingest headers beside it.
+  if (e.MQTT_MAX_PAYLOAD_BYTES + rawRecordAllowanceBytes > e.BUS_MAX_RECORD_BYTES) {
+    problems.push(`MQTT_MAX_PAYLOAD_BYTES: ${e.MQTT_MAX_PAYLOAD_BYTES} bytes of payload and up to ${rawRecordAllowanceBytes} bytes of topic and headers do not fit in a bus record of BUS_MAX_RECORD_BYTES (${e.BUS_MAX_RECORD_BYTES}); lower the one or raise the other`)
+  }
   return problems
 }
+
+/** What a raw record holds besides the payload: the MQTT topic (the broker lets 4 KiB of packet through besides the payload) and the ingest headers. */
+const rawRecordAllowanceBytes = 8 * 1024
 
 /** An empty variable (`FOO=`) means "not set", as in most shells' intent. */
 function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   DEVICE_MISMATCH: { canRetry: false, summary: 'the payload names another device than the one that sent it' },
   DECODER_FAILED: { canRetry: false, summary: 'decoding failed unexpectedly' },
   RECORD_INVALID: { canRetry: false, summary: 'a pipeline record lacks required headers or structure' },
+  RECORD_TOO_LARGE: { canRetry: false, summary: 'a record exceeds the largest record the bus takes' },
   READING_TOO_LATE: { canRetry: false, summary: 'the reading arrived after its rollup window closed' },
   POINT_REJECTED: { canRetry: false, summary: 'the store refused the point' },
   ALERT_RULES_INVALID: { canRetry: false, summary: 'the alert rules file is invalid' },

@@ -11,7 +11,9 @@ import { decodePayload } from '../models/decode.js'
 import type { DecodeResult, Rejection } from '../models/decoding.js'
 import { payloadFormat, type ReadingEnvelope } from '../models/reading.js'
 import { groupIds } from './group-ids.js'
+import { recordBytes } from '../core/bus/record-size.js'
 import { deadLetterRecord } from './dead-letter.js'
+import { readingsRecordValues } from './readings-records.js'
 
 export const normaliserCounterNames = ['received', 'accepted', 'deadLettered', 'readings', 'rejectedAttributes'] as const
 export type NormaliserCounters = Counters<(typeof normaliserCounterNames)[number]>
@@ -49,15 +51,21 @@ export class Normaliser {
     let deadLettered = 0
     let readings = 0
     let rejectedAttributes = 0
+    const { topics, maxRecordBytes } = this.deps.config.bus
     for (const record of records) {
-      const { envelope, reasons } = this.normalise(record)
+      const normalised = this.normalise(record)
+      const { envelope } = normalised
+      let reasons = normalised.reasons
       if (envelope) {
-        out.push({ topic: this.deps.config.bus.topics.readings, key: envelope.deviceId, value: Buffer.from(JSON.stringify(envelope)), headers: record.headers })
-        accepted++
-        readings += envelope.readings.length
+        const room = maxRecordBytes - recordBytes({ topic: topics.readings, key: envelope.deviceId, value: Buffer.alloc(0), headers: record.headers })
+        const { values, tooLarge } = readingsRecordValues(envelope, room)
+        for (const value of values) out.push({ topic: topics.readings, key: envelope.deviceId, value, headers: record.headers })
+        if (values.length > 0) accepted++
+        readings += envelope.readings.length - tooLarge.length
+        if (tooLarge.length > 0) reasons = [...reasons, ...tooLarge.map((r) => ({ code: 'RECORD_TOO_LARGE' as const, message: `the reading of ${r.attribute} at ${new Date(r.time).toISOString()} alone is larger than a readings record may be (${room} bytes)`, attribute: r.attribute }))]
       }
       if (reasons.length > 0) {
-        out.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, reasons))
+        out.push(deadLetterRecord(topics.deadLetter, stage, record, reasons, maxRecordBytes))
         deadLettered++
         rejectedAttributes += reasons.length
       }

@@ -58,7 +58,7 @@ export class StoreSink {
     for (const record of records) {
       const decoded = this.pointsOf(record)
       if (typeof decoded === 'string') {
-        deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: decoded }]))
+        deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: decoded }], this.deps.config.bus.maxRecordBytes))
         continue
       }
       for (const c of decoded) batch.push({ ...c, source: record })
@@ -74,7 +74,7 @@ export class StoreSink {
       for (const rejected of outcome.rejected) {
         const source = chunk.find((c) => c.point === rejected.point)!.source
         const value = Buffer.from(JSON.stringify(rejected.point))
-        deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code: 'POINT_REJECTED', message: rejected.reason }], value))
+        deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code: 'POINT_REJECTED', message: rejected.reason }], this.deps.config.bus.maxRecordBytes, value))
       }
     }
     await this.deps.bus.publish(deadLetters)

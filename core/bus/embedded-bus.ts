@@ -10,6 +10,7 @@ import { LogMaintenance } from './embedded/log-maintenance.js'
 import { RecordLog } from './embedded/record-log.js'
 import { WakeSignal } from './embedded/wake-signal.js'
 import { Batcher } from './publish-batcher.js'
+import { assertRecordsFit, defaultMaxRecordBytes } from './record-size.js'
 
 export interface EmbeddedBusOptions {
   /** The SQLite file holding every topic and committed offset; one process at a time. */
@@ -24,6 +25,8 @@ export interface EmbeddedBusOptions {
   readonly batch?: Partial<FetchLimits>
   /** How often retention and compaction run (default every minute). */
   readonly maintenanceIntervalMs?: number
+  /** Largest record taken (key, value and headers); the same limit as on Kafka by default. */
+  readonly maxRecordBytes?: number
 }
 
 /** Most records per publish transaction; callers' publishes within one tick share a transaction. */
@@ -81,6 +84,7 @@ export class EmbeddedBus implements Bus {
     if (this.refusingPublishes) throw closedError()
     // Checked here, not in the shared transaction: one caller's mistake must not fail the others.
     for (const record of records) this.log.requireTopic(record.topic)
+    assertRecordsFit(records, this.options.maxRecordBytes ?? defaultMaxRecordBytes)
     return this.batcher.add(records)
   }
 

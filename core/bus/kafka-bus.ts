@@ -6,6 +6,12 @@ import type { Logger } from '../logger.js'
 import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
 import { kafkaSecurity } from './kafka-security.js'
 import { Batcher } from './publish-batcher.js'
+import { assertRecordsFit, defaultMaxRecordBytes, recordBytes } from './record-size.js'
+
+export interface KafkaBusOptions {
+  /** Largest record the bus takes (key, value and headers); larger ones are refused before producing. */
+  readonly maxRecordBytes?: number
+}
 
 /** The bus on Apache Kafka through kafkajs, producing with acks=all and committing after handling. */
 export class KafkaBus implements Bus {
@@ -15,10 +21,14 @@ export class KafkaBus implements Bus {
   private readonly batcher: Batcher<OutgoingRecord>
   private readonly consumers = new Set<Consumer>()
 
+  private readonly maxRecordBytes: number
+
   constructor(
     private readonly config: Config['kafka'],
     private readonly logger: Logger,
+    options: KafkaBusOptions = {},
   ) {
+    this.maxRecordBytes = options.maxRecordBytes ?? defaultMaxRecordBytes
     this.kafka = new Kafka({
       clientId: config.clientId,
       brokers: [...config.brokers],
@@ -32,7 +42,8 @@ export class KafkaBus implements Bus {
     this.batcher = new Batcher((records) => this.send(records), { maxItems: config.batchMax, lingerMs: config.lingerMs })
   }
 
-  publish(records: readonly OutgoingRecord[]): Promise<void> {
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    assertRecordsFit(records, this.maxRecordBytes)
     return this.batcher.add(records)
   }
 
@@ -124,7 +135,8 @@ export class KafkaBus implements Bus {
           topic: s.topic,
           numPartitions: s.partitions,
           replicationFactor: this.config.replicationFactor,
-          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          // Room for the largest record the bus lets through, in a batch of its own.
+          configEntries: [{ name: 'max.message.bytes', value: String(this.maxRecordBytes + topicBatchOverheadBytes) }, ...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [])],
         })),
       })
     } finally {
@@ -236,6 +248,9 @@ export class KafkaBus implements Bus {
  */
 const requestBytesMax = 768 * 1024
 
+/** A record batch's header and the estimate's slack, on top of its records (Kafka's default limit is 1 MiB + 12). */
+const topicBatchOverheadBytes = 64 * 1024
+
 /** Splits records into runs of at most `maxBytes` (estimated; a larger record travels alone). */
 export function chunksByBytes<T extends OutgoingRecord>(records: readonly T[], maxBytes: number): T[][] {
   const chunks: T[][] = []
@@ -255,12 +270,6 @@ export function chunksByBytes<T extends OutgoingRecord>(records: readonly T[], m
   return chunks
 }
 
-/** Key, value and headers in UTF-8 plus the record format's overhead (lengths, varints, attributes). */
-function recordBytes(r: OutgoingRecord): number {
-  let size = 24 + Buffer.byteLength(r.key) + r.value.length
-  for (const name in r.headers) size += 8 + Buffer.byteLength(name) + Buffer.byteLength(r.headers[name] ?? '')
-  return size
-}
 
 function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
   return {

@@ -39,4 +39,6 @@ export const header = {
   dlqSourceTopic: 'dlq-source-topic',
   dlqSourcePartition: 'dlq-source-partition',
   dlqSourceOffset: 'dlq-source-offset',
+  /** Set when the dead letter's value is cut to fit the bus: the whole value's length. */
+  dlqValueBytes: 'dlq-value-bytes',
 } as const

@@ -108,7 +108,7 @@ export class AlertNotifier {
         this.counters.add('received')
         const parsed = alertEvent.safeParse(parseJsonOrUndefined(record.value))
         if (!parsed.success) {
-          await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }])])
+          await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }], this.deps.config.bus.maxRecordBytes)])
           continue
         }
         for (const subscriber of this.deps.rules.webhooksFor(parsed.data.tenant, parsed.data.rule, parsed.data.phase)) {
@@ -269,7 +269,7 @@ export class AlertNotifier {
   private async deadLetter(key: string, delivery: Delivery, source: IncomingRecord, receiver: string, code: 'DELIVERY_FAILED' | 'DELIVERY_TARGET_REFUSED' = 'DELIVERY_FAILED'): Promise<void> {
     const last = delivery.attempts.at(-1)
     const message = `${receiver} after ${delivery.attempts.length} attempts: ${last?.status !== undefined ? `HTTP ${last.status}` : (last?.error ?? 'no answer')}`
-    await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code, message }])])
+    await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code, message }], this.deps.config.bus.maxRecordBytes)])
     delivery.status = 'dead'
     await this.record(key, delivery)
     this.counters.add('deadLettered')

@@ -7,7 +7,8 @@ import type { Point } from '../../core/store/store.js'
 import { readingEnvelope, type ReadingEnvelope } from '../../models/reading.js'
 import { groupIds } from '../group-ids.js'
 import { deadLetterRecord } from '../dead-letter.js'
-import { encodePointsRecord } from '../points-record.js'
+import { encodePointsRecords } from '../points-record.js'
+import { recordBytes } from '../../core/bus/record-size.js'
 import { isRepeat, readingsIdentity } from '../reading-identity.js'
 import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { defaultContainerSettings, deriveFromFill, deriveFromWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
@@ -93,11 +94,15 @@ export class FootprintProcessor {
         this.counters.add('applied')
         if (tooLate.length > 0) {
           this.counters.add('tooLate', tooLate.length)
-          deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, tooLate))
+          deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, tooLate, this.deps.config.bus.maxRecordBytes))
         }
       }
       const out: OutgoingRecord[] = [...deadLetters]
-      if (points.length > 0) out.push(...groupByDevice(points).map(([device, ps]) => ({ topic: this.deps.config.bus.topics.footprintPoints, key: device, value: encodePointsRecord(ps), headers: {} })))
+      const { topics, maxRecordBytes } = this.deps.config.bus
+      for (const [device, ps] of groupByDevice(points)) {
+        const room = maxRecordBytes - recordBytes({ topic: topics.footprintPoints, key: device, value: Buffer.alloc(0), headers: {} })
+        for (const value of encodePointsRecords(ps, room)) out.push({ topic: topics.footprintPoints, key: device, value, headers: {} })
+      }
       await this.deps.bus.publish(out)
       await this.store.flush()
       this.counters.add('points', points.length)

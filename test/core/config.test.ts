@@ -4,7 +4,7 @@ import { loadConfig } from '../../core/config.js'
 describe('config', () => {
   test('loadConfig should apply defaults and freeze the result', () => {
     const config = loadConfig({})
-    const { topics, groupPrefix, partitions, ...busChoice } = config.bus
+    const { topics, groupPrefix, partitions, maxRecordBytes: _maxRecordBytes, ...busChoice } = config.bus
     expect(busChoice).toEqual({ kind: 'embedded', path: '.local/bus.sqlite', retentionMs: 7 * 86_400_000 })
     expect({ groupPrefix, partitions }).toEqual({ groupPrefix: 'circular', partitions: 3 })
     expect(config.store).toEqual({ kind: 'embedded', path: '.local/store.sqlite' })
@@ -24,7 +24,7 @@ describe('config', () => {
 
   test('loadConfig should read lists and numbers from the environment', () => {
     const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', MQTT_PORT: '1884', INFLUX_URL: 'http://influx:8086/' })
-    const { topics: _topics, groupPrefix: _prefix, partitions: _partitions, ...busChoice } = config.bus
+    const { topics: _topics, groupPrefix: _prefix, partitions: _partitions, maxRecordBytes: _maxRecordBytes, ...busChoice } = config.bus
     expect(busChoice).toEqual({ kind: 'kafka' })
     expect(config.store).toEqual({ kind: 'influxdb' })
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093'])
@@ -45,5 +45,18 @@ describe('config', () => {
 
   test('an empty variable should count as unset', () => {
     expect(loadConfig({ API_PORT: '' }).api.port).toBe(8080)
+  })
+})
+
+describe('config: the largest bus record', () => {
+  test('should default to what Kafka takes by default, and be settable', () => {
+    expect(loadConfig({}).bus.maxRecordBytes).toBe(1_000_000)
+    expect(loadConfig({ BUS_MAX_RECORD_BYTES: '4000000', MQTT_MAX_PAYLOAD_BYTES: '2000000' }).bus.maxRecordBytes).toBe(4_000_000)
+  })
+
+  test('should refuse a payload limit whose raw records would not fit in a bus record', () => {
+    expect(() => loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '995000' })).toThrow(/MQTT_MAX_PAYLOAD_BYTES: 995000 bytes of payload .* BUS_MAX_RECORD_BYTES \(1000000\)/)
+    expect(() => loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '300000', BUS_MAX_RECORD_BYTES: '300000' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    expect(loadConfig({ MQTT_MAX_PAYLOAD_BYTES: String(1_000_000 - 8 * 1024) }).mqtt.maxPayloadBytes).toBe(1_000_000 - 8 * 1024)
   })
 })

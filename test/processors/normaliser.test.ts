@@ -168,3 +168,47 @@ describe('normaliser on the embedded bus', () => {
     expect(identities.slice(2)).toEqual(identities.slice(0, 2))
   })
 })
+
+describe('normaliser and the largest record the bus takes', () => {
+  let platform: EmbeddedPlatform
+
+  afterEach(async () => {
+    await platform.cleanup()
+  })
+
+  test('a pack whose envelope would outgrow a bus record should reach the readings topic whole, split over records that each fit, the same ones when resent', async () => {
+    platform = embeddedPlatform({ BUS_MAX_RECORD_BYTES: '200000', MQTT_MAX_PAYLOAD_BYTES: '150000' })
+    const { config } = platform
+    const gateway = (await registerDevice(config, { id: 'gw-1', kind: 'waste_container' })).device
+    const bus = platform.openBus()
+    await bus.ensureTopics(pipelineTopics(config.bus))
+    const ingest = new Ingest(bus, config.bus.topics)
+    const t0 = Math.floor(Date.now() / 1000) - 3600
+    const count = 2500
+    const pack = JSON.stringify(Array.from({ length: count }, (_, i) => (i === 0 ? { bn: 'urn:dev:gw-1:', bt: t0, n: 'temperature', u: 'Cel', v: 20, t: 0 } : { n: 'temperature', u: 'Cel', v: 20 + (i % 50) / 10, t: i })))
+    expect(Buffer.byteLength(pack)).toBeLessThan(150_000)
+    const send = () => ingest.accept({ device: gateway, mqttTopic: 'devices/gw-1/senml', format: 'senml', payload: Buffer.from(pack), receivedAt: Date.now() })
+    await send()
+
+    const normaliser = new Normaliser({ config, bus, registry: new FileRegistry(config.registryFile), logger: quietLogger })
+    const group = `${config.bus.groupPrefix}-normaliser`
+    const consumption = await normaliser.start()
+    await waitFor(async () => (await totalLag(bus, group, [config.bus.topics.raw])) === 0, 15_000, 'the pack to be normalised')
+
+    const first = await bus.readAll(config.bus.topics.readings)
+    expect(first.length).toBeGreaterThan(1)
+    for (const r of first) expect(r.value.length + 24 + r.key.length, 'value and overhead within the limit').toBeLessThanOrEqual(config.bus.maxRecordBytes)
+    const envelopes = first.map((r) => json<ReadingEnvelope>(r))
+    expect(envelopes.flatMap((e) => e.readings.map((r) => r.time))).toEqual(Array.from({ length: count }, (_, i) => (t0 + i) * 1000))
+    for (const e of envelopes) expect(e).toMatchObject({ deviceId: 'gw-1', tenant: 'testcity', source: envelopes[0]!.source })
+    expect(await bus.readAll(config.bus.topics.deadLetter)).toEqual([])
+    expect(normaliser.counters.snapshot()).toMatchObject({ received: 1, accepted: 1, deadLettered: 0, readings: count })
+
+    // The device sends the pack again: the same records, so that a repeat is recognised downstream.
+    await send()
+    await waitFor(async () => (await bus.readAll(config.bus.topics.readings)).length === 2 * first.length, 15_000, 'the resent pack to be normalised')
+    await consumption.stop()
+    const again = (await bus.readAll(config.bus.topics.readings)).slice(first.length)
+    expect(again.map((r) => readingsIdentity(json<ReadingEnvelope>(r)))).toEqual(envelopes.map((e) => readingsIdentity(e)))
+  })
+})

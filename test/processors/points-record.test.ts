@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { Point } from '../../core/store/store.js'
-import { encodePointsRecord, pointsRecord } from '../../processors/points-record.js'
+import { encodePointsRecord, encodePointsRecords, pointsRecord } from '../../processors/points-record.js'
 
 const point: Point = { measurement: 'container_rollup', tags: { device: 'bin-1', interval: 'hour' }, fields: { fill_sum: 0.9, low_fill: true, fraction: 'paper' }, time: Date.parse('2026-11-02T08:00:00Z') }
 
@@ -28,5 +28,31 @@ describe('points records', () => {
     // What JSON.stringify makes of them: null, which is no field value either.
     expect(pointsRecord.safeParse(JSON.parse(encodePointsRecord([{ ...point, fields: { fill_sum: Number.NaN } }]).toString('utf8'))).success).toBe(false)
     expect(pointsRecord.safeParse({ schema: 'circular.points/v1', points: [{ ...point, fields: { fill_sum: Number.POSITIVE_INFINITY } }] }).success).toBe(false)
+  })
+})
+
+describe('points records within a size', () => {
+  const points = Array.from({ length: 500 }, (_, i): Point => ({ ...point, time: point.time + i * 3_600_000 }))
+  const decode = (value: Buffer) => pointsRecord.parse(JSON.parse(value.toString('utf8'))).points
+
+  test('points that fit should be one record, the same bytes as encodePointsRecord', () => {
+    const records = encodePointsRecords(points, 1_000_000)
+    expect(records).toHaveLength(1)
+    expect(records[0]!.equals(encodePointsRecord(points))).toBe(true)
+  })
+
+  test('more points than fit should be split in order over records that each fit', () => {
+    const whole = encodePointsRecord(points).length
+    const records = encodePointsRecords(points, 10_000)
+    expect(records.length).toBeGreaterThanOrEqual(Math.ceil(whole / 10_000))
+    for (const r of records) expect(r.length).toBeLessThanOrEqual(10_000)
+    expect(records.flatMap(decode)).toEqual(points)
+  })
+
+  test('a point larger than the size should travel alone, and no points should give no record', () => {
+    const large = { ...point, fields: { ...point.fields, note: 'x'.repeat(5_000) } }
+    const records = encodePointsRecords([point, large, point], 2_000)
+    expect(records.map(decode)).toEqual([[point], [large], [point]])
+    expect(encodePointsRecords([], 2_000)).toEqual([])
   })
 })

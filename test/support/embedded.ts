@@ -39,7 +39,7 @@ export function embeddedPlatform(overrides: Record<string, string> = {}): Embedd
     dir,
     storePath,
     openBus: () => {
-      const bus = new EmbeddedBus({ path, retentionMs, partitions: config.bus.partitions }, quietLogger)
+      const bus = new EmbeddedBus({ path, retentionMs, partitions: config.bus.partitions, maxRecordBytes: config.bus.maxRecordBytes }, quietLogger)
       open.push(bus)
       return bus
     },

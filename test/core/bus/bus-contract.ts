@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.js'
+import { defaultMaxRecordBytes } from '../../../core/bus/record-size.js'
 import { waitFor } from '../../support/pipeline.js'
 
 export interface BusUnderTest {
@@ -115,6 +116,22 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
         expect(got.partition).toBeLessThan(partitions)
         expect(Number.isFinite(got.timestamp) && got.timestamp > 0).toBe(true)
       }
+    })
+
+    it('a record up to the limit should pass whole; a publish with one above it should be refused before any of its records is stored', async () => {
+      const bus = await open()
+      const topic = name('size')
+      await bus.ensureTopics([{ topic, partitions }])
+      // Key, value and the record's own overhead (24 bytes) make exactly the default limit.
+      const fits = { topic, key: 'fits', value: randomBytes(defaultMaxRecordBytes - 24 - 'fits'.length), headers: {} }
+      await bus.publish([fits])
+      const tooLarge = { topic, key: 'too-large', value: randomBytes(defaultMaxRecordBytes), headers: {} }
+      await expect(bus.publish([record(topic, 'small', 'beside it'), tooLarge])).rejects.toMatchObject({ code: 'RECORD_TOO_LARGE', canRetry: false })
+      await bus.publish([record(topic, 'after', 'still open')])
+
+      const stored = await bus.readAll(topic)
+      expect(stored.map((r) => r.key).sort()).toEqual(['after', 'fits'])
+      expect(stored.find((r) => r.key === 'fits')!.value.equals(fits.value)).toBe(true)
     })
 
     it('records of one key should stay in one partition and in order, with growing offsets', async () => {
