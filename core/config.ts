@@ -61,6 +61,8 @@ const environmentSchema = z.object({
   ALERT_OPEN311_POLL_MS: positiveInt.default(60_000),
   ALERT_TARGETS_ALLOW: list.pipe(z.array(z.string().refine(isTargetAllowEntry, 'a CIDR (10.1.0.0/16, fd00::/8), an address, or a host name (hooks.city.internal, *.city.internal)'))).default([]),
   ALERT_SILENCE_CHECK_MS: positiveInt.default(60_000),
+  ALERT_GROUPS_START_AT: z.enum(['latest', 'earliest']).default('latest'),
+  ALERT_DELIVERY_MAX_AGE_MS: positiveInt.default(86_400_000),
   ALERT_PROCESSOR_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
   ALERT_NOTIFIER_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
   HEALTH_REPORT_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
@@ -252,6 +254,12 @@ export interface Config {
     readonly silenceCheckMs: number
     /** Kafka consumer groups of the alerts processor and the notifier. */
     readonly groups: { readonly processor: string; readonly notifier: string }
+    /**
+     * Where the alerts processor's and the notifier's groups start when they have committed
+     * nothing yet: `latest`, so that adding them to a running city raises and sends nothing
+     * about the past; `earliest` to work through everything retained.
+     */
+    readonly startAt: 'latest' | 'earliest'
     readonly topics: {
       /** Alert lifecycle events (firing, acknowledged, resolved), keyed by alert id. */
       readonly events: string
@@ -267,6 +275,8 @@ export interface Config {
     readonly delivery: {
       /** How long one delivery attempt may take. */
       readonly timeoutMs: number
+      /** Transitions put on the bus longer ago than this are not sent (a notifier catching up after a long outage). */
+      readonly maxAgeMs: number
       /** Attempts before a delivery goes to the dead-letter topic. */
       readonly maxAttempts: number
       /** Backoff before the second attempt, doubled each time up to the maximum, with jitter. */
@@ -374,8 +384,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rulesFileRequired: e.ALERT_RULES_FILE !== undefined,
       silenceCheckMs: e.ALERT_SILENCE_CHECK_MS,
       groups: { processor: e.ALERT_PROCESSOR_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alerts`, notifier: e.ALERT_NOTIFIER_GROUP ?? `${e.KAFKA_GROUP_PREFIX}-alert-notifier` },
+      startAt: e.ALERT_GROUPS_START_AT,
       topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, siteFlows: e.TOPIC_ALERT_SITE_FLOWS, deliveries: e.TOPIC_ALERT_DELIVERIES },
-      delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS, targetsAllow: e.ALERT_TARGETS_ALLOW },
+      delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAgeMs: e.ALERT_DELIVERY_MAX_AGE_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS, targetsAllow: e.ALERT_TARGETS_ALLOW },
     },
     health: { reportIntervalMs: e.HEALTH_REPORT_INTERVAL_MS, inventoryIntervalMs: e.HEALTH_INVENTORY_INTERVAL_MS },
   })

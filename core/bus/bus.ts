@@ -54,6 +54,12 @@ export interface ConsumeOptions {
    * a single consumer per group has nothing to do for it.
    */
   readonly copartitioned?: boolean
+  /**
+   * Where a group that has committed nothing on a partition starts: at its oldest record
+   * (`earliest`, the default: a new processor derives from everything retained) or at its end
+   * (`latest`: it reacts only to what comes from now on). A committed offset always wins.
+   */
+  readonly startAt?: 'earliest' | 'latest'
 }
 
 export interface Consumption {

@@ -48,6 +48,7 @@ export class KafkaBus implements Bus {
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
+    if (options.startAt === 'latest') await this.pinStartAtEnd(options.groupId, options.topics)
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
@@ -62,7 +63,8 @@ export class KafkaBus implements Bus {
     this.consumers.add(consumer)
     if (options.onAssignment) consumer.on(consumer.events.GROUP_JOIN, () => options.onAssignment!())
     await consumer.connect()
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true })
+    // Only for partitions the group has committed nothing on: a committed offset always wins.
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.startAt !== 'latest' })
     let stopping = false
     await consumer.run({
       autoCommit: false,
@@ -79,6 +81,32 @@ export class KafkaBus implements Bus {
         await consumer.disconnect()
         this.consumers.delete(consumer)
       },
+    }
+  }
+
+  /**
+   * Commits the end of every partition the group has committed nothing on, so that where a
+   * `latest` group starts is fixed the first time it starts, as on the embedded bus: a partition
+   * it has read nothing from yet would otherwise start at its end again after every restart and
+   * skip what came while the group was away. Kafka lets only a group without live members be
+   * given offsets; with one running, that member has pinned them already.
+   */
+  private async pinStartAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+    const admin = this.kafka.admin()
+    await admin.connect()
+    try {
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+        const uncommitted = new Set(partitions.filter((p) => p.offset === '-1').map((p) => p.partition))
+        if (uncommitted.size === 0) continue
+        const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => uncommitted.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.high }))
+        try {
+          await admin.setOffsets({ groupId, topic, partitions: ends })
+        } catch (error) {
+          this.logger.debug({ err: error, groupId, topic }, 'group has live members; its start is theirs')
+        }
+      }
+    } finally {
+      await admin.disconnect()
     }
   }
 

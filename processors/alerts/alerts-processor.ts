@@ -70,6 +70,7 @@ export class AlertsProcessor {
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
       copartitioned: true,
+      startAt: config.alerts.startAt,
     })
     // Silent devices and open lids send no records, so the clock must find them even when no batch arrives.
     const timer = setInterval(() => {

@@ -18,7 +18,7 @@ import { deliveryRetryPolicy, idempotencyKeyOf, postWebhook, type AttemptOutcome
 import { retryDelay, waitInSlices, type RetryPolicy } from '../../core/retry.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
 
-export const notifierCounterNames = ['received', 'delivered', 'alreadyDelivered', 'attemptsFailed', 'deadLettered', 'foundFiled', 'closedByService'] as const
+export const notifierCounterNames = ['received', 'delivered', 'alreadyDelivered', 'attemptsFailed', 'deadLettered', 'foundFiled', 'closedByService', 'tooOld'] as const
 
 const stage = 'alert-notifier'
 
@@ -84,6 +84,7 @@ export class AlertNotifier {
       topics: [config.alerts.topics.events],
       handleBatch: (records, context) => this.handleBatch(records, context),
       onAssignment: () => (this.needsReload = true),
+      startAt: config.alerts.startAt,
     })
     let polling = false
     const timer = setInterval(() => {
@@ -104,8 +105,14 @@ export class AlertNotifier {
   async handleBatch(records: readonly IncomingRecord[], context: BatchContext): Promise<void> {
     try {
       await this.reloadIfNeeded()
+      let tooOld = 0
       for (const record of records) {
         this.counters.add('received')
+        // By when the transition reached the bus, not when it was observed: a replayed or late reading may raise a new alert about the past.
+        if (Date.now() - record.timestamp > this.deps.config.alerts.delivery.maxAgeMs) {
+          tooOld++
+          continue
+        }
         const parsed = alertEvent.safeParse(parseJsonOrUndefined(record.value))
         if (!parsed.success) {
           await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }], this.deps.config.bus.maxRecordBytes)])
@@ -116,6 +123,10 @@ export class AlertNotifier {
         }
         const open311 = parsed.data.phase === 'firing' ? this.deps.rules.open311For(parsed.data.tenant, parsed.data.rule) : undefined
         if (open311) await this.fileServiceRequest(open311.channel, open311.serviceCode, parsed.data, record, context)
+      }
+      if (tooOld > 0) {
+        this.counters.add('tooOld', tooOld)
+        this.deps.logger.warn({ transitions: tooOld, maxAgeMs: this.deps.config.alerts.delivery.maxAgeMs }, 'alert transitions older than ALERT_DELIVERY_MAX_AGE_MS are not sent')
       }
     } catch (error) {
       this.needsReload = true

@@ -89,7 +89,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 describe('alerts: Open311 service requests', () => {
   const id = randomBytes(4).toString('hex')
   const rulesFile = join(tmpdir(), `circular-open311-rules-${id}.json`)
+  // The processes are started as the readings are sent: they must work through them, not start after them.
   const { config, env, cleanup } = isolatedConfig({
+    ALERT_GROUPS_START_AT: 'earliest',
     ALERT_PROCESSOR_GROUP: `test.${id}.alerts`,
     ALERT_NOTIFIER_GROUP: `test.${id}.notifier`,
     TOPIC_ALERTS: `test.${id}.alerts`,

@@ -164,7 +164,8 @@ describe('alerts: webhook delivery through failures', () => {
 
 describe('alerts: a notifier killed between sending and recording', () => {
   const rulesFile = join(tmpdir(), `circular-webhook-rules-${randomBytes(4).toString('hex')}.json`)
-  const { config, env, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '30000' }))
+  // The processes are started as the readings are sent: they must work through them, not start after them.
+  const { config, env, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_DELIVERY_TIMEOUT_MS: '30000', ALERT_GROUPS_START_AT: 'earliest' }))
   const receiver = new Receiver()
   let pipeline: InProcessPipeline
   let notifier: Running | undefined

@@ -147,7 +147,8 @@ describe('alerts: every rule kind fires from MQTT readings and resolves', () => 
 })
 
 describe('alerts: a processor killed mid-stream', () => {
-  const { config, env, cleanup } = isolatedConfig(alertsEnv())
+  // The processor is started as the readings are sent: it must work through them, not start after them.
+  const { config, env, cleanup } = isolatedConfig({ ...alertsEnv(), ALERT_GROUPS_START_AT: 'earliest' })
   let pipeline: InProcessPipeline
   let bin: TestDevice
   let processor: Running | undefined

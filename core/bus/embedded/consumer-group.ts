@@ -8,6 +8,8 @@ export interface GroupMember {
   readonly topics: readonly string[]
   /** Wants partition p of every topic on one member (`ConsumeOptions.copartitioned`). */
   readonly copartitioned: boolean
+  /** Where the group starts on a partition it has committed nothing on (`ConsumeOptions.startAt`, earliest when unset). */
+  readonly startAt?: 'earliest' | 'latest'
   /** Takes the member's new partitions; called only when they differ from the previous ones. */
   assign(partitions: readonly TopicPartition[]): void
 }
@@ -129,7 +131,7 @@ export class ConsumerGroup {
       for (const tp of this.log.partitionsOf(topic)) {
         const owner = eligible[(copartitioned ? tp.partition : turn++) % eligible.length]!
         next.get(owner)!.push(tp)
-        this.offsets.register(this.id, tp, this.log.low(tp))
+        this.offsets.register(this.id, tp, owner.startAt === 'latest' ? this.log.end(tp) : this.log.low(tp))
       }
     }
     for (const [member, partitions] of next) member.assign(partitions)

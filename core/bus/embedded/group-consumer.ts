@@ -22,6 +22,7 @@ export interface FetchLimits {
 export class GroupConsumer implements GroupMember {
   readonly topics: readonly string[]
   readonly copartitioned: boolean
+  readonly startAt: 'earliest' | 'latest'
   private assigned: readonly TopicPartition[] = []
   private readonly inFlight = new Set<Promise<void>>()
   private stopping = false
@@ -39,6 +40,7 @@ export class GroupConsumer implements GroupMember {
   ) {
     this.topics = [...options.topics]
     this.copartitioned = options.copartitioned === true
+    this.startAt = options.startAt ?? 'earliest'
   }
 
   assign(partitions: readonly TopicPartition[]): void {

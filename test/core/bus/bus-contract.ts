@@ -52,12 +52,13 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
     afterAll(() => subject.release())
 
     /** Consumes `topics` in `groupId`, collecting every delivered record; `handle` may throw. */
-    const consumeInto = async (bus: Bus, groupId: string, topics: string[], handle: (records: readonly IncomingRecord[]) => void = () => undefined) => {
+    const consumeInto = async (bus: Bus, groupId: string, topics: string[], handle: (records: readonly IncomingRecord[]) => void = () => undefined, startAt?: 'earliest' | 'latest') => {
       const seen: IncomingRecord[] = []
       const assignments = { count: 0 }
       const consumption = await bus.consume({
         groupId,
         topics,
+        ...(startAt ? { startAt } : {}),
         handleBatch: async (records) => {
           handle(records)
           seen.push(...records)
@@ -156,6 +157,30 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
         expect(offsets, `partition ${p}`).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
         expect(new Set(offsets).size, `partition ${p}`).toBe(offsets.length)
       }
+    })
+
+    it('a new group starting at the latest should see only what comes after it started, and then resume after its commits', async () => {
+      const bus = await open()
+      const topic = name('latest')
+      const group = name('group')
+      await bus.ensureTopics([{ topic, partitions }])
+      await bus.publish(values(topic, 'bin-1', ['old-1', 'old-2']).concat(values(topic, 'bin-2', ['old-3'])))
+      const first = await consumeInto(bus, group, [topic], undefined, 'latest')
+      await until('the assignment', () => first.assignments.count > 0)
+      // Where the group starts is settled by its first fetch, a moment after it joined: publish until the group sees one.
+      const seenNew = () => first.seen.some((r) => r.value.toString().startsWith('new-'))
+      for (let i = 0; !seenNew(); i++) {
+        if (i * 250 > subject.waitMs) throw new Error('no record published after the start arrived')
+        await bus.publish(values(topic, 'bin-1', [`new-${i}`]))
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      await first.consumption.stop()
+      expect(first.seen.filter((r) => r.value.toString().startsWith('old-'))).toEqual([])
+
+      await bus.publish(values(topic, 'bin-2', ['after-the-stop']))
+      const second = await consumeInto(bus, group, [topic], undefined, 'latest')
+      await until('the record published while the group was away', () => second.seen.some((r) => r.value.toString() === 'after-the-stop'))
+      expect(second.seen.filter((r) => r.value.toString().startsWith('old-'))).toEqual([])
     })
 
     it('a consumer that stopped after handling should resume after its committed offset', async () => {

@@ -37,11 +37,12 @@ describe('alert notifier on the embedded bus', () => {
     await platform.cleanup()
   })
 
-  async function setUp(): Promise<void> {
+  async function setUp(overrides: Record<string, string> = {}): Promise<void> {
     receiver.received.length = 0
     receiver.answer({ status: 204 })
     // Loopback is where the test's receiver listens; delivery targets may not reach it otherwise.
-    platform = embeddedPlatform({ ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3', ALERT_TARGETS_ALLOW: '127.0.0.1' })
+    // The cases publish before the notifier starts: it must work through them, not start after them.
+    platform = embeddedPlatform({ ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3', ALERT_TARGETS_ALLOW: '127.0.0.1', ALERT_GROUPS_START_AT: 'earliest', ...overrides })
     config = platform.config
     writeFileSync(
       config.alerts.rulesFile,
@@ -197,5 +198,32 @@ describe('alert notifier on the embedded bus', () => {
     expect(receiver.received).toHaveLength(3)
     expect(successor.counters.get('attemptsFailed')).toBe(2)
     expect((await deadLetters()).map((r) => deadLetterReasons(r.headers)[0]?.message)).toEqual(['webhook ops after 3 attempts: HTTP 503'])
+  })
+
+  test('a new notifier group should start after what is on the bus already (ALERT_GROUPS_START_AT=latest) and send only what comes after', async () => {
+    await setUp({ ALERT_GROUPS_START_AT: 'latest' })
+    await publish(event('fire', 'firing', 'a7-0123456789abcdef'))
+    const n = notifier()
+    const consumption = await n.start()
+    await publish(event('fire', 'firing', 'a8-0123456789abcdef'))
+    await drained('the event after the start')
+    await consumption.stop()
+    expect(requests()).toEqual(['/ops a8-0123456789abcdef:firing', '/fire a8-0123456789abcdef:firing'])
+    expect(n.counters.snapshot()).toMatchObject({ received: 1, delivered: 2 })
+  })
+
+  test('transitions on the bus for longer than ALERT_DELIVERY_MAX_AGE_MS should be counted and not sent', async () => {
+    await setUp({ ALERT_DELIVERY_MAX_AGE_MS: '1000' })
+    await publish(event('fire', 'firing', 'a9-0123456789abcdef'))
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    await publish(event('fill', 'firing', 'aa-0123456789abcdef'))
+    const n = notifier()
+    const consumption = await n.start()
+    await drained('both events')
+    await consumption.stop()
+    // The fire alert is an hour-old observation either way; what counts is how long it waited on the bus.
+    expect(requests()).toEqual(['/ops aa-0123456789abcdef:firing'])
+    expect(n.counters.snapshot()).toMatchObject({ received: 2, tooOld: 1, delivered: 1, deadLettered: 0 })
+    expect(await deadLetters()).toEqual([])
   })
 })

@@ -37,7 +37,7 @@ class MemoryBus {
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     for (const r of records) {
       const list = this.topics.get(r.topic) ?? []
-      list.push({ ...r, partition: 0, offset: String(list.length), timestamp: 0 })
+      list.push({ ...r, partition: 0, offset: String(list.length), timestamp: Date.now() })
       this.topics.set(r.topic, list)
     }
   }
@@ -48,7 +48,7 @@ class MemoryBus {
 
 function event(rule: AlertEvent['rule'], phase: AlertEvent['phase'], alertId = 'mh1x2y3z-0123456789abcdef'): IncomingRecord {
   const value: AlertEvent = { schema: 'circular.alert/v1', alertId, phase, rule, tenant: 'city', site: 'north', deviceId: 'bin-1', kind: 'waste_container', firedAt: 1, at: 2 }
-  return { topic: config.alerts.topics.events, partition: 0, offset: '0', key: alertId, value: Buffer.from(JSON.stringify(value)), headers: {}, timestamp: 0 }
+  return { topic: config.alerts.topics.events, partition: 0, offset: '0', key: alertId, value: Buffer.from(JSON.stringify(value)), headers: {}, timestamp: Date.now() }
 }
 
 /** A receiver that answers from a script per subscriber, and remembers what it was sent. */
@@ -170,7 +170,7 @@ describe('delivery targets refused at delivery time', () => {
     at: 2,
     location: { type: 'Point', coordinates: [4.42173, 51.21301] },
   }
-  const record = (topic: string): IncomingRecord => ({ topic, partition: 0, offset: '0', key: firing.alertId, value: Buffer.from(JSON.stringify(firing)), headers: {}, timestamp: 0 })
+  const record = (topic: string): IncomingRecord => ({ topic, partition: 0, offset: '0', key: firing.alertId, value: Buffer.from(JSON.stringify(firing)), headers: {}, timestamp: Date.now() })
   const outbox = (bus: MemoryBus, topic: string): Map<string, Delivery> => new Map((bus.topics.get(topic) ?? []).map((r) => [r.key, JSON.parse(r.value.toString('utf8')) as Delivery]))
 
   test('without ALERT_TARGETS_ALLOW, loopback and metadata targets are dead-lettered with the reason after one attempt, and the receiver gets nothing', async () => {
