@@ -26,8 +26,13 @@ export const redactedPaths = [
   'req.headers.cookie',
 ]
 
-/** `destination` defaults to stdout; tests pass a stream to read what would be written. */
+/**
+ * `destination` defaults to stdout, written synchronously: an asynchronous write that meets a
+ * busy pipe is retried later, after lines written since, so an operator would read a shutdown out
+ * of order, and a crash could lose the last lines. The platform logs little (no line per record).
+ * Tests pass a stream to read what would be written.
+ */
 export function createLogger(level: string, name = 'circular', destination?: DestinationStream): Logger {
   const options = { name, level, redact: { paths: redactedPaths, censor: '[redacted]' } }
-  return destination ? pino(options, destination) : pino(options)
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }))
 }
