@@ -28,6 +28,7 @@ export async function describeMachine(): Promise<Machine> {
       aedes: packageVersion('aedes'),
       mqtt: packageVersion('mqtt'),
       kafkajs: packageVersion('kafkajs'),
+      '@platformatic/kafka': packageVersion('@platformatic/kafka'),
     },
   }
 }

@@ -1,9 +1,10 @@
+import type { Bus } from '../../core/bus/bus.js'
 import { connect as netConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startBroker, type RunningBroker } from '../../broker/mqtt-broker.js'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { openKafkaBus } from '../../core/bus/kafka-client.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { Ingest } from '../../ingest/ingest.js'
@@ -23,7 +24,7 @@ function mqttConnectPacket(clientId: string, username: string, password: string)
 describe('MQTT over TLS with a test CA, client certificates, plain listener off', () => {
   let ca: TestCa
   let broker: RunningBroker
-  let bus: KafkaBus
+  let bus: Bus
   let device: TestDevice
   let other: TestDevice
   let cleanup: () => void
@@ -43,7 +44,7 @@ describe('MQTT over TLS with a test CA, client certificates, plain listener off'
     cleanup = isolated.cleanup
     device = await registerDevice(config, { id: 'tls-bin' })
     other = await registerDevice(config, { id: 'tls-other', tenant: 'othercity' })
-    bus = new KafkaBus(config.kafka, testLogger)
+    bus = openKafkaBus(config.kafka, testLogger)
     await bus.ensureTopics(pipelineTopics(config.bus))
     broker = await startBroker({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
   })

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { Kafka } from 'kafkajs'
 import mqtt from 'mqtt'
 import { type Started, startNormaliserComponent } from '../../cli/components.js'
-import type { Consumption } from '../../core/bus/bus.js'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import type { Bus, Consumption } from '../../core/bus/bus.js'
+import { openKafkaBus } from '../../core/bus/kafka-client.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import { alertCommandRecord } from '../../core/alerts/alert-command.js'
 import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
@@ -30,20 +30,20 @@ describe('alerts: two processors in one consumer group', () => {
   })
   let pipeline: InProcessPipeline
   let normaliser: Started | undefined
-  const buses: KafkaBus[] = []
+  const buses: Bus[] = []
   const processors: AlertsProcessor[] = []
   const consumptions: Consumption[] = []
   const bins: TestDevice[] = []
 
   beforeAll(async () => {
-    const setup = new KafkaBus(config.kafka, testLogger)
+    const setup = openKafkaBus(config.kafka, testLogger)
     buses.push(setup)
     await setup.ensureTopics(pipelineTopics(config.bus, config.alerts))
     for (let i = 0; i < 8; i++) bins.push(await registerDevice(config, { id: `bin-multi-${i}`, kind: 'waste_container', format: 'senml', tenant: 'multicity', site: 'centre' }))
     pipeline = await startInProcess(config, ['broker'])
     normaliser = await startNormaliserComponent(pipeline.platform)
     for (let i = 0; i < 2; i++) {
-      const bus = new KafkaBus(config.kafka, testLogger)
+      const bus = openKafkaBus(config.kafka, testLogger)
       const processor = new AlertsProcessor({ config, bus, rules: new RulesSource(undefined, testLogger), logger: testLogger })
       buses.push(bus)
       processors.push(processor)

@@ -1,10 +1,11 @@
+import type { Bus } from '../../core/bus/bus.js'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { openKafkaBus } from '../../core/bus/kafka-client.js'
 import { header, pipelineTopics } from '../../core/bus/topics.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { startBridge, type RunningBridge } from '../../ingest/bridge.js'
@@ -22,13 +23,13 @@ describe('bridge: tenant limits without holding anyone back', () => {
   const tenantsFile = join(mkdtempSync(join(tmpdir(), 'tenants-')), 'tenants.json')
   writeFileSync(tenantsFile, JSON.stringify({ version: 1, tenants: { tight: { limits: { messagesPerSecondPerDevice: 0.2, burstMessages: 2, maxPayloadBytes: 200 } } } }))
   const { config, cleanup } = isolatedConfig({ TENANTS_FILE: tenantsFile, BRIDGE_MQTT_URL: mosquittoUrl, BRIDGE_CLIENT_ID: bridgeClientId })
-  let bus: KafkaBus
+  let bus: Bus
   let bridge: RunningBridge
 
   beforeAll(async () => {
     await registerDevice(config, { id: tightId, tenant: 'tight', format: 'senml' })
     await registerDevice(config, { id: otherId, tenant: 'roomy', format: 'senml' })
-    bus = new KafkaBus(config.kafka, testLogger)
+    bus = openKafkaBus(config.kafka, testLogger)
     await bus.ensureTopics(pipelineTopics(config.bus))
     bridge = await startBridge({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
   })
