@@ -25,11 +25,7 @@ export interface BenchOptions {
   readonly keepLogs: boolean
   readonly skipAedes: boolean
   readonly skipPeer: boolean
-  /** Kafka client libraries to run the aedes path on, each with a pipeline of its own. */
-  readonly kafkaClients: readonly KafkaClient[]
 }
-
-export type KafkaClient = 'kafkajs' | 'platformatic'
 
 export const usage = `npm run bench -- [options]
   --smoke              tiny correctness run (5 devices, a few hundred readings, both brokers)
@@ -47,8 +43,6 @@ export const usage = `npm run bench -- [options]
   --rate-seconds <s>   each fixed-rate latency phase (default 8)
   --loads <list>       latency phases as fractions of the measured maximum (default 0.5,0.9; "none" to skip)
   --mosquitto-url <u>  use this Mosquitto instead of a private one
-  --kafka-clients <l>  Kafka client libraries for the pipeline, each on the aedes path in the same run
-                       (default kafkajs,platformatic; the Mosquitto peer runs on the first)
   --no-aedes, --no-peer  leave out one side
   --keep-logs          keep the components' logs in the run directory`
 
@@ -74,7 +68,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'keep-logs': { type: 'boolean' },
       'no-aedes': { type: 'boolean' },
       'no-peer': { type: 'boolean' },
-      'kafka-clients': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -111,10 +104,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     keepLogs: values['keep-logs'] === true || profile,
     skipAedes: values['no-aedes'] === true,
     skipPeer: values['no-peer'] === true,
-    kafkaClients: (values['kafka-clients'] ?? 'kafkajs,platformatic').split(',').map((c) => {
-      if (c !== 'kafkajs' && c !== 'platformatic') throw new Error(`--kafka-clients: unknown client "${c}"`)
-      return c
-    }),
   }
 }
 

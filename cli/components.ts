@@ -4,7 +4,7 @@ import { buildApi, startApi } from '../api/server.js'
 import { startBroker } from '../broker/mqtt-broker.js'
 import type { Bus } from '../core/bus/bus.js'
 import { EmbeddedBus } from '../core/bus/embedded-bus.js'
-import { openKafkaBus } from '../core/bus/kafka-client.js'
+import { KafkaBus } from '../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../core/bus/topics.js'
 import type { Config } from '../core/config.js'
 import { Counters } from '../core/counters.js'
@@ -54,7 +54,7 @@ export function createPlatform(config: Config, logger: Logger): Platform {
 
 /** Kafka when brokers are configured, else the embedded bus (which belongs to this one process). */
 function createBus(config: Config, logger: Logger): Bus {
-  if (config.bus.kind === 'kafka') return openKafkaBus(config.kafka, logger.child({ component: 'kafka' }), { maxRecordBytes: config.bus.maxRecordBytes })
+  if (config.bus.kind === 'kafka') return new KafkaBus(config.kafka, logger.child({ component: 'kafka' }), { maxRecordBytes: config.bus.maxRecordBytes })
   return new EmbeddedBus({ path: config.bus.path, retentionMs: config.bus.retentionMs, partitions: config.bus.partitions, maxRecordBytes: config.bus.maxRecordBytes }, logger.child({ component: 'embedded-bus' }))
 }
 

@@ -32,7 +32,6 @@ const environmentSchema = z.object({
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)).optional(),
   EMBEDDED_BUS_RETENTION_MS: positiveInt.default(7 * 86_400_000),
   KAFKA_CLIENT_ID: z.string().min(1).default('circular'),
-  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
   KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ -').default('circular'),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
@@ -160,8 +159,6 @@ export interface Config {
   readonly kafka: {
     /** Empty when the embedded bus is used. */
     readonly brokers: readonly string[]
-    /** Which Kafka client library the bus runs on (deploy/local/KAFKA_VERSION.md compares them). */
-    readonly client: 'kafkajs' | 'platformatic'
     readonly clientId: string
     readonly replicationFactor: number
     /** Group session timeout; a crashed consumer's partitions move to the others after this long. */
@@ -335,7 +332,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryFile: e.REGISTRY_FILE ?? `${e.CIRCULAR_STATE_DIR}/registry.json`,
     kafka: {
       brokers: e.KAFKA_BROKERS ?? [],
-      client: e.KAFKA_CLIENT,
       clientId: e.KAFKA_CLIENT_ID,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,

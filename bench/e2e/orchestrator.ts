@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import { loadConfig } from '../../core/config.js'
 import { createLogger } from '../../core/logger.js'
-import type { BenchOptions, KafkaClient } from '../options.js'
+import type { BenchOptions } from '../options.js'
 import { fleetFor, generateSecret, writeRegistry, writeTenants, type Fleet } from './devices.js'
 import { benchIds, influxUrl, kafkaBrokers, pipelineEnv, type BenchIds } from './env.js'
 import { GeneratorPool } from './generator-pool.js'
@@ -52,6 +52,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   const profileDir = options.kind === 'profile' ? join(runDir, 'profiles') : undefined
   const registryFile = join(runDir, 'registry.json')
   const env = pipelineEnv(ids, registryFile, runDir)
+  const config = loadConfig(env)
   const launch: PipelineLaunch = { env, logDir, ...(profileDir ? { profileDir } : {}) }
   const problems: string[] = []
   const scenarios: ScenarioResult[] = []
@@ -64,7 +65,7 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   const bridgeSessions: { url: string; clientId: string }[] = []
 
   const secret = generateSecret()
-  const aedesFleets = options.kafkaClients.map((client, i) => fleetFor(ids.runId, options.kafkaClients.length > 1 ? `a${i}` : 'a', options.devices, secret))
+  const aedesFleet = fleetFor(ids.runId, 'a', options.devices, secret)
   const peerFleets = new Map(options.bridges.map((k) => [k, fleetFor(ids.runId, `m${k}`, options.devices, secret)]))
   // A connection of its own: the run's may be closing at the same moment.
   onInterrupt(async () => {
@@ -75,17 +76,29 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   log(`run ${ids.runId}: ${options.devices} devices per path, ${options.generators} generator process(es), window ${options.window}; logs in ${logDir}`)
 
   try {
-    await writeRegistry(registryFile, [...aedesFleets, ...peerFleets.values()], secret)
+    await writeRegistry(registryFile, [aedesFleet, ...peerFleets.values()], secret)
     // CIRCULAR_STATE_DIR is the run directory, so the pipeline reads its tenants file from there.
-    writeTenants(join(runDir, 'tenants.json'), [...aedesFleets, ...peerFleets.values()])
+    writeTenants(join(runDir, 'tenants.json'), [aedesFleet, ...peerFleets.values()])
     await kafka.connect()
+    const bus = new KafkaBus(config.kafka, createLogger('warn', 'bench'))
+    await bus.ensureTopics(pipelineTopics(config.bus))
+    await bus.close()
 
     procs.add('orchestrator', process.pid)
     procs.add('kafka', pidFromFile('.local/kafka/kafka.pid'))
     procs.add('influxd', pidFromFile('.local/influxdb/influxd.pid'))
     procs.start()
 
-    const privateMosquitto = options.skipPeer || options.mosquittoUrl ? undefined : await freePort().then((port) => startMosquitto(port, runDir))
+    const brokerPort = await freePort()
+    const started = await Promise.all([
+      startProcessor(launch, 'normaliser'),
+      startProcessor(launch, 'store-sink'),
+      options.skipAedes ? undefined : startBroker(launch, brokerPort),
+      options.skipPeer || options.mosquittoUrl ? undefined : freePort().then((port) => startMosquitto(port, runDir)),
+    ])
+    const [normaliser, sink, broker, privateMosquitto] = started
+    components.push(normaliser, sink, ...(broker ? [broker] : []))
+    for (const c of components) procs.add(c.name, c.pid)
     mosquitto = privateMosquitto
     if (mosquitto) procs.add('mosquitto', mosquitto.pid)
     const mosquittoUrl = options.mosquittoUrl ?? mosquitto?.url
@@ -93,8 +106,9 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     // The run id in the environment lets a test find processes the run left behind.
     pool = new GeneratorPool(options.generators, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'generator')}`] : [], { BENCH_RUN: ids.groupPrefix })
     pool.pids.forEach((pid, i) => procs.add(`generator-${i}`, pid))
+    const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.bus.topics, groupIds.storeSink(ids.groupPrefix)) })
 
-    const runPath = async (runner: ScenarioRunner, name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
+    const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
       const connectMs = await pool!.connect(url, fleet.devices, credentials, options.window)
       const probe = new LatencyProbe(fleet.probe, influx)
       await probe.connect(url, credentials)
@@ -114,56 +128,27 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
       }
     }
 
-    // Each Kafka client gets a pipeline of its own (processes, topics, groups); the peer runs on the first.
-    for (const [index, client] of options.kafkaClients.entries()) {
-      const label = options.kafkaClients.length > 1 ? ` [${client}]` : ''
-      const clientEnv = { ...env, ...clientScope(ids, client, options.kafkaClients.length > 1) }
-      const clientConfig = loadConfig(clientEnv)
-      const clientLaunch: PipelineLaunch = { ...launch, env: clientEnv }
-      const bus = openKafkaBus(clientConfig.kafka, createLogger('warn', 'bench'))
-      await bus.ensureTopics(pipelineTopics(clientConfig.bus))
-      await bus.close()
-      const brokerPort = await freePort()
-      const [normaliser, sink, broker] = await Promise.all([
-        startProcessor(clientLaunch, 'normaliser'),
-        startProcessor(clientLaunch, 'store-sink'),
-        options.skipAedes ? undefined : startBroker(clientLaunch, brokerPort),
-      ])
-      const pipeline = [normaliser, sink, ...(broker ? [broker] : [])]
-      components.push(...pipeline)
-      for (const c of pipeline) procs.add(c.name, c.pid)
-      const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, clientConfig.bus.topics, groupIds.storeSink(clientConfig.bus.groupPrefix)) })
-      try {
-        if (broker) {
-          await runPath(runner, `aedes${label}`, aedesFleets[index]!, `mqtt://127.0.0.1:${brokerPort}`, true, (mode) => Math.ceil(aedesBacklogReadings / readingsPerMessage[mode]), false)
-        }
-        if (mosquittoUrl && index === 0) {
-          const largest = Math.max(...options.bridges)
-          for (const k of options.bridges) {
-            const shareGroup = k > 1 ? `${clientConfig.bus.groupPrefix}-share` : undefined
-            const bridges = await Promise.all(
-              Array.from({ length: k }, (_, i) => {
-                const clientId = `${clientConfig.bus.groupPrefix}-bridge-${k}-${i}`
-                bridgeSessions.push({ url: mosquittoUrl, clientId })
-                return startBridgeProcess(clientLaunch, `bridge-${k}x-${i}`, mosquittoUrl, clientId, shareGroup)
-              }),
-            )
-            bridges.forEach((b) => procs.add(b.name, b.pid))
-            try {
-              await runPath(runner, `mosquitto+bridge×${k}${label}`, peerFleets.get(k)!, mosquittoUrl, false, () => mosquittoBacklogPerBridge * k, k !== largest)
-            } finally {
-              await Promise.all(bridges.map((b) => b.stop()))
-              bridges.forEach((b) => procs.remove(b.name))
-              await discardSessions(mosquittoUrl, bridgeSessions.splice(0).map((s) => s.clientId))
-            }
-          }
-        }
-      } finally {
-        for (const c of pipeline.reverse()) {
-          await c.stop()
-          procs.remove(c.name)
-          components.splice(components.indexOf(c), 1)
-          if (c.process.exitCode !== 0 && c.process.exitCode !== null) problems.push(`${c.name}${label} exited with code ${c.process.exitCode}`)
+    if (broker) {
+      await runPath('aedes', aedesFleet, `mqtt://127.0.0.1:${brokerPort}`, true, (mode) => Math.ceil(aedesBacklogReadings / readingsPerMessage[mode]), false)
+    }
+    if (mosquittoUrl) {
+      const largest = Math.max(...options.bridges)
+      for (const k of options.bridges) {
+        const shareGroup = k > 1 ? `${ids.groupPrefix}-share` : undefined
+        const bridges = await Promise.all(
+          Array.from({ length: k }, (_, i) => {
+            const clientId = `${ids.groupPrefix}-bridge-${k}-${i}`
+            bridgeSessions.push({ url: mosquittoUrl, clientId })
+            return startBridgeProcess(launch, `bridge-${k}x-${i}`, mosquittoUrl, clientId, shareGroup)
+          }),
+        )
+        bridges.forEach((b) => procs.add(b.name, b.pid))
+        try {
+          await runPath(`mosquitto+bridge×${k}`, peerFleets.get(k)!, mosquittoUrl, false, () => mosquittoBacklogPerBridge * k, k !== largest)
+        } finally {
+          await Promise.all(bridges.map((b) => b.stop()))
+          bridges.forEach((b) => procs.remove(b.name))
+          await discardSessions(mosquittoUrl, bridgeSessions.splice(0).map((s) => s.clientId))
         }
       }
     }
@@ -189,24 +174,6 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     if (!options.keepLogs && problems.length === 0 && scenarios.every((s) => s.reconciliation.ok)) rmSync(runDir, { recursive: true, force: true })
   }
   return { ids, scenarios, peakMemory: procs.peaks(), problems, runDir, ...(profileDir ? { profileDir } : {}), mosquitto: options.mosquittoUrl ?? 'private' }
-}
-
-/**
- * Topics and groups of one Kafka client's pipeline: beside the run's prefixes when several
- * clients are compared, so that each pipeline only sees its own records.
- */
-function clientScope(ids: BenchIds, client: KafkaClient, several: boolean): Record<string, string> {
-  if (!several) return { KAFKA_CLIENT: client }
-  const t = `${ids.topicPrefix}${client}.`
-  return {
-    KAFKA_CLIENT: client,
-    KAFKA_GROUP_PREFIX: `${ids.groupPrefix}-${client}`,
-    TOPIC_RAW: `${t}raw`,
-    TOPIC_READINGS: `${t}readings`,
-    TOPIC_DEADLETTER: `${t}deadletter`,
-    TOPIC_FOOTPRINT_POINTS: `${t}footprint-points`,
-    TOPIC_FOOTPRINT_STATE: `${t}footprint-state`,
-  }
 }
 
 /** Hop counters from Kafka (topic end offsets, the sink's committed offsets) and InfluxDB. */

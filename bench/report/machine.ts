@@ -27,7 +27,6 @@ export async function describeMachine(): Promise<Machine> {
       mosquitto: await mosquittoVersion(),
       aedes: packageVersion('aedes'),
       mqtt: packageVersion('mqtt'),
-      kafkajs: packageVersion('kafkajs'),
       '@platformatic/kafka': packageVersion('@platformatic/kafka'),
     },
   }

@@ -44,12 +44,6 @@ function throughput(r: Report): string[] {
           `Ratio aedes ÷ best Mosquitto + bridge (stored readings/s): ${Object.entries(r.ratios)
             .map(([k, v]) => `${k} ${v ?? '-'}×`)
             .join(', ')}.`,
-          ...Object.entries(r.clientRatios ?? {}).map(
-            ([pair, byMode]) =>
-              `Kafka client ${pair} (aedes path, stored readings/s): ${Object.entries(byMode)
-                .map(([k, v]) => `${k} ${v ?? '-'}×`)
-                .join(', ')}.`,
-          ),
         ]),
   ]
 }

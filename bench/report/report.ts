@@ -33,8 +33,6 @@ export interface Report {
   readonly scenarios: ScenarioResult[]
   /** aedes ÷ best Mosquitto + bridge, stored readings/s, per payload mode. */
   readonly ratios: Record<string, number | undefined>
-  /** Each further Kafka client's aedes path ÷ the first one's, stored readings/s, per payload mode. */
-  readonly clientRatios: Record<string, Record<string, number | undefined>>
   readonly peakMemory: EndToEndResult['peakMemory']
   readonly profiles?: ProfileSummary[]
   readonly problems: string[]
@@ -77,7 +75,6 @@ export async function buildReport(options: BenchOptions, result: EndToEndResult,
     },
     scenarios: result.scenarios,
     ratios: ratios(result.scenarios),
-    clientRatios: clientRatios(result.scenarios, options.kafkaClients),
     peakMemory: result.peakMemory,
     ...(profiles ? { profiles } : {}),
     problems: result.problems,
@@ -89,25 +86,9 @@ export async function buildReport(options: BenchOptions, result: EndToEndResult,
 function ratios(scenarios: readonly ScenarioResult[]): Record<string, number | undefined> {
   const out: Record<string, number | undefined> = {}
   for (const mode of ['single', 'pack']) {
-    // The first aedes path is the one on the same Kafka client as the peer.
-    const aedes = scenarios.find((s) => s.path.startsWith('aedes') && s.payload === mode)?.max.storedReadingsPerSec
-    const peer = Math.max(0, ...scenarios.filter((s) => !s.path.startsWith('aedes') && s.payload === mode).map((s) => s.max.storedReadingsPerSec))
+    const aedes = scenarios.find((s) => s.path === 'aedes' && s.payload === mode)?.max.storedReadingsPerSec
+    const peer = Math.max(0, ...scenarios.filter((s) => s.path !== 'aedes' && s.payload === mode).map((s) => s.max.storedReadingsPerSec))
     out[mode] = aedes !== undefined && peer > 0 ? Math.round((aedes / peer) * 10) / 10 : undefined
-  }
-  return out
-}
-
-function clientRatios(scenarios: readonly ScenarioResult[], clients: readonly string[]): Record<string, Record<string, number | undefined>> {
-  const out: Record<string, Record<string, number | undefined>> = {}
-  if (clients.length < 2) return out
-  const rate = (client: string, mode: string) => scenarios.find((s) => s.path === `aedes [${client}]` && s.payload === mode)?.max.storedReadingsPerSec
-  for (const client of clients.slice(1)) {
-    out[`${client} ÷ ${clients[0]}`] = Object.fromEntries(
-      ['single', 'pack'].map((mode) => {
-        const [a, b] = [rate(client, mode), rate(clients[0]!, mode)]
-        return [mode, a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined]
-      }),
-    )
   }
   return out
 }

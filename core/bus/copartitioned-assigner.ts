@@ -1,4 +1,4 @@
-import { AssignerProtocol, type PartitionAssigner } from 'kafkajs'
+import type { GroupPartitionsAssigner } from '@platformatic/kafka'
 
 /**
  * Which partitions each member gets when partition number p of every topic goes to the same
@@ -20,19 +20,14 @@ export function copartitionedAssignment(memberIds: readonly string[], partitions
   return assignment
 }
 
-/** The kafkajs assignor for `copartitionedAssignment`; every member of a group must use it. */
-export const copartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
-  name: 'CircularCopartitionedAssigner',
-  version: 0,
-  async assign({ members, topics }) {
-    const partitionsByTopic = Object.fromEntries(topics.map((topic) => [topic, cluster.findTopicPartitionMetadata(topic).map((m) => m.partitionId)]))
-    const assignment = copartitionedAssignment(
-      members.map((m) => m.memberId),
-      partitionsByTopic,
-    )
-    return [...assignment].map(([memberId, topicsOfMember]) => ({ memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: topicsOfMember, userData: Buffer.alloc(0) }) }))
-  },
-  protocol({ topics }) {
-    return { name: 'CircularCopartitionedAssigner', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }
-  },
-})
+/** The protocol name every member of a copartitioned group announces. */
+export const copartitionedProtocol = 'CircularCopartitionedAssigner'
+
+/** `copartitionedAssignment` as the Kafka client's assignor; every member of a group must use it. */
+export const copartitionedAssigner: GroupPartitionsAssigner = (_current, members, topics, metadata) => {
+  const partitionsByTopic = Object.fromEntries([...topics].map((topic) => [topic, Array.from({ length: metadata.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i)]))
+  return [...copartitionedAssignment([...members.keys()], partitionsByTopic)].map(([memberId, byTopic]) => ({
+    memberId,
+    assignments: new Map(Object.entries(byTopic).map(([topic, partitions]) => [topic, { topic, partitions }])),
+  }))
+}

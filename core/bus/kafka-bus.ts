@@ -1,10 +1,26 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Message, type LogEntry } from 'kafkajs'
-import { copartitionedAssigner } from './copartitioned-assigner.js'
+import {
+  Admin,
+  Consumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+  compatibilityPartitioner,
+  stringDeserializer,
+  stringSerializer,
+  type BaseOptions,
+  type ClusterMetadata,
+  type ConsumerGroupJoinPayload,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka'
 import type { Config } from '../config.js'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
 import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
+import { copartitionedAssigner, copartitionedProtocol } from './copartitioned-assigner.js'
 import { kafkaSecurity } from './kafka-security.js'
+import { retry, type RetryPolicy } from '../retry.js'
 import { Batcher } from './publish-batcher.js'
 import { assertRecordsFit, defaultMaxRecordBytes, recordBytes } from './record-size.js'
 
@@ -13,14 +29,19 @@ export interface KafkaBusOptions {
   readonly maxRecordBytes?: number
 }
 
-/** The bus on Apache Kafka through kafkajs, producing with acks=all and committing after handling. */
-export class KafkaBus implements Bus {
-  private readonly kafka: Kafka
-  private producer: Producer | undefined
-  private producerReady: Promise<Producer> | undefined
-  private readonly batcher: Batcher<OutgoingRecord>
-  private readonly consumers = new Set<Consumer>()
+type Received = Message<string, Buffer, string, string>
 
+/**
+ * The bus on Apache Kafka through @platformatic/kafka (deploy/local/KAFKA_CLIENT.md says why this
+ * client), producing with acks=all and committing after handling. Its consumer is a stream of records of every assigned partition; this class
+ * cuts it into per-partition batches for the handlers and keeps a failed batch to hand it over
+ * again, so that a handler error touches only its own partition and never restarts the consumer.
+ */
+export class KafkaBus implements Bus {
+  private readonly base: BaseOptions
+  private producer: Producer<string, Buffer, string, string> | undefined
+  private readonly batcher: Batcher<OutgoingRecord>
+  private readonly running = new Set<{ stop(): Promise<void> }>()
   private readonly maxRecordBytes: number
 
   constructor(
@@ -29,16 +50,15 @@ export class KafkaBus implements Bus {
     options: KafkaBusOptions = {},
   ) {
     this.maxRecordBytes = options.maxRecordBytes ?? defaultMaxRecordBytes
-    this.kafka = new Kafka({
+    this.base = {
       clientId: config.clientId,
-      brokers: [...config.brokers],
-      connectionTimeout: 3000,
-      requestTimeout: 30_000,
-      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 8 },
-      logLevel: logLevel.WARN,
-      logCreator: () => (entry: LogEntry) => this.logKafka(entry),
+      bootstrapBrokers: [...config.brokers],
+      connectTimeout: 3000,
+      timeout: 30_000,
+      retries: 8,
+      retryDelay: (_client, _operation, attempt) => Math.min(5000, 200 * 2 ** attempt),
       ...kafkaSecurity(config),
-    })
+    }
     this.batcher = new Batcher((records) => this.send(records), { maxItems: config.batchMax, lingerMs: config.lingerMs })
   }
 
@@ -49,39 +69,51 @@ export class KafkaBus implements Bus {
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
     if (options.startAt === 'latest') await this.pinStartAtEnd(options.groupId, options.topics)
-    const consumer = this.kafka.consumer({
+    const consumer = new Consumer<string, Buffer, string, string>({
+      ...this.base,
+      // A consumer outlives Kafka restarts: it keeps retrying instead of giving up.
+      retries: true,
+      retryDelay: 1000,
       groupId: options.groupId,
-      allowAutoTopicCreation: false,
+      autocommit: false,
       sessionTimeout: this.config.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.config.sessionTimeoutMs / 10)),
+      rebalanceTimeout: this.config.sessionTimeoutMs * 2,
       minBytes: this.config.fetchMinBytes,
-      maxWaitTimeInMs: this.config.fetchMaxWaitMs,
-      // A handler error must never stop consumption for good: restart and redeliver.
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
-      ...(options.copartitioned ? { partitionAssigners: [copartitionedAssigner] } : {}),
+      maxWaitTime: this.config.fetchMaxWaitMs,
+      deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+      ...(options.copartitioned ? { protocols: [{ name: copartitionedProtocol, version: 0 }], partitionAssigner: copartitionedAssigner } : {}),
     })
-    this.consumers.add(consumer)
-    if (options.onAssignment) consumer.on(consumer.events.GROUP_JOIN, () => options.onAssignment!())
-    await consumer.connect()
-    // Only for partitions the group has committed nothing on: a committed offset always wins.
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.startAt !== 'latest' })
-    let stopping = false
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsInParallel ?? 1,
-      eachBatch: async (payload) => {
-        if (payload.batch.messages.length === 0 || payload.isStale()) return
-        await this.handle(consumer, payload, options, () => !stopping && payload.isRunning() && !payload.isStale())
-      },
+    const lanes = new PartitionLanes(consumer, options, this.logger.child({ group: options.groupId }))
+    consumer.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => {
+      lanes.assign(payload.assignments ?? [])
+      options.onAssignment?.()
     })
-    return {
+    let stream: MessagesStream<string, Buffer, string, string>
+    try {
+      stream = await consumer.consume({
+        topics: [...options.topics],
+        mode: MessagesStreamModes.COMMITTED,
+        // Only for partitions the group has committed nothing on: a committed offset always wins.
+        fallbackMode: options.startAt === 'latest' ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
+        autocommit: false,
+      })
+    } catch (error) {
+      await consumer.close(true).catch(() => undefined)
+      throw new PlatformError('KAFKA_UNAVAILABLE', `cannot join consumer group ${options.groupId}: ${reason(error)}`, {}, { cause: error })
+    }
+    lanes.attach(stream)
+    stream.on('error', (error) => this.logger.error({ err: error, group: options.groupId }, 'consumer stream failed'))
+    const running = {
       stop: async () => {
-        stopping = true
-        await consumer.disconnect()
-        this.consumers.delete(consumer)
+        this.running.delete(running)
+        await lanes.stop()
+        await stream.close().catch(() => undefined)
+        await consumer.close(true).catch((error: unknown) => this.logger.debug({ err: error }, 'consumer close'))
       },
     }
+    this.running.add(running)
+    return running
   }
 
   /**
@@ -92,187 +124,342 @@ export class KafkaBus implements Bus {
    * given offsets; with one running, that member has pinned them already.
    */
   private async pinStartAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
-    const admin = this.kafka.admin()
-    await admin.connect()
-    try {
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
-        const uncommitted = new Set(partitions.filter((p) => p.offset === '-1').map((p) => p.partition))
-        if (uncommitted.size === 0) continue
-        const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => uncommitted.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.high }))
-        try {
-          await admin.setOffsets({ groupId, topic, partitions: ends })
-        } catch (error) {
-          this.logger.debug({ err: error, groupId, topic }, 'group has live members; its start is theirs')
-        }
+    await this.withAdmin(async (admin) => {
+      const partitionsOf = await this.partitionsOf(admin, topics)
+      const committed = await this.committedOffsets(admin, groupId, partitionsOf)
+      const ends = await this.topicOffsets(admin, partitionsOf, -1n)
+      const pin = [...partitionsOf].flatMap(([topic, partitions]) => {
+        const uncommitted = partitions.filter((p) => (committed.get(topic)?.get(p) ?? -1n) < 0n)
+        return uncommitted.length === 0 ? [] : [{ name: topic, partitionOffsets: uncommitted.map((partition) => ({ partition, offset: ends.get(topic)!.get(partition)! })) }]
+      })
+      if (pin.length === 0) return
+      try {
+        await admin.alterConsumerGroupOffsets({ groupId, topics: pin })
+      } catch (error) {
+        this.logger.debug({ err: error, groupId }, 'group has live members; its start is theirs')
       }
-    } finally {
-      await admin.disconnect()
-    }
+    })
   }
 
   async readAll(topic: string): Promise<IncomingRecord[]> {
-    const admin = this.kafka.admin()
-    await admin.connect()
-    let offsets: { partition: number; high: string; low: string }[]
-    try {
-      offsets = await admin.fetchTopicOffsets(topic)
-    } finally {
-      await admin.disconnect()
-    }
-    const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]))
-    // A partition whose records were all deleted (low = high) has nothing to wait for.
-    const pending = new Set(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => p.partition))
+    const { partitions, ends, starts } = await this.withAdmin(async (admin) => {
+      const partitionsOf = await this.partitionsOf(admin, [topic])
+      return { partitions: partitionsOf.get(topic) ?? [], ends: (await this.topicOffsets(admin, partitionsOf, -1n)).get(topic)!, starts: (await this.topicOffsets(admin, partitionsOf, -2n)).get(topic)! }
+    })
+    // A partition whose records were all deleted (start = end) has nothing to wait for.
+    const pending = new Set(partitions.filter((p) => ends.get(p)! > starts.get(p)!))
     if (pending.size === 0) return []
     // A throwaway group that never commits: it only reads what is there now.
-    const consumer = this.kafka.consumer({ groupId: `${this.config.clientId}-read-${topic}-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false })
+    const consumer = new Consumer<string, Buffer, string, string>({
+      ...this.base,
+      groupId: `${this.config.clientId}-read-${topic}-${process.pid}-${Date.now()}`,
+      autocommit: false,
+      maxWaitTime: 100,
+      deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+    })
     const records: IncomingRecord[] = []
-    await consumer.connect()
     try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true })
-      await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error))
-        void consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const end = ends.get(batch.partition) ?? 0n
-            for (const m of batch.messages) {
-              if (BigInt(m.offset) >= end) break
-              records.push(toIncoming(batch.topic, batch.partition, m))
-            }
-            if (BigInt(batch.lastOffset()) + 1n >= end) pending.delete(batch.partition)
+      const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false })
+      try {
+        await new Promise<void>((resolve, reject) => {
+          stream.on('error', reject)
+          stream.on('data', (m: Received) => {
+            if (!pending.has(m.partition)) return
+            if (m.offset < ends.get(m.partition)!) records.push(toIncoming(m))
+            if (m.offset + 1n >= ends.get(m.partition)!) pending.delete(m.partition)
             if (pending.size === 0) resolve()
-          },
+          })
         })
-      })
+      } finally {
+        await stream.close().catch(() => undefined)
+      }
     } finally {
-      await consumer.disconnect()
+      await consumer.close(true).catch(() => undefined)
     }
     return records
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const admin = this.kafka.admin()
-    await admin.connect()
-    try {
+    await this.withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics())
       const missing = specs.filter((s) => !existing.has(s.topic))
-      if (missing.length === 0) return
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.partitions,
-          replicationFactor: this.config.replicationFactor,
-          // Room for the largest record the bus lets through, in a batch of its own.
-          configEntries: [{ name: 'max.message.bytes', value: String(this.maxRecordBytes + topicBatchOverheadBytes) }, ...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [])],
-        })),
-      })
-    } finally {
-      await admin.disconnect()
-    }
+      // Room for the largest record the bus lets through, in a batch of its own.
+      const sizeConfig = { name: 'max.message.bytes', value: String(this.maxRecordBytes + topicBatchOverheadBytes) }
+      for (const s of missing) {
+        await admin.createTopics({
+          topics: [s.topic],
+          partitions: s.partitions,
+          replicas: this.config.replicationFactor,
+          configs: [sizeConfig, ...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [])],
+        })
+      }
+      if (missing.length > 0) await this.waitForLeaders(admin, missing.map((s) => s.topic))
+    })
   }
 
   async lag(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]> {
-    const admin = this.kafka.admin()
-    await admin.connect()
     try {
-      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] })
-      const lags: { topic: string; partition: number; lag: number }[] = []
-      for (const { topic, partitions } of committed) {
-        const offsetOf = new Map(partitions.map((p) => [p.partition, p.offset]))
-        for (const end of await admin.fetchTopicOffsets(topic)) {
-          const offset = offsetOf.get(end.partition)
-          // "-1": nothing committed; the group would start at the partition's first record.
-          const from = offset === undefined || offset === '-1' ? BigInt(end.low) : BigInt(offset)
-          const lag = BigInt(end.high) - from
-          lags.push({ topic, partition: end.partition, lag: lag > 0n ? Number(lag) : 0 })
-        }
-      }
-      return lags
+      return await this.withAdmin(async (admin) => {
+        const partitionsOf = await this.partitionsOf(admin, topics)
+        const committed = await this.committedOffsets(admin, groupId, partitionsOf)
+        const ends = await this.topicOffsets(admin, partitionsOf, -1n)
+        const starts = await this.topicOffsets(admin, partitionsOf, -2n)
+        return [...partitionsOf].flatMap(([topic, partitions]) =>
+          partitions.map((partition) => {
+            const offset = committed.get(topic)?.get(partition) ?? -1n
+            // Nothing committed: the group would start at the partition's first record.
+            const from = offset < 0n ? starts.get(topic)!.get(partition)! : offset
+            const lag = ends.get(topic)!.get(partition)! - from
+            return { topic, partition, lag: lag > 0n ? Number(lag) : 0 }
+          }),
+        )
+      })
     } catch (error) {
-      throw new PlatformError('KAFKA_UNAVAILABLE', `cannot read the lag of group ${groupId}: ${(error as Error).message}`, {}, { cause: error })
-    } finally {
-      await admin.disconnect()
+      throw new PlatformError('KAFKA_UNAVAILABLE', `cannot read the lag of group ${groupId}: ${reason(error)}`, {}, { cause: error })
     }
   }
 
   async ping(): Promise<boolean> {
-    const admin = this.kafka.admin({ retry: { retries: 0 } })
+    const admin = new Admin({ ...this.base, retries: 0 })
     try {
-      await admin.connect()
-      await admin.describeCluster()
+      await admin.metadata({ topics: [], forceUpdate: true })
       return true
     } catch {
       return false
     } finally {
-      await admin.disconnect().catch(() => undefined)
+      await admin.close().catch(() => undefined)
     }
   }
 
   async close(): Promise<void> {
     await this.batcher.drain()
-    await Promise.all([...this.consumers].map((c) => c.disconnect()))
-    this.consumers.clear()
-    if (this.producer) await this.producer.disconnect()
-  }
-
-  private async handle(consumer: Consumer, payload: EachBatchPayload, options: ConsumeOptions, isActive: () => boolean): Promise<void> {
-    const { batch } = payload
-    const records = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m))
-    await options.handleBatch(records, { heartbeat: () => payload.heartbeat(), isActive })
-    const last = batch.lastOffset()
-    // The committed offset is the next one to read (Kafka convention), hence last + 1.
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }])
-    payload.resolveOffset(last)
+    await Promise.all([...this.running].map((r) => r.stop()))
+    if (this.producer) await this.producer.close().catch(() => undefined)
+    this.producer = undefined
   }
 
   private async send(records: OutgoingRecord[]): Promise<void> {
-    const producer = await this.connectedProducer()
+    this.producer ??= new Producer<string, Buffer, string, string>({
+      ...this.base,
+      // The retries are `produceRetry`'s, around each request.
+      retries: 1,
+      acks: ProduceAcks.ALL,
+      // The same murmur2 as Kafka's Java client and the embedded bus: a key keeps its partition whichever wrote it.
+      partitioner: compatibilityPartitioner,
+      serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+    })
+    const producer = this.producer
     // One request after the other, so that records of one key keep their order.
     for (const chunk of chunksByBytes(records, requestBytesMax)) {
-      const byTopic = new Map<string, Message[]>()
-      for (const r of chunk) {
-        let messages = byTopic.get(r.topic)
-        if (!messages) byTopic.set(r.topic, (messages = []))
-        messages.push({ key: r.key, value: r.value, headers: r.headers })
-      }
+      const messages = chunk.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers }))
       try {
-        await producer.sendBatch({ acks: -1, timeout: 30_000, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+        // A leader moving or a topic just created answers for a while with errors the client gives up on at once.
+        await retry(() => producer.send({ messages }), produceRetry, { onRetry: (error, attempt, delayMs) => this.logger.debug({ err: error, attempt, delayMs }, 'produce failed; retrying') })
       } catch (error) {
-        throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${chunk.length} of ${records.length} record(s): ${(error as Error).message}`, {}, { cause: error })
+        throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${chunk.length} of ${records.length} record(s): ${reason(error)}`, {}, { cause: error })
       }
     }
   }
 
-  private connectedProducer(): Promise<Producer> {
-    if (this.producer) return Promise.resolve(this.producer)
-    this.producerReady ??= (async () => {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
-      try {
-        await producer.connect()
-      } catch (error) {
-        this.producerReady = undefined
-        throw new PlatformError('KAFKA_UNAVAILABLE', `cannot connect to Kafka: ${(error as Error).message}`, {}, { cause: error })
-      }
-      this.producer = producer
-      return producer
-    })()
-    return this.producerReady
+  private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = new Admin(this.base)
+    try {
+      return await work(admin)
+    } finally {
+      await admin.close().catch(() => undefined)
+    }
   }
 
-  private logKafka({ level, log }: LogEntry): void {
-    const { message, ...rest } = log
-    if (level <= logLevel.ERROR) this.logger.error({ kafka: rest }, message)
-    else if (level === logLevel.WARN) this.logger.warn({ kafka: rest }, message)
-    else this.logger.debug({ kafka: rest }, message)
+  private async partitionsOf(admin: Admin, topics: readonly string[]): Promise<Map<string, number[]>> {
+    const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true })
+    return new Map(topics.map((topic) => [topic, Array.from({ length: metadata.topics.get(topic)?.partitionsCount ?? 0 }, (_, i) => i)]))
+  }
+
+  private async committedOffsets(admin: Admin, groupId: string, partitionsOf: Map<string, number[]>): Promise<Map<string, Map<number, bigint>>> {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [...partitionsOf].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }] })
+    return new Map((group?.topics ?? []).map((t) => [t.name, new Map(t.partitions.map((p) => [p.partitionIndex, p.committedOffset]))]))
+  }
+
+  /** The end (-1) or start (-2) offset of every partition. */
+  private async topicOffsets(admin: Admin, partitionsOf: Map<string, number[]>, timestamp: bigint): Promise<Map<string, Map<number, bigint>>> {
+    const listed = await admin.listOffsets({ topics: [...partitionsOf].map(([name, partitions]) => ({ name, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) })) })
+    return new Map(listed.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partitionIndex, p.offset]))]))
+  }
+
+  /** A topic just created has no leader for a moment; a produce to it then would fail. */
+  private async waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const metadata = await admin.metadata({ topics, forceUpdate: true }).catch(() => undefined)
+      if (metadata && topics.every((t) => hasLeaders(metadata, t))) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   }
 }
 
+function hasLeaders(metadata: ClusterMetadata, topic: string): boolean {
+  const partitions = metadata.topics.get(topic)?.partitions ?? []
+  return partitions.length > 0 && partitions.every((p) => p.leader >= 0)
+}
+
+/** One assigned partition: the records fetched and not yet handled, and whether one batch is in the handler. */
+interface Lane {
+  readonly topic: string
+  readonly partition: number
+  readonly queue: IncomingRecord[]
+  /** Offset after the newest record held (queued or in the handler): a refetch after a rejoin repeats these. */
+  next: bigint
+  busy: boolean
+  /** Consecutive failures of the batch at the head, for the back-off. */
+  failures: number
+  owned: boolean
+}
+
+/** Most records held in memory for all partitions of a consumer before the stream is paused. */
+const heldRecordsMax = 20_000
+/** Most records handed to a handler in one batch. */
+const batchRecordsMax = 5000
+
 /**
- * Most record bytes per produce request. kafkajs puts a request's records for one partition into
- * one record batch, and Kafka refuses a batch above `message.max.bytes` (1 MiB by default) for
- * good; the normaliser's output for one full fetch (about 1 MiB of raw payloads per partition,
- * each turned into a larger envelope) would exceed it and be retried forever.
+ * Turns the consumer's stream into per-partition batches: one batch per partition at a time, in
+ * offset order, up to `partitionsInParallel` partitions at once; offsets committed after each
+ * batch. A batch whose handler throws is kept and handed over again after a back-off (300 ms
+ * doubling to 10 s), while the other partitions go on.
+ */
+class PartitionLanes {
+  private readonly lanes = new Map<string, Lane>()
+  private stream: MessagesStream<string, Buffer, string, string> | undefined
+  private held = 0
+  private inHandler = 0
+  private stopping = false
+  private readonly idle = new Set<() => void>()
+  private readonly parallel: number
+
+  constructor(
+    private readonly consumer: Consumer<string, Buffer, string, string>,
+    private readonly options: ConsumeOptions,
+    private readonly logger: Logger,
+  ) {
+    this.parallel = Math.max(1, options.partitionsInParallel ?? 1)
+  }
+
+  attach(stream: MessagesStream<string, Buffer, string, string>): void {
+    this.stream = stream
+    stream.on('data', (m: Received) => this.receive(m))
+  }
+
+  /** A new generation's assignment: partitions no longer owned are dropped, kept ones keep what they hold. */
+  assign(assignments: readonly { topic: string; partitions: number[] }[]): void {
+    const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => laneKey(a.topic, p))))
+    for (const [key, lane] of this.lanes) {
+      if (owned.has(key)) continue
+      lane.owned = false
+      this.held -= lane.queue.length
+      lane.queue.length = 0
+      this.lanes.delete(key)
+    }
+    for (const a of assignments) {
+      for (const partition of a.partitions) {
+        const key = laneKey(a.topic, partition)
+        if (!this.lanes.has(key)) this.lanes.set(key, { topic: a.topic, partition, queue: [], next: -1n, busy: false, failures: 0, owned: true })
+      }
+    }
+    this.flow()
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.stream?.pause()
+    if (this.inHandler > 0) await new Promise<void>((resolve) => this.idle.add(resolve))
+  }
+
+  private receive(m: Received): void {
+    const lane = this.lanes.get(laneKey(m.topic, m.partition))
+    // A record of a partition taken away, or one held already (the stream refetches from the
+    // committed offset after a rejoin), is not handed over again.
+    if (!lane || m.offset < lane.next || this.stopping) return
+    lane.queue.push(toIncoming(m))
+    lane.next = m.offset + 1n
+    this.held++
+    if (this.held >= heldRecordsMax) this.stream?.pause()
+    this.schedule(lane)
+  }
+
+  private schedule(lane: Lane): void {
+    if (lane.busy || lane.queue.length === 0 || this.inHandler >= this.parallel || this.stopping) return
+    lane.busy = true
+    this.inHandler++
+    void this.run(lane)
+  }
+
+  private async run(lane: Lane): Promise<void> {
+    const batch = lane.queue.slice(0, batchRecordsMax)
+    let handled = false
+    try {
+      await this.options.handleBatch(batch, { heartbeat: async () => undefined, isActive: () => lane.owned && !this.stopping })
+      handled = true
+    } catch (error) {
+      lane.failures++
+      const delay = Math.min(10_000, 300 * 2 ** (lane.failures - 1))
+      this.logger.warn({ err: error, topic: lane.topic, partition: lane.partition, offset: batch[0]!.offset, failures: lane.failures, retryInMs: delay }, 'batch failed; handing it over again')
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+    if (handled) {
+      lane.failures = 0
+      if (lane.owned) {
+        lane.queue.splice(0, batch.length)
+        this.held -= batch.length
+        const last = BigInt(batch.at(-1)!.offset)
+        // The committed offset is the next one to read (Kafka convention), hence last + 1.
+        await this.consumer.commit({ offsets: [{ topic: lane.topic, partition: lane.partition, offset: last + 1n, leaderEpoch: -1 }] }).catch((error: unknown) => {
+          // Handled but not committed: after a crash these records come again (at least once).
+          this.logger.debug({ err: error, topic: lane.topic, partition: lane.partition }, 'commit refused (rebalance in progress)')
+        })
+      }
+    }
+    lane.busy = false
+    this.inHandler--
+    if (this.stopping) {
+      if (this.inHandler === 0) {
+        for (const resolve of this.idle) resolve()
+        this.idle.clear()
+      }
+      return
+    }
+    this.flow()
+  }
+
+  /** Starts waiting lanes while there is room, and resumes the stream once enough is handled. */
+  private flow(): void {
+    for (const lane of this.lanes.values()) this.schedule(lane)
+    if (this.held < heldRecordsMax / 2 && this.stream?.isPaused() && !this.stopping) this.stream.resume()
+  }
+}
+
+/** The client wraps what Kafka said in AggregateErrors; the innermost messages say what happened. */
+function reason(error: unknown): string {
+  const inner = (error as { errors?: unknown[] }).errors
+  if (Array.isArray(inner) && inner.length > 0) return [...new Set(inner.map(reason))].join('; ')
+  return (error as Error).message ?? String(error)
+}
+
+function laneKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`
+}
+
+function toIncoming(m: Received): IncomingRecord {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of m.headers) headers[name] = value ?? ''
+  return { topic: m.topic, partition: m.partition, offset: m.offset.toString(), key: m.key ?? '', value: m.value ?? Buffer.alloc(0), headers, timestamp: Number(m.timestamp) }
+}
+
+/** About 25 s in all, as long as a broker failover takes; then the caller hears of it (the broker does not acknowledge). */
+const produceRetry: RetryPolicy = { baseMs: 200, factor: 2, capMs: 5000, jitter: 0.25, maxAttempts: 9, retryable: () => true }
+
+/**
+ * Most record bytes per produce request. A request's records for one partition become one record
+ * batch, and Kafka refuses a batch above `message.max.bytes` (1 MiB by default) for good; the
+ * normaliser's output for one full fetch (about 1 MiB of raw payloads per partition, each turned
+ * into a larger envelope) would exceed it and be retried forever.
  */
 const requestBytesMax = 768 * 1024
 
@@ -296,28 +483,4 @@ export function chunksByBytes<T extends OutgoingRecord>(records: readonly T[], m
   }
   if (current.length > 0) chunks.push(current)
   return chunks
-}
-
-
-function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    key: m.key?.toString('utf8') ?? '',
-    value: m.value ?? Buffer.alloc(0),
-    headers: decodeHeaders(m.headers),
-    timestamp: Number(m.timestamp),
-  }
-}
-
-function decodeHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
-  const out: Record<string, string> = {}
-  if (!headers) return out
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    const single = Array.isArray(value) ? value[value.length - 1] : value
-    if (single !== undefined) out[name] = single.toString()
-  }
-  return out
 }

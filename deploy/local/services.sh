@@ -22,8 +22,7 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 CACHE_DIR="${CIRCULAR_CACHE_DIR:-$REPO_ROOT/.cache}"
 STATE_DIR="${CIRCULAR_STATE_DIR:-$REPO_ROOT/.local}"
 
-# Newest Kafka that passed deploy/local/kafkajs-compat.mjs with kafkajs 2.2.4;
-# see deploy/local/KAFKA_VERSION.md before changing it.
+# Pinned Kafka; see deploy/local/KAFKA_VERSION.md before changing it.
 KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"

@@ -8,7 +8,7 @@ import type { Device } from '../../core/registry/device.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import type { DeviceRegistry } from '../../core/registry/registry.js'
 import { hashSecret } from '../../core/registry/secret.js'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import type { Logger } from '../../core/logger.js'
 import { InfluxStore } from '../../core/store/influx-store.js'
 import type { Store } from '../../core/store/store.js'
@@ -57,7 +57,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
   const store = new InfluxStore(config.influx, silentLogger)
   if (options.createDatabase !== false && options.influxUrl === undefined) await store.ensureReady()
   const counters = new Counters<ApiCounter>('api', apiCounterNames)
-  const bus = options.commands ? openKafkaBus(config.kafka, silentLogger) : undefined
+  const bus = options.commands ? new KafkaBus(config.kafka, silentLogger) : undefined
   const app = await buildApi({
     ...(bus ? { commands: bus } : {}),
     config,

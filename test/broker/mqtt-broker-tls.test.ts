@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startBroker, type RunningBroker } from '../../broker/mqtt-broker.js'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { Ingest } from '../../ingest/ingest.js'
@@ -44,7 +44,7 @@ describe('MQTT over TLS with a test CA, client certificates, plain listener off'
     cleanup = isolated.cleanup
     device = await registerDevice(config, { id: 'tls-bin' })
     other = await registerDevice(config, { id: 'tls-other', tenant: 'othercity' })
-    bus = openKafkaBus(config.kafka, testLogger)
+    bus = new KafkaBus(config.kafka, testLogger)
     await bus.ensureTopics(pipelineTopics(config.bus))
     broker = await startBroker({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
   })

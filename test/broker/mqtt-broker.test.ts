@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
-import { Kafka, logLevel } from 'kafkajs'
 import { header } from '../../core/bus/topics.js'
 import type { RefusalCounters } from '../../ingest/refusal-counters.js'
 import { AuditLog } from '../../core/registry/audit-log.js'
@@ -8,6 +7,7 @@ import { revokeDevice } from '../../core/registry/device-registration.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
+import { withKafkaAdmin } from '../support/kafka-admin.js'
 
 describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka', () => {
   const { config, cleanup } = isolatedConfig()
@@ -72,10 +72,10 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
 
   test('the PUBACK of a QoS 1 publish should wait until Kafka has the record', async () => {
     // Take the raw topic away, so Kafka cannot take the record, then give it back.
-    const admin = new Kafka({ clientId: 'test-admin', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
-    await admin.connect()
-    await admin.deleteTopics({ topics: [config.bus.topics.raw] })
-    await waitFor(async () => !(await admin.listTopics()).includes(config.bus.topics.raw), 10_000, 'topic deletion')
+    await withKafkaAdmin(config.kafka.brokers, async (admin) => {
+      await admin.deleteTopics({ topics: [config.bus.topics.raw] })
+      await waitFor(async () => !(await admin.listTopics()).includes(config.bus.topics.raw), 10_000, 'topic deletion')
+    })
 
     const client = await connect({ clientId: alice.device.id, username: alice.device.id, password: alice.secret })
     const payload = JSON.stringify([{ n: 'cargoWeight', u: 'kg', v: 12.5 }])
@@ -85,8 +85,9 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
     expect(acknowledgedAt).toBe(0)
 
     const recreatedAt = Date.now()
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: config.bus.topics.raw, numPartitions: 3, replicationFactor: 1 }] })
-    await admin.disconnect()
+    await withKafkaAdmin(config.kafka.brokers, async (admin) => {
+      await admin.createTopics({ topics: [config.bus.topics.raw], partitions: 3, replicas: 1 })
+    })
     await acknowledged
     expect(acknowledgedAt).toBeGreaterThanOrEqual(recreatedAt)
     await client.endAsync()

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { Kafka } from 'kafkajs'
 import mqtt from 'mqtt'
 import { type Started, startNormaliserComponent } from '../../cli/components.js'
 import type { Bus, Consumption } from '../../core/bus/bus.js'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import { alertCommandRecord } from '../../core/alerts/alert-command.js'
 import { alertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
@@ -12,6 +11,7 @@ import { AlertsProcessor } from '../../processors/alerts/alerts-processor.js'
 import { RulesSource } from '../../processors/alerts/rules-source.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
+import { withKafkaAdmin } from '../support/kafka-admin.js'
 
 const minute = 60_000
 const t0 = Date.parse('2026-11-05T08:00:00Z')
@@ -36,34 +36,30 @@ describe('alerts: two processors in one consumer group', () => {
   const bins: TestDevice[] = []
 
   beforeAll(async () => {
-    const setup = openKafkaBus(config.kafka, testLogger)
+    const setup = new KafkaBus(config.kafka, testLogger)
     buses.push(setup)
     await setup.ensureTopics(pipelineTopics(config.bus, config.alerts))
     for (let i = 0; i < 8; i++) bins.push(await registerDevice(config, { id: `bin-multi-${i}`, kind: 'waste_container', format: 'senml', tenant: 'multicity', site: 'centre' }))
     pipeline = await startInProcess(config, ['broker'])
     normaliser = await startNormaliserComponent(pipeline.platform)
     for (let i = 0; i < 2; i++) {
-      const bus = openKafkaBus(config.kafka, testLogger)
+      const bus = new KafkaBus(config.kafka, testLogger)
       const processor = new AlertsProcessor({ config, bus, rules: new RulesSource(undefined, testLogger), logger: testLogger })
       buses.push(bus)
       processors.push(processor)
       consumptions.push(await processor.start())
     }
     // Both members in the group, with their partitions, before anything is published.
-    const admin = new Kafka({ clientId: `test-${id}-admin`, brokers: [...config.kafka.brokers], logLevel: 0 }).admin()
-    await admin.connect()
-    try {
-      await waitFor(
+    await withKafkaAdmin(config.kafka.brokers, (admin) =>
+      waitFor(
         async () => {
-          const [group] = (await admin.describeGroups([config.alerts.groups.processor])).groups
-          return group?.state === 'Stable' && group.members.length === 2
+          const group = (await admin.describeGroups({ groups: [config.alerts.groups.processor] })).get(config.alerts.groups.processor)
+          return (group?.state === 'Stable' || group?.state === 'STABLE') && group.members.size === 2
         },
         60_000,
         'a stable group of two processors',
-      )
-    } finally {
-      await admin.disconnect()
-    }
+      ),
+    )
   }, 90_000)
   afterAll(async () => {
     for (const c of consumptions) await c.stop()

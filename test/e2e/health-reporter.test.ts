@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { header, pipelineTopics } from '../../core/bus/topics.js'
 import { Counters } from '../../core/counters.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
@@ -18,7 +18,7 @@ async function rows(statement: string): Promise<unknown[][]> {
 }
 
 describe('health reporter', () => {
-  const bus = openKafkaBus(config.kafka, testLogger)
+  const bus = new KafkaBus(config.kafka, testLogger)
   const store = new InfluxStore(config.influx, testLogger)
   const normaliser = new Counters('normaliser', ['received', 'accepted', 'deadLettered'])
   const delays = new EndToEndDelays('store-sink')

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { header, pipelineTopics } from '../../core/bus/topics.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { startBridge, type RunningBridge } from '../../ingest/bridge.js'
@@ -29,7 +29,7 @@ describe('bridge: tenant limits without holding anyone back', () => {
   beforeAll(async () => {
     await registerDevice(config, { id: tightId, tenant: 'tight', format: 'senml' })
     await registerDevice(config, { id: otherId, tenant: 'roomy', format: 'senml' })
-    bus = openKafkaBus(config.kafka, testLogger)
+    bus = new KafkaBus(config.kafka, testLogger)
     await bus.ensureTopics(pipelineTopics(config.bus))
     bridge = await startBridge({ config, registry: new FileRegistry(config.registryFile), ingest: new Ingest(bus, config.bus.topics), logger: testLogger })
   })

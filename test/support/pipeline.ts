@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { loadConfig, type Config } from '../../core/config.js'
 import { createLogger } from '../../core/logger.js'
-import { openKafkaBus } from '../../core/bus/kafka-client.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import type { IncomingRecord } from '../../core/bus/bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import { FileRegistry } from '../../core/registry/file-registry.js'
@@ -25,8 +25,6 @@ export function isolatedConfig(overrides: Record<string, string> = {}): { config
     CIRCULAR_STATE_DIR: dir,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
     KAFKA_CLIENT_ID: `test-${id}`,
-    // The whole suite runs on either Kafka client: KAFKA_CLIENT=platformatic npm test.
-    ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
     KAFKA_GROUP_PREFIX: `test-${id}`,
     KAFKA_SESSION_TIMEOUT_MS: '8000',
     TOPIC_RAW: `test.${id}.raw`,
@@ -77,7 +75,7 @@ export async function registerDevice(
 
 /** Reads a whole topic from the beginning with a fresh consumer group until `done` says enough. */
 export async function collectTopic(config: Config, topic: string, done: (records: IncomingRecord[]) => boolean, timeoutMs = 20_000): Promise<IncomingRecord[]> {
-  const bus = openKafkaBus(config.kafka, testLogger)
+  const bus = new KafkaBus(config.kafka, testLogger)
   await bus.ensureTopics(pipelineTopics(config.bus))
   const records: IncomingRecord[] = []
   const consumption = await bus.consume({
@@ -98,7 +96,7 @@ export async function collectTopic(config: Config, topic: string, done: (records
 
 /** Creates the alert topics up front, so a collector can subscribe before the processor runs. */
 export async function ensureAlertTopics(config: Config): Promise<void> {
-  const bus = openKafkaBus(config.kafka, testLogger)
+  const bus = new KafkaBus(config.kafka, testLogger)
   await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
   await bus.close()
 }

@@ -1,5 +1,5 @@
 /**
- * Maps a record key to a partition exactly as Kafka's Java client and kafkajs's default
+ * Maps a record key to a partition exactly as Kafka's Java client and the Kafka bus's
  * partitioner do (murmur2 of the key's UTF-8 bytes, sign bit cleared, modulo the partition
  * count), so a key lands in the same partition on the embedded bus as on Kafka.
  */

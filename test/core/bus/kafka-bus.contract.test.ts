@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
 import { KafkaBus } from '../../../core/bus/kafka-bus.js'
+import { deleteTopicsStartingWith } from '../../support/kafka-admin.js'
 import { isolatedConfig, testLogger } from '../../support/pipeline.js'
 import { busContract } from './bus-contract.js'
 
@@ -18,13 +18,9 @@ busContract('KafkaBus on the local Kafka', () => {
       return new KafkaBus(config.kafka, testLogger)
     },
     release: async () => {
-      const admin = new Kafka({ brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
-      await admin.connect()
       try {
-        const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namePrefix}.`))
-        if (topics.length > 0) await admin.deleteTopics({ topics })
+        await deleteTopicsStartingWith(config.kafka.brokers, `${namePrefix}.`)
       } finally {
-        await admin.disconnect()
         cleanup()
       }
     },

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from 'vitest'
-import { Kafka, logLevel } from 'kafkajs'
 import { chunksByBytes, KafkaBus } from '../../../core/bus/kafka-bus.js'
 import type { OutgoingRecord } from '../../../core/bus/bus.js'
 import { pipelineTopics } from '../../../core/bus/topics.js'
+import { recordsWritten, withKafkaAdmin } from '../../support/kafka-admin.js'
 import { isolatedConfig, testLogger } from '../../support/pipeline.js'
 
 const record = (key: string, bytes: number): OutgoingRecord => ({ topic: 't', key, value: Buffer.alloc(bytes, 120), headers: { device: key } })
@@ -28,14 +28,9 @@ describe('kafka bus', () => {
     } finally {
       await bus.close()
     }
-    const admin = new Kafka({ brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
-    await admin.connect()
-    try {
-      const offsets = await admin.fetchTopicOffsets(config.bus.topics.raw)
-      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(3000)
+    await withKafkaAdmin(config.kafka.brokers, async (admin) => {
+      expect(await recordsWritten(admin, config.bus.topics.raw)).toBe(3000)
       await admin.deleteTopics({ topics: pipelineTopics(config.bus).map((t) => t.topic) })
-    } finally {
-      await admin.disconnect()
-    }
+    })
   })
 })

@@ -10,15 +10,17 @@ describe('Kafka TLS and SASL settings', () => {
     expect(kafkaSecurity(loadConfig({ KAFKA_BROKERS: 'k:9092' }).kafka)).toEqual({})
   })
 
-  test('SASL and TLS with a private CA are passed through to kafkajs', () => {
+  test('SASL and TLS with a private CA are passed through to the Kafka client', () => {
     const caFile = join(mkdtempSync(join(tmpdir(), 'kafka-ca-')), 'ca.pem')
     writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n')
     const config = loadConfig({ KAFKA_BROKERS: 'k:9093', KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: caFile, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'circular', KAFKA_SASL_PASSWORD: 'pw' })
     expect(kafkaSecurity(config.kafka)).toEqual({
-      ssl: { ca: ['-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n'] },
-      sasl: { mechanism: 'scram-sha-512', username: 'circular', password: 'pw' },
+      tls: { ca: ['-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n'] },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'circular', password: 'pw' },
     })
-    expect(kafkaSecurity(loadConfig({ KAFKA_BROKERS: 'k:9093', KAFKA_SSL: 'true' }).kafka)).toEqual({ ssl: true })
+    // TLS with the system's CAs: an empty TLS options object still turns TLS on.
+    expect(kafkaSecurity(loadConfig({ KAFKA_BROKERS: 'k:9093', KAFKA_SSL: 'true' }).kafka)).toEqual({ tls: {} })
+    expect(kafkaSecurity(loadConfig({ KAFKA_BROKERS: 'k:9093', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).kafka).sasl?.mechanism).toBe('PLAIN')
   })
 
   test('half-configured security is refused at start-up, naming the variables', () => {
