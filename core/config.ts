@@ -35,7 +35,8 @@ const environmentSchema = z.object({
   KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ -').default('circular'),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  KAFKA_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ -').optional(),
   KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
   KAFKA_BATCH_MAX: positiveInt.default(1000),
   KAFKA_FETCH_MIN_BYTES: positiveInt.default(64 * 1024),
@@ -163,6 +164,12 @@ export interface Config {
     readonly replicationFactor: number
     /** Group session timeout; a crashed consumer's partitions move to the others after this long. */
     readonly sessionTimeoutMs: number
+    /**
+     * Static group membership (KIP-345): this process's name in every group it joins, the same
+     * across its restarts and unique among running processes; a restarted process takes its
+     * partitions back at once instead of after the session timeout. Unset: dynamic membership.
+     */
+    readonly instanceId?: string
     readonly lingerMs: number
     readonly batchMax: number
     /**
@@ -335,6 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.KAFKA_CLIENT_ID,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      instanceId: e.KAFKA_INSTANCE_ID,
       lingerMs: e.KAFKA_LINGER_MS,
       batchMax: e.KAFKA_BATCH_MAX,
       fetchMinBytes: e.KAFKA_FETCH_MIN_BYTES,

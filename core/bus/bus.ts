@@ -32,6 +32,11 @@ export interface BatchContext {
   readonly isActive: () => boolean
 }
 
+export interface AssignedPartition {
+  readonly topic: string
+  readonly partition: number
+}
+
 export interface ConsumeOptions {
   readonly groupId: string
   readonly topics: readonly string[]
@@ -40,8 +45,11 @@ export interface ConsumeOptions {
    * this resolves; if it throws, nothing is committed and the records are delivered again.
    */
   readonly handleBatch: (records: readonly IncomingRecord[], context: BatchContext) => Promise<void>
-  /** Called when the group hands this consumer a new set of partitions (state may need reloading). */
-  readonly onAssignment?: () => void
+  /**
+   * Called when the group hands this consumer a new set of partitions (state may need reloading),
+   * with the partitions it holds from now on.
+   */
+  readonly onAssignment?: (assigned: readonly AssignedPartition[]) => void
   /**
    * How many partitions' batches may be in `handleBatch` at once (default 1). Each partition
    * still sees one batch at a time, in order; only for handlers that share no state across

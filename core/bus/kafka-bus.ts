@@ -75,6 +75,7 @@ export class KafkaBus implements Bus {
       retries: true,
       retryDelay: 1000,
       groupId: options.groupId,
+      ...(this.config.instanceId ? { groupInstanceId: this.config.instanceId } : {}),
       autocommit: false,
       sessionTimeout: this.config.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.config.sessionTimeoutMs / 10)),
@@ -84,10 +85,23 @@ export class KafkaBus implements Bus {
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
       ...(options.copartitioned ? { protocols: [{ name: copartitionedProtocol, version: 0 }], partitionAssigner: copartitionedAssigner } : {}),
     })
-    const lanes = new PartitionLanes(consumer, options, this.logger.child({ group: options.groupId }))
+    const logger = this.logger.child({ group: options.groupId })
+    const lanes = new PartitionLanes(consumer, options, logger)
+    // When the group was last heard of in trouble, so that the log says when it recovered.
+    let troubleSince: number | undefined
+    consumer.on('consumer:heartbeat:error', (payload: { error: Error }) => {
+      if (troubleSince !== undefined) return
+      troubleSince = Date.now()
+      logger.warn({ err: payload.error }, 'lost the consumer group (heartbeat refused or unanswered); joining again')
+    })
     consumer.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => {
-      lanes.assign(payload.assignments ?? [])
-      options.onAssignment?.()
+      const assignments = payload.assignments ?? []
+      lanes.assign(assignments)
+      const partitions = assignments.map((a) => `${a.topic}:${a.partitions.join(',')}`)
+      if (troubleSince !== undefined) logger.info({ generation: payload.generationId, partitions, afterMs: Date.now() - troubleSince }, 'consumer group recovered')
+      else logger.info({ generation: payload.generationId, partitions }, 'joined the consumer group')
+      troubleSince = undefined
+      options.onAssignment?.(assignments.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))))
     })
     let stream: MessagesStream<string, Buffer, string, string>
     try {

@@ -9,6 +9,7 @@ import type { Bus, OutgoingRecord } from '../bus/bus.js'
 export class ChangelogStore<State> {
   private states = new Map<string, State>()
   private staged = new Set<string>()
+  private flushing: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly bus: Bus,
@@ -40,10 +41,27 @@ export class ChangelogStore<State> {
     this.staged.add(deviceId)
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes what is staged. Flushes run one after the other, each writing what is staged when its
+   * turn comes, so a caller's flush resolves only once the keys it staged before calling are
+   * written, even when several callers flush at once; a failed flush stages its keys again.
+   */
+  flush(): Promise<void> {
+    const turn = this.flushing.then(() => this.flushStaged())
+    this.flushing = turn.catch(() => undefined)
+    return turn
+  }
+
+  private async flushStaged(): Promise<void> {
     if (this.staged.size === 0) return
-    const records: OutgoingRecord[] = [...this.staged].map((id) => ({ topic: this.topic, key: id, value: Buffer.from(JSON.stringify(this.states.get(id))), headers: {} }))
-    await this.bus.publish(records)
+    const ids = [...this.staged]
     this.staged.clear()
+    const records: OutgoingRecord[] = ids.map((id) => ({ topic: this.topic, key: id, value: Buffer.from(JSON.stringify(this.states.get(id))), headers: {} }))
+    try {
+      await this.bus.publish(records)
+    } catch (error) {
+      for (const id of ids) this.staged.add(id)
+      throw error
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { BatchContext, Bus, Consumption, IncomingRecord } from '../../core/bus/bus.js'
+import type { AssignedPartition, BatchContext, Bus, Consumption, IncomingRecord } from '../../core/bus/bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
@@ -17,6 +17,7 @@ import type { RulesSource } from './rules-source.js'
 import { deliveryRetryPolicy, idempotencyKeyOf, postWebhook, type AttemptOutcome } from './webhook.js'
 import { retryDelay, waitInSlices, type RetryPolicy } from '../../core/retry.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
+import { DeliveryQueues, type WorkOutcome } from './delivery-queues.js'
 
 export const notifierCounterNames = ['received', 'delivered', 'alreadyDelivered', 'attemptsFailed', 'deadLettered', 'foundFiled', 'closedByService', 'tooOld'] as const
 
@@ -37,6 +38,10 @@ export interface Delivery {
   about?: DeliveryAbout
   /** Open311: what the request is about, the service request filed, and whether the service closed it. */
   open311?: { rule: RuleName; deviceId: string; serviceCode: string; serviceRequestId?: string; token?: string; closed?: boolean }
+  /** While it is to be sent: the transition itself, so that a restarted notifier can send it without the bus record. */
+  event?: AlertEvent
+  /** The bus record of the transition: whose partition (and so which notifier instance) the entry belongs to, and the dead letter's origin. */
+  source?: { topic: string; partition: number; offset: string; timestamp: number }
 }
 
 export interface NotifierDeps {
@@ -53,16 +58,19 @@ export interface NotifierDeps {
 /**
  * Delivers alert events to the tenants' webhooks and files a service request at the tenant's
  * Open311 endpoint for each firing alert of a mapped rule, following it until the service closes
- * it, which resolves the alert. The outbox is a compacted topic with one entry
- * per (subscriber, alert, phase): every attempt is recorded as it ends, so after a restart the
- * notifier knows what was delivered (and skips it) and how much of the retry budget is spent.
- * A notifier killed after sending but before recording sends again with the same idempotency key,
- * which the receiver uses to drop the repeat. GeoReport v2 has no idempotency key, so before
- * each POST the outbox records that a request is being sent; finding that record after a restart
- * (or after an attempt without an answer), the notifier first looks for the request by the alert
- * marker in its description and sends only if the server does not have it. Offsets are committed once every subscriber of
- * a batch's events has been delivered to or dead-lettered; while a receiver fails, the partition
- * waits, so the transitions of one alert arrive in order.
+ * it, which resolves the alert. The outbox is a compacted topic with one entry per (subscriber,
+ * alert, phase). An event's entries are written to it, with the event, before the event's offset
+ * is committed; from there each receiver (webhook subscriber, Open311 endpoint) has a queue and a
+ * worker of its own, with its own retries, so a receiver that fails or hangs delays nobody else.
+ * Every attempt is recorded as it ends, so after a restart the notifier knows what was delivered
+ * (and skips it), what is still to be sent, and how much of its retry budget is spent. An entry
+ * belongs to the notifier instance that holds its event's partition; a rebalance hands the entries
+ * over with the partitions. A notifier killed after sending but before recording sends again with
+ * the same idempotency key, which the receiver uses to drop the repeat. GeoReport v2 has no
+ * idempotency key, so before each POST the outbox records that a request is being sent; finding
+ * that record after a restart (or after an attempt without an answer), the notifier first looks
+ * for the request by the alert marker in its description and sends only if the server does not
+ * have it. The transitions of one alert reach each receiver in order.
  */
 export class AlertNotifier {
   readonly counters = new Counters(stage, notifierCounterNames)
@@ -70,10 +78,15 @@ export class AlertNotifier {
   private needsReload = true
   /** Checked at every request against the address actually connected to; a refused target is dead-lettered at once. */
   private readonly targets: DeliveryTargets
+  private readonly queues: DeliveryQueues
+  /** The event partitions this instance holds (`topic:partition`); unknown until the group assigns them, and then everything counts as held. */
+  private held: Set<string> | undefined
+  private resuming: Promise<void> = Promise.resolve()
 
   constructor(private readonly deps: NotifierDeps) {
     this.outbox = new ChangelogStore<Delivery>(deps.bus, deps.config.alerts.topics.deliveries)
     this.targets = deps.targets ?? new DeliveryTargets(deps.config.alerts.delivery.targetsAllow)
+    this.queues = new DeliveryQueues((key) => this.work(key), deps.logger)
   }
 
   async start(groupId = this.deps.config.alerts.groups.notifier): Promise<Consumption> {
@@ -83,7 +96,7 @@ export class AlertNotifier {
       groupId,
       topics: [config.alerts.topics.events],
       handleBatch: (records, context) => this.handleBatch(records, context),
-      onAssignment: () => (this.needsReload = true),
+      onAssignment: (assigned) => this.assigned(assigned),
       startAt: config.alerts.startAt,
     })
     let polling = false
@@ -98,14 +111,57 @@ export class AlertNotifier {
       stop: async () => {
         clearInterval(timer)
         await consumption.stop()
+        await this.stopDeliveries()
       },
     }
   }
 
-  async handleBatch(records: readonly IncomingRecord[], context: BatchContext): Promise<void> {
+  /** Stops the receivers' queues after the attempts in hand; what was queued stays in the outbox for the next notifier. */
+  stopDeliveries(): Promise<void> {
+    return this.queues.stop()
+  }
+
+  /** Resolves once every queued delivery has ended (delivered, dead-lettered or handed over). */
+  settled(): Promise<void> {
+    return this.resuming.then(() => this.queues.settled())
+  }
+
+  /** Deliveries waiting or under way, per receiver queue (`tenant/channel/subscriber`). */
+  queueDepths(): Map<string, number> {
+    return this.queues.depths()
+  }
+
+  /** A new set of event partitions: reload the outbox, and queue what is still to be sent for them. */
+  private assigned(assigned: readonly AssignedPartition[]): void {
+    this.held = new Set(assigned.filter((a) => a.topic === this.deps.config.alerts.topics.events).map((a) => `${a.topic}:${a.partition}`))
+    this.needsReload = true
+    this.resuming = this.resuming
+      .then(async () => {
+        await this.reloadIfNeeded()
+        const waiting = this.outbox.entries().filter(([, d]) => (d.status === 'pending' || d.status === 'sending') && d.event && d.source && this.holds(d.source))
+        // In the order the transitions reached the bus, so that each receiver gets an alert's in order.
+        waiting.sort(([, a], [, b]) => a.source!.timestamp - b.source!.timestamp || a.source!.partition - b.source!.partition || Number(BigInt(a.source!.offset) - BigInt(b.source!.offset)))
+        for (const [key, d] of waiting) this.queues.enqueue(queueOf(d.event!.tenant, d), key)
+      })
+      .catch((error: unknown) => {
+        this.needsReload = true
+        this.deps.logger.warn({ err: error }, 'could not resume the outbox after an assignment; it is resumed with the next batch')
+      })
+  }
+
+  private holds(source: NonNullable<Delivery['source']>): boolean {
+    return this.held === undefined || this.held.has(`${source.topic}:${source.partition}`)
+  }
+
+  /**
+   * Writes an outbox entry, with the event, for each receiver of each event, and queues them; the
+   * batch's offsets are committed once the entries are durable, not once they are delivered.
+   */
+  async handleBatch(records: readonly IncomingRecord[], _context?: BatchContext): Promise<void> {
     try {
       await this.reloadIfNeeded()
       let tooOld = 0
+      const queued: [string, string][] = []
       for (const record of records) {
         this.counters.add('received')
         // By when the transition reached the bus, not when it was observed: a replayed or late reading may raise a new alert about the past.
@@ -118,12 +174,23 @@ export class AlertNotifier {
           await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, [{ code: 'RECORD_INVALID', message: 'not a circular.alert/v1 event' }], this.deps.config.bus.maxRecordBytes)])
           continue
         }
-        for (const subscriber of this.deps.rules.webhooksFor(parsed.data.tenant, parsed.data.rule, parsed.data.phase)) {
-          await this.deliver(subscriber, parsed.data, record, context)
+        const event = parsed.data
+        const source = { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp }
+        for (const subscriber of this.deps.rules.webhooksFor(event.tenant, event.rule, event.phase)) {
+          const entry: Delivery = { channel: 'webhook', subscriber: subscriber.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [] }
+          const key = this.intake(`${subscriber.id}/${event.alertId}/${event.phase}`, entry, event, source)
+          if (key) queued.push([queueOf(event.tenant, entry), key])
         }
-        const open311 = parsed.data.phase === 'firing' ? this.deps.rules.open311For(parsed.data.tenant, parsed.data.rule) : undefined
-        if (open311) await this.fileServiceRequest(open311.channel, open311.serviceCode, parsed.data, record, context)
+        const open311 = event.phase === 'firing' ? this.deps.rules.open311For(event.tenant, event.rule) : undefined
+        if (open311) {
+          const entry: Delivery = { channel: 'open311', subscriber: open311.channel.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [], open311: { rule: event.rule, deviceId: event.deviceId, serviceCode: open311.serviceCode } }
+          const key = this.intake(`${open311.channel.id}/${event.alertId}/${event.phase}`, entry, event, source)
+          if (key) queued.push([queueOf(event.tenant, entry), key])
+        }
       }
+      // The next hop: once the entries are durable, the events' offsets may be committed.
+      await this.outbox.flush()
+      for (const [queue, key] of queued) this.queues.enqueue(queue, key)
       if (tooOld > 0) {
         this.counters.add('tooOld', tooOld)
         this.deps.logger.warn({ transitions: tooOld, maxAgeMs: this.deps.config.alerts.delivery.maxAgeMs }, 'alert transitions older than ALERT_DELIVERY_MAX_AGE_MS are not sent')
@@ -134,29 +201,66 @@ export class AlertNotifier {
     }
   }
 
-  private async deliver(subscriber: WebhookSubscriber, event: AlertEvent, source: IncomingRecord, context: BatchContext): Promise<void> {
-    const key = `${subscriber.id}/${event.alertId}/${event.phase}`
+  /** Stages the entry of one receiver for one transition, unless it has ended already; the key to queue, if any. */
+  private intake(key: string, fresh: Delivery, event: AlertEvent, source: NonNullable<Delivery['source']>): string | undefined {
     const known = this.outbox.get(key)
-    if (known && known.status !== 'pending') {
+    if (known && (known.status === 'delivered' || known.status === 'dead')) {
       this.counters.add('alreadyDelivered')
-      return
+      return undefined
     }
-    const delivery: Delivery = known
-      ? structuredClone(known)
-      : { channel: 'webhook', subscriber: subscriber.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [] }
-    delivery.about ??= aboutOf(event)
+    // An entry recorded before entries kept their event (or a redelivered event's own) gets it now.
+    if (!known || !known.event) this.outbox.stage(key, { ...(known ?? fresh), about: known?.about ?? aboutOf(event), event, source })
+    return key
+  }
+
+  /** One queued entry, to its end: delivered, dead-lettered, or left to the instance that holds its partition now. */
+  private async work(key: string): Promise<WorkOutcome> {
+    await this.reloadIfNeeded()
+    const delivery = this.outbox.get(key)
+    if (!delivery || delivery.status === 'delivered' || delivery.status === 'dead' || !delivery.event || !delivery.source) return 'done'
+    if (!this.holds(delivery.source)) return 'dropped'
+    try {
+      if (delivery.channel === 'open311') {
+        const mapped = this.deps.rules.open311For(delivery.event.tenant, delivery.event.rule)
+        const channel = mapped && mapped.channel.id === delivery.subscriber ? mapped.channel : this.deps.rules.open311Channels().get(delivery.subscriber)
+        if (!channel) return await this.gone(key, delivery, `Open311 ${delivery.subscriber}`)
+        await this.fileServiceRequest(channel, delivery.open311?.serviceCode ?? mapped?.serviceCode ?? '', key, delivery)
+      } else {
+        const subscriber = this.deps.rules.webhooksFor(delivery.event.tenant, delivery.event.rule, delivery.event.phase).find((s) => s.id === delivery.subscriber)
+        if (!subscriber) return await this.gone(key, delivery, `webhook ${delivery.subscriber}`)
+        await this.deliver(subscriber, key, delivery)
+      }
+    } catch (error) {
+      // Stopping, or the partition went to another instance: the entry stays as recorded, for whoever holds it next.
+      if (error instanceof PlatformError && error.code === 'SHUTTING_DOWN') return 'dropped'
+      throw error
+    }
+    return 'done'
+  }
+
+  /** The receiver was removed from the rules while the entry waited: nobody to send it to. */
+  private async gone(key: string, delivery: Delivery, receiver: string): Promise<WorkOutcome> {
+    const entry = structuredClone(delivery)
+    entry.attempts.push({ at: Date.now(), error: 'receiver no longer configured' })
+    await this.deadLetter(key, entry, receiver)
+    return 'done'
+  }
+
+  private async deliver(subscriber: WebhookSubscriber, key: string, known: Delivery): Promise<void> {
+    const delivery = structuredClone(known)
+    const event = delivery.event!
     const { timeoutMs } = this.deps.config.alerts.delivery
     const policy = this.retryPolicy()
     const send = this.deps.send ?? ((s: WebhookSubscriber, e: AlertEvent, t: number) => postWebhook(s, e, t, this.targets))
     let targetRefused = false
     while (delivery.attempts.length < policy.maxAttempts) {
-      if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), context)
+      if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), delivery)
       const outcome = await send(subscriber, event, timeoutMs)
       delivery.attempts.push({ at: Date.now(), ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
       if (outcome.result === 'delivered') {
         delivery.status = 'delivered'
         delivery.deliveredAt = delivery.attempts.at(-1)!.at
-        await this.record(key, delivery)
+        await this.record(key, ended(delivery))
         this.counters.add('delivered')
         return
       }
@@ -165,25 +269,17 @@ export class AlertNotifier {
       if (!policy.retryable(outcome)) break
       await this.record(key, delivery)
     }
-    await this.deadLetter(key, delivery, source, `webhook ${subscriber.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
+    await this.deadLetter(key, delivery, `webhook ${subscriber.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
   }
 
   /** Files one service request, unless the server already has it (see the class comment). */
-  private async fileServiceRequest(channel: Open311Channel, serviceCode: string, event: AlertEvent, source: IncomingRecord, context: BatchContext): Promise<void> {
-    const key = `${channel.id}/${event.alertId}/${event.phase}`
-    const known = this.outbox.get(key)
-    if (known && (known.status === 'delivered' || known.status === 'dead')) {
-      this.counters.add('alreadyDelivered')
-      return
-    }
-    const delivery: Delivery = known
-      ? structuredClone(known)
-      : { channel: 'open311', subscriber: channel.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [], open311: { rule: event.rule, deviceId: event.deviceId, serviceCode } }
-    delivery.about ??= aboutOf(event)
+  private async fileServiceRequest(channel: Open311Channel, serviceCode: string, key: string, known: Delivery): Promise<void> {
+    const delivery = structuredClone(known)
+    const event = delivery.event!
     const form = serviceRequestForm(channel, serviceCode, event)
     if (typeof form === 'string') {
       delivery.attempts.push({ at: Date.now(), error: form })
-      return this.deadLetter(key, delivery, source, `Open311 ${channel.id}`)
+      return this.deadLetter(key, delivery, `Open311 ${channel.id}`)
     }
     const { timeoutMs } = this.deps.config.alerts.delivery
     const policy = this.retryPolicy()
@@ -197,7 +293,7 @@ export class AlertNotifier {
       return true
     }
     while (delivery.attempts.length < policy.maxAttempts) {
-      if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), context)
+      if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), delivery)
       if (await alreadyFiled()) return
       delivery.status = 'sending'
       await this.record(key, delivery)
@@ -212,7 +308,7 @@ export class AlertNotifier {
       await this.record(key, delivery)
     }
     if (await alreadyFiled()) return
-    await this.deadLetter(key, delivery, source, `Open311 ${channel.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
+    await this.deadLetter(key, delivery, `Open311 ${channel.id}`, targetRefused ? 'DELIVERY_TARGET_REFUSED' : 'DELIVERY_FAILED')
   }
 
   private async filed(key: string, delivery: Delivery, filed: { serviceRequestId?: string; token?: string }): Promise<void> {
@@ -220,7 +316,7 @@ export class AlertNotifier {
     // A request found filed was filed by the attempt before; otherwise by the one just made.
     delivery.deliveredAt = delivery.attempts.at(-1)?.at ?? Date.now()
     delivery.open311 = { ...delivery.open311!, ...filed }
-    await this.record(key, delivery)
+    await this.record(key, ended(delivery))
     this.counters.add('delivered')
   }
 
@@ -277,12 +373,12 @@ export class AlertNotifier {
   }
 
   /** Out of budget, or refused for good (by the receiver, or its target by the policy): park it where an operator looks, and move on. */
-  private async deadLetter(key: string, delivery: Delivery, source: IncomingRecord, receiver: string, code: 'DELIVERY_FAILED' | 'DELIVERY_TARGET_REFUSED' = 'DELIVERY_FAILED'): Promise<void> {
+  private async deadLetter(key: string, delivery: Delivery, receiver: string, code: 'DELIVERY_FAILED' | 'DELIVERY_TARGET_REFUSED' = 'DELIVERY_FAILED'): Promise<void> {
     const last = delivery.attempts.at(-1)
     const message = `${receiver} after ${delivery.attempts.length} attempts: ${last?.status !== undefined ? `HTTP ${last.status}` : (last?.error ?? 'no answer')}`
-    await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, source, [{ code, message }], this.deps.config.bus.maxRecordBytes)])
+    await this.deps.bus.publish([deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, sourceRecord(delivery), [{ code, message }], this.deps.config.bus.maxRecordBytes)])
     delivery.status = 'dead'
-    await this.record(key, delivery)
+    await this.record(key, ended(delivery))
     this.counters.add('deadLettered')
     this.deps.logger.warn({ receiver, alertId: delivery.alertId, phase: delivery.phase, code }, `alert delivery dead-lettered: ${message}`)
   }
@@ -310,15 +406,32 @@ export class AlertNotifier {
     return deliveryRetryPolicy(this.deps.config.alerts.delivery)
   }
 
-  /** Waits in short slices so the group coordinator keeps hearing from this consumer. */
-  private pause(ms: number, context: BatchContext): Promise<void> {
-    return waitInSlices(ms, 1000, {
+  /** Waits out a retry's delay in short slices, to stop soon when the notifier stops or the entry's partition goes to another instance. */
+  private pause(ms: number, delivery: Delivery): Promise<void> {
+    return waitInSlices(ms, 250, {
       before: () => {
-        if (!context.isActive()) throw new PlatformError('SHUTTING_DOWN', 'notifier stopped while a delivery was being retried; the event will be delivered again', {})
+        if (this.queues.stopped) throw new PlatformError('SHUTTING_DOWN', 'notifier stopped while a delivery was being retried; it resumes from the outbox', {})
+        if (delivery.source && !this.holds(delivery.source)) throw new PlatformError('SHUTTING_DOWN', 'the event partition went to another notifier, which resumes the delivery from the outbox', {})
       },
-      after: () => context.heartbeat(),
     })
   }
+}
+
+/** Each receiver's own queue: a tenant's webhook subscriber or Open311 endpoint. */
+function queueOf(tenant: string, delivery: Pick<Delivery, 'channel' | 'subscriber'>): string {
+  return `${tenant}/${delivery.channel ?? 'webhook'}/${delivery.subscriber}`
+}
+
+/** An ended entry keeps no copy of the event: the outbox stays small, and nothing sends it again. */
+function ended(delivery: Delivery): Delivery {
+  const { event: _event, ...rest } = delivery
+  return rest
+}
+
+/** The transition's bus record, as the dead letter's origin. */
+function sourceRecord(delivery: Delivery): IncomingRecord {
+  const source = delivery.source ?? { topic: 'unknown', partition: 0, offset: '0', timestamp: Date.now() }
+  return { ...source, key: delivery.alertId, value: Buffer.from(JSON.stringify(delivery.event ?? { alertId: delivery.alertId, phase: delivery.phase })), headers: {} }
 }
 
 function aboutOf(event: AlertEvent): DeliveryAbout {

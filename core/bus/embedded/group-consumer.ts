@@ -49,7 +49,7 @@ export class GroupConsumer implements GroupMember {
     this.assigned = partitions
     if (same) return
     try {
-      this.options.onAssignment?.()
+      this.options.onAssignment?.(partitions.map((tp) => ({ topic: tp.topic.name, partition: tp.partition })))
     } catch (error) {
       this.logger.error({ err: error, groupId: this.group.id }, 'onAssignment failed')
     }

@@ -54,7 +54,7 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
     /** Consumes `topics` in `groupId`, collecting every delivered record; `handle` may throw. */
     const consumeInto = async (bus: Bus, groupId: string, topics: string[], handle: (records: readonly IncomingRecord[]) => void = () => undefined, startAt?: 'earliest' | 'latest') => {
       const seen: IncomingRecord[] = []
-      const assignments = { count: 0 }
+      const assignments = { count: 0, held: [] as string[] }
       const consumption = await bus.consume({
         groupId,
         topics,
@@ -63,7 +63,10 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
           handle(records)
           seen.push(...records)
         },
-        onAssignment: () => assignments.count++,
+        onAssignment: (assigned) => {
+          assignments.count++
+          assignments.held = assigned.map((a) => `${a.topic}:${a.partition}`).sort()
+        },
       })
       return { seen, assignments, consumption }
     }
@@ -253,7 +256,9 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
       const a = await consumeInto(bus, group, [topic])
       const b = await consumeInto(bus, group, [topic])
       // Publishing only once both hold their share keeps the first records from going all to `a`.
-      await until('both consumers assigned', () => a.assignments.count > 0 && b.assignments.count > 0)
+      await until('both consumers assigned', () => a.assignments.held.length > 0 && b.assignments.held.length > 0 && a.assignments.held.length + b.assignments.held.length === partitions)
+      // Each is told which partitions it holds: together all of them, none twice.
+      expect([...a.assignments.held, ...b.assignments.held].sort()).toEqual(Array.from({ length: partitions }, (_, p) => `${topic}:${p}`).sort())
       const keys = Array.from({ length: 30 }, (_, i) => `device-${i}`)
       await bus.publish(keys.flatMap((key) => values(topic, key, ['1', '2'])))
       await until('every record', () => a.seen.length + b.seen.length >= keys.length * 2)

@@ -84,21 +84,20 @@ describe('alert notifier on the embedded bus', () => {
 
   test('each subscriber should get the transitions it asked for, signed and retried until delivered; outbox and delivery points should record every attempt', async () => {
     await setUp()
-    receiver.answer({ status: 503 }, { status: 503 }, { status: 204 })
+    // Two failures for ops, then success; the fire brigade at once (each has its own queue, so arrival order between them is not fixed).
+    let opsRequests = 0
+    receiver.answerWith((request) => (request.url === '/ops' && ++opsRequests <= 2 ? { status: 503 } : { status: 204 }))
     await publish(event('fire', 'firing', 'a1-0123456789abcdef'), event('fire', 'resolved', 'a1-0123456789abcdef'))
     const n = notifier()
     const consumption = await n.start()
     await drained('both events')
+    await waitFor(() => receiver.received.length >= 5, 15_000, 'five requests')
+    await n.settled()
     await consumption.stop()
 
-    expect(requests()).toEqual([
-      '/ops a1-0123456789abcdef:firing',
-      '/ops a1-0123456789abcdef:firing',
-      '/ops a1-0123456789abcdef:firing',
-      '/fire a1-0123456789abcdef:firing',
-      '/ops a1-0123456789abcdef:resolved',
-    ])
-    const toOps = receiver.received[0]!
+    expect(requests().filter((r) => r.startsWith('/ops '))).toEqual(['/ops a1-0123456789abcdef:firing', '/ops a1-0123456789abcdef:firing', '/ops a1-0123456789abcdef:firing', '/ops a1-0123456789abcdef:resolved'])
+    expect(requests().filter((r) => r.startsWith('/fire '))).toEqual(['/fire a1-0123456789abcdef:firing'])
+    const toOps = receiver.received.find((r) => r.url === '/ops')!
     expect(toOps.headers[signatureHeader]).toBe(`sha256=${createHmac('sha256', opsSecret).update(toOps.body).digest('hex')}`)
     expect(json({ value: toOps.body } as IncomingRecord)).toMatchObject({ alertId: 'a1-0123456789abcdef', phase: 'firing', rule: 'fire' })
 
@@ -108,15 +107,18 @@ describe('alert notifier on the embedded bus', () => {
       ['fire-brigade/a1-0123456789abcdef/firing', 'delivered', [204]],
       ['ops/a1-0123456789abcdef/resolved', 'delivered', [204]],
     ])
-    // A delivery point per outbox write: two failed attempts and the success for ops, one each for the others.
+    // An ended entry keeps no copy of the transition.
+    expect([...entries.values()].map((d) => d.event)).toEqual([undefined, undefined, undefined])
+    // A delivery point per attempt recorded: two failed attempts and the success for ops, one each for the others.
     const points = (await bus.readAll(config.bus.topics.footprintPoints)).flatMap((r) => pointsRecord.parse(json(r)).points)
-    expect(points.map((p) => [p.tags.subscriber, p.tags.phase, p.fields.status, p.fields.attempts])).toEqual([
-      ['ops', 'firing', 'pending', 1],
-      ['ops', 'firing', 'pending', 2],
-      ['ops', 'firing', 'delivered', 3],
-      ['fire-brigade', 'firing', 'delivered', 1],
-      ['ops', 'resolved', 'delivered', 1],
+    const pointsOf = (subscriber: string) => points.filter((p) => p.tags.subscriber === subscriber).map((p) => [p.tags.phase, p.fields.status, p.fields.attempts])
+    expect(pointsOf('ops')).toEqual([
+      ['firing', 'pending', 1],
+      ['firing', 'pending', 2],
+      ['firing', 'delivered', 3],
+      ['resolved', 'delivered', 1],
     ])
+    expect(pointsOf('fire-brigade')).toEqual([['firing', 'delivered', 1]])
     expect(n.counters.snapshot()).toMatchObject({ received: 2, delivered: 3, attemptsFailed: 2, deadLettered: 0 })
     expect(await deadLetters()).toEqual([])
   })
@@ -131,6 +133,8 @@ describe('alert notifier on the embedded bus', () => {
     const n = notifier()
     const consumption = await n.start()
     await drained('the events')
+    await waitFor(() => receiver.received.length >= 4, 15_000, 'four requests')
+    await n.settled()
     await consumption.stop()
 
     // One attempt for the refused one, the budget of three for the failing one.
@@ -153,12 +157,15 @@ describe('alert notifier on the embedded bus', () => {
     await setUp()
     await publish(event('fire', 'firing', 'a4-0123456789abcdef'))
     // The crashed run: delivered and recorded in the outbox, offsets never committed.
-    for (const batch of byPartition(await bus.readAll(config.alerts.topics.events))) await notifier().handleBatch(batch, runningContext)
-    expect(requests()).toEqual(['/ops a4-0123456789abcdef:firing', '/fire a4-0123456789abcdef:firing'])
+    const crashed = notifier()
+    for (const batch of byPartition(await bus.readAll(config.alerts.topics.events))) await crashed.handleBatch(batch, runningContext)
+    await crashed.settled()
+    expect(requests().sort()).toEqual(['/fire a4-0123456789abcdef:firing', '/ops a4-0123456789abcdef:firing'])
 
     const restarted = notifier()
     const running = await restarted.start()
     await drained('the uncommitted event')
+    await restarted.settled()
     await running.stop()
     expect(restarted.counters.snapshot()).toMatchObject({ received: 1, alreadyDelivered: 2, delivered: 0 })
     await bus.close()
@@ -168,16 +175,18 @@ describe('alert notifier on the embedded bus', () => {
     const again = notifier()
     const second = await again.start()
     await drained('the new event')
+    await waitFor(() => receiver.received.length >= 3, 15_000, 'the new request')
+    await again.settled()
     await second.stop()
     expect(again.counters.snapshot()).toMatchObject({ received: 1, alreadyDelivered: 0, delivered: 1 })
-    expect(requests()).toEqual(['/ops a4-0123456789abcdef:firing', '/fire a4-0123456789abcdef:firing', '/ops a4-0123456789abcdef:resolved'])
+    expect(requests().slice(2)).toEqual(['/ops a4-0123456789abcdef:resolved'])
   })
 
-  test('a notifier stopped while retrying should leave its event uncommitted, and the next one should spend only the rest of the retry budget', async () => {
+  test('a notifier stopped while retrying should leave the delivery pending in the outbox, and the next one should resume it from there and spend only the rest of the retry budget', async () => {
     await setUp()
     const stopping = await notifier().start()
     let stopped: Promise<void> | undefined
-    // The notifier is told to stop while its first attempt is in flight: it must not try again, nor commit.
+    // The notifier is told to stop while its first attempt is in flight: it must not try again.
     receiver.answerWith(() => {
       stopped ??= stopping.stop()
       return { status: 503 }
@@ -186,19 +195,49 @@ describe('alert notifier on the embedded bus', () => {
     await waitFor(() => stopped !== undefined, 15_000, 'a first attempt')
     await stopped
     expect(receiver.received).toHaveLength(1)
-    expect(await totalLag(bus, config.alerts.groups.notifier, [config.alerts.topics.events])).toBe(1)
+    // The event is committed: its delivery is in the outbox, with the event, which is where the next notifier takes it from.
+    expect(await totalLag(bus, config.alerts.groups.notifier, [config.alerts.topics.events])).toBe(0)
     expect(await deadLetters()).toEqual([])
-    expect((await outbox()).get('ops/a5-0123456789abcdef/firing')).toMatchObject({ status: 'pending', attempts: [{ status: 503 }] })
+    expect((await outbox()).get('ops/a5-0123456789abcdef/firing')).toMatchObject({ status: 'pending', attempts: [{ status: 503 }], event: { alertId: 'a5-0123456789abcdef', rule: 'tamper' } })
 
     const successor = notifier()
     const consumption = await successor.start()
-    await drained('the event redelivered')
+    await waitFor(async () => (await deadLetters()).length > 0, 15_000, 'the delivery resumed and ended')
+    await successor.settled()
     await consumption.stop()
     // Three attempts in all, the budget: a successor starting afresh would have made three more.
     expect(receiver.received).toHaveLength(3)
     expect(successor.counters.get('attemptsFailed')).toBe(2)
+    expect(successor.counters.get('received')).toBe(0)
     expect((await deadLetters()).map((r) => deadLetterReasons(r.headers)[0]?.message)).toEqual(['webhook ops after 3 attempts: HTTP 503'])
   })
+
+  test('one subscriber answering 503 for a long time should not delay another: each alert reaches it within a second of reaching the bus', async () => {
+    await setUp({ ALERT_DELIVERY_MAX_ATTEMPTS: '50', ALERT_DELIVERY_BACKOFF_MS: '100' })
+    const failingUntil = Date.now() + 20_000
+    const arrivals = new Map<string, number>()
+    receiver.answerWith((request) => {
+      if (request.url === '/ops' && Date.now() < failingUntil) return { status: 503 }
+      if (request.url === '/fire') arrivals.set(String(request.headers[idempotencyHeader]), Date.now())
+      return { status: 204 }
+    })
+    const n = notifier()
+    const consumption = await n.start()
+    const published = new Map<string, number>()
+    for (let i = 0; i < 10; i++) {
+      const alertId = `f${i}-0123456789abcdef`
+      published.set(`${alertId}:firing`, Date.now())
+      await publish(event('fire', 'firing', alertId))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+    await waitFor(() => arrivals.size === 10, 5000, 'every fire alert at the fire brigade')
+    const late = [...published].map(([key, at]) => [key, arrivals.get(key)! - at] as const).filter(([, ms]) => ms >= 1000)
+    expect(late).toEqual([])
+    // ops was still failing all along, and gave nothing up.
+    expect(Date.now()).toBeLessThan(failingUntil)
+    expect(await deadLetters()).toEqual([])
+    await consumption.stop()
+  }, 60_000)
 
   test('a new notifier group should start after what is on the bus already (ALERT_GROUPS_START_AT=latest) and send only what comes after', async () => {
     await setUp({ ALERT_GROUPS_START_AT: 'latest' })
@@ -207,8 +246,10 @@ describe('alert notifier on the embedded bus', () => {
     const consumption = await n.start()
     await publish(event('fire', 'firing', 'a8-0123456789abcdef'))
     await drained('the event after the start')
+    await waitFor(() => receiver.received.length >= 2, 15_000, 'two requests')
+    await n.settled()
     await consumption.stop()
-    expect(requests()).toEqual(['/ops a8-0123456789abcdef:firing', '/fire a8-0123456789abcdef:firing'])
+    expect(requests().sort()).toEqual(['/fire a8-0123456789abcdef:firing', '/ops a8-0123456789abcdef:firing'])
     expect(n.counters.snapshot()).toMatchObject({ received: 1, delivered: 2 })
   })
 
@@ -220,6 +261,8 @@ describe('alert notifier on the embedded bus', () => {
     const n = notifier()
     const consumption = await n.start()
     await drained('both events')
+    await waitFor(() => receiver.received.length >= 1, 15_000, 'one request')
+    await n.settled()
     await consumption.stop()
     // The fire alert is an hour-old observation either way; what counts is how long it waited on the bus.
     expect(requests()).toEqual(['/ops aa-0123456789abcdef:firing'])

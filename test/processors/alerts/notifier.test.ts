@@ -12,6 +12,7 @@ import type { AlertEvent } from '../../../core/alerts/alert-event.js'
 import { AlertNotifier, type Delivery } from '../../../processors/alerts/notifier.js'
 import { RulesSource } from '../../../processors/alerts/rules-source.js'
 import type { AttemptOutcome } from '../../../processors/alerts/webhook.js'
+import { waitFor } from '../../support/pipeline.js'
 
 const logger = createLogger('silent', 'test')
 const rulesPath = join(mkdtempSync(join(tmpdir(), 'circular-notifier-')), 'rules.json')
@@ -72,17 +73,18 @@ describe('alert notifier', () => {
   test('each subscriber should get the transitions it asked for, retried until delivered, and a restart should not send them again', async () => {
     const bus = new MemoryBus()
     const receiver = scriptedSend({ ops: ['retry', 'retry'] })
-    await notifier(bus, receiver.send).handleBatch([event('fire', 'firing'), event('fire', 'resolved')], context)
-    expect(receiver.sent).toEqual([
-      ['ops', 'fire:firing'],
-      ['ops', 'fire:firing'],
-      ['ops', 'fire:firing'],
-      ['fire-brigade', 'fire:firing'],
-      ['ops', 'fire:resolved'],
-    ])
+    const n = notifier(bus, receiver.send)
+    await n.handleBatch([event('fire', 'firing'), event('fire', 'resolved')], context)
+    await n.settled()
+    // Each subscriber in order on its own queue; the two queues side by side.
+    const to = (id: string) => receiver.sent.filter(([s]) => s === id).map(([, what]) => what)
+    expect(to('ops')).toEqual(['fire:firing', 'fire:firing', 'fire:firing', 'fire:resolved'])
+    expect(to('fire-brigade')).toEqual(['fire:firing'])
+    expect(receiver.sent).toHaveLength(5)
     const again = scriptedSend({})
     const restarted = notifier(bus, again.send)
     await restarted.handleBatch([event('fire', 'firing'), event('fire', 'resolved')], context)
+    await restarted.settled()
     expect(again.sent).toEqual([])
     expect(restarted.counters.get('alreadyDelivered')).toBe(3)
   })
@@ -92,6 +94,7 @@ describe('alert notifier', () => {
     const receiver = scriptedSend({ ops: ['retry', 'retry', 'retry', 'refused'] })
     const n = notifier(bus, receiver.send)
     await n.handleBatch([event('fill', 'firing', 'a1-0123456789abcdef'), event('fill', 'firing', 'a2-0123456789abcdef')], context)
+    await n.settled()
     // Three attempts for the first (the budget), one for the second (refused).
     expect(receiver.sent).toHaveLength(4)
     const dead = bus.topics.get(config.bus.topics.deadLetter) ?? []
@@ -99,21 +102,57 @@ describe('alert notifier', () => {
       ['a1-0123456789abcdef', 'alert-notifier', 'webhook ops after 3 attempts: HTTP 503'],
       ['a2-0123456789abcdef', 'alert-notifier', 'webhook ops after 1 attempts: HTTP 400'],
     ])
+    // The dead letter carries the transition itself, from the outbox entry.
+    expect(JSON.parse(dead[0]!.value.toString('utf8'))).toMatchObject({ alertId: 'a1-0123456789abcdef', rule: 'fill', phase: 'firing' })
     expect(n.counters.get('deadLettered')).toBe(2)
-    await notifier(bus, receiver.send).handleBatch([event('fill', 'firing', 'a1-0123456789abcdef')], context)
+    const later = notifier(bus, receiver.send)
+    await later.handleBatch([event('fill', 'firing', 'a1-0123456789abcdef')], context)
+    await later.settled()
     expect(receiver.sent).toHaveLength(4)
   })
 
   test('the retry budget should count attempts made before a restart', async () => {
     const bus = new MemoryBus()
-    const first = scriptedSend({ ops: ['retry', 'retry'] })
-    const stopping = { heartbeat: async () => undefined, isActive: () => first.sent.length < 2 }
-    await expect(notifier(bus, first.send).handleBatch([event('tamper', 'firing')], stopping)).rejects.toMatchObject({ code: 'SHUTTING_DOWN' })
+    const script = scriptedSend({ ops: ['retry', 'retry'] })
+    // The notifier stops while its second attempt is in flight: it records it and tries no more.
+    const first: AlertNotifier = notifier(bus, async (s, e) => {
+      const outcome = await script.send(s, e)
+      if (script.sent.length === 2) void first.stopDeliveries()
+      return outcome
+    })
+    await first.handleBatch([event('tamper', 'firing')], context)
+    await first.settled()
+    expect(script.sent).toHaveLength(2)
+    expect(bus.topics.get(config.bus.topics.deadLetter)).toBeUndefined()
     const second = scriptedSend({ ops: ['retry'] })
-    await notifier(bus, second.send).handleBatch([event('tamper', 'firing')], context)
+    const successor = notifier(bus, second.send)
+    await successor.handleBatch([event('tamper', 'firing')], context)
+    await successor.settled()
     // Two attempts before the restart, one after: the budget of three is spent, so it is dead-lettered.
     expect(second.sent).toHaveLength(1)
     expect(bus.topics.get(config.bus.topics.deadLetter)).toHaveLength(1)
+  })
+
+  test('a receiver that keeps failing holds back only its own queue: the other subscriber gets every transition at once', async () => {
+    const bus = new MemoryBus()
+    const sent: [string, string][] = []
+    // ops answers 503 to everything; the fire brigade answers at once.
+    const send = async (subscriber: { id: string }, e: AlertEvent): Promise<AttemptOutcome> => {
+      sent.push([subscriber.id, e.alertId])
+      return subscriber.id === 'ops' ? { result: 'retry', status: 503 } : { result: 'delivered', status: 204 }
+    }
+    const slow = loadConfig({ ALERT_RULES_FILE: rulesPath, ALERT_DELIVERY_BACKOFF_MS: '200', ALERT_DELIVERY_MAX_ATTEMPTS: '20', ALERT_TARGETS_ALLOW: '127.0.0.1' })
+    const n = new AlertNotifier({ config: slow, bus: bus as unknown as Bus, rules: new RulesSource(rulesPath, logger), logger, send })
+    const fires = Array.from({ length: 5 }, (_, i) => `f${i}-0123456789abcdef`)
+    for (const alertId of fires) await n.handleBatch([event('fire', 'firing', alertId)], context)
+    const to = (id: string) => sent.filter(([s]) => s === id).map(([, alertId]) => alertId)
+    await waitFor(() => to('fire-brigade').length === fires.length, 5000, 'every fire alert at the fire brigade')
+    expect(to('fire-brigade')).toEqual(fires)
+    // Meanwhile ops is still retrying its first alert: its own queue waits behind it, nothing else does.
+    expect(new Set(to('ops'))).toEqual(new Set([fires[0]]))
+    expect(n.queueDepths().get('city/webhook/ops')).toBe(fires.length)
+    expect(bus.topics.get(slow.bus.topics.deadLetter)).toBeUndefined()
+    await n.stopDeliveries()
   })
 })
 
@@ -178,18 +217,22 @@ describe('delivery targets refused at delivery time', () => {
     const bus = new MemoryBus()
     const n = new AlertNotifier({ config: strict, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger })
     await n.handleBatch([record(strict.alerts.topics.events)], context)
+    await n.settled()
 
     expect(received).toEqual([])
     const rule = 'delivery targets must be public unless ALERT_TARGETS_ALLOW lists them'
     const dead = bus.topics.get(strict.bus.topics.deadLetter) ?? []
-    expect(dead.map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)])).toEqual(
+    // Each receiver has its own queue, so the order among them is not fixed.
+    expect(dead.map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
       [
         ['webhook loopback', 'address 127.0.0.1 is a loopback address'],
         ['webhook named', 'localhost resolves to 127.0.0.1, which is a loopback address'],
         ['webhook decimal', 'address 127.0.0.1 is a loopback address'],
         ['webhook metadata', 'address 169.254.169.254 is a link-local address'],
         ['Open311 city-311', 'address ::ffff:7f00:1 is a loopback address'],
-      ].map(([receiverName, why]) => ['DELIVERY_TARGET_REFUSED', [{ code: 'DELIVERY_TARGET_REFUSED', message: `${receiverName!} after 1 attempts: target refused: ${why!}; ${rule}` }]]),
+      ]
+        .map(([receiverName, why]) => ['DELIVERY_TARGET_REFUSED', [{ code: 'DELIVERY_TARGET_REFUSED', message: `${receiverName!} after 1 attempts: target refused: ${why!}; ${rule}` }]])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     )
     expect(n.counters.get('deadLettered')).toBe(5)
     expect(n.counters.get('delivered')).toBe(0)
@@ -202,7 +245,9 @@ describe('delivery targets refused at delivery time', () => {
       ['city-311', 'dead', 1, true],
     ])
     // A restarted notifier finds them dead and sends nothing either.
-    await new AlertNotifier({ config: strict, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger }).handleBatch([record(strict.alerts.topics.events)], context)
+    const restarted = new AlertNotifier({ config: strict, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger })
+    await restarted.handleBatch([record(strict.alerts.topics.events)], context)
+    await restarted.settled()
     expect(received).toEqual([])
   })
 
@@ -211,12 +256,10 @@ describe('delivery targets refused at delivery time', () => {
     const bus = new MemoryBus()
     const n = new AlertNotifier({ config: allowed, bus: bus as unknown as Bus, rules: new RulesSource(targetRules, logger), logger })
     await n.handleBatch([record(allowed.alerts.topics.events)], context)
-    expect(received).toEqual([
-      `POST 127.0.0.1:${port} /hook`,
-      `POST localhost:${port} /hook`,
-      `POST 127.0.0.1:${port} /hook`,
-      `POST [::ffff:7f00:1]:${port} /open311/v2/requests.json`,
-    ])
+    await n.settled()
+    expect([...received].sort()).toEqual(
+      [`POST 127.0.0.1:${port} /hook`, `POST localhost:${port} /hook`, `POST 127.0.0.1:${port} /hook`, `POST [::ffff:7f00:1]:${port} /open311/v2/requests.json`].sort(),
+    )
     expect(n.counters.get('delivered')).toBe(4)
     expect((bus.topics.get(allowed.bus.topics.deadLetter) ?? []).map((r) => [r.headers['dlq-code'], deadLetterReasons(r.headers)[0]?.message.split(': target refused: ')[0]])).toEqual([['DELIVERY_TARGET_REFUSED', 'webhook metadata after 1 attempts']])
     expect(outbox(bus, allowed.alerts.topics.deliveries).get(`city-311/${firing.alertId}/firing`)).toMatchObject({ status: 'delivered', open311: { serviceRequestId: '7001' } })
