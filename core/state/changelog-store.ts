@@ -10,21 +10,52 @@ export class ChangelogStore<State> {
   private states = new Map<string, State>()
   private staged = new Set<string>()
   private flushing: Promise<void> = Promise.resolve()
+  /** Keys being published by the flush under way. */
+  private readonly writing = new Set<string>()
+  /** While a `keepLocal` load runs: the keys whose local state wins over what it reads. */
+  private touchedDuringLoad: Set<string> | undefined
 
   constructor(
     private readonly bus: Bus,
     private readonly topic: string,
   ) {}
 
-  async load(): Promise<number> {
+  /**
+   * Reads the topic back into memory. By default it replaces everything in memory, staged changes
+   * included: what a processor that failed mid-batch needs, since its states may be ahead of what
+   * is durable. With `keepLocal`, the states this instance staged or is writing (before or during
+   * the load) win over what the topic held when the load began, and stay staged: for a store
+   * written by several tasks at once, where a load must not undo what another task just wrote.
+   */
+  async load(options: { keepLocal?: boolean } = {}): Promise<number> {
+    if (!options.keepLocal) {
+      const states = await this.readTopic()
+      this.states = states
+      this.staged.clear()
+      return states.size
+    }
+    const touched = new Set([...this.staged, ...this.writing])
+    this.touchedDuringLoad = touched
+    try {
+      const states = await this.readTopic()
+      for (const key of touched) {
+        const local = this.states.get(key)
+        if (local !== undefined) states.set(key, local)
+      }
+      this.states = states
+      return states.size
+    } finally {
+      this.touchedDuringLoad = undefined
+    }
+  }
+
+  private async readTopic(): Promise<Map<string, State>> {
     const states = new Map<string, State>()
     for (const record of await this.bus.readAll(this.topic)) {
       if (record.value.length === 0) states.delete(record.key)
       else states.set(record.key, JSON.parse(record.value.toString('utf8')) as State)
     }
-    this.states = states
-    this.staged.clear()
-    return states.size
+    return states
   }
 
   get(deviceId: string): State | undefined {
@@ -39,6 +70,7 @@ export class ChangelogStore<State> {
   stage(deviceId: string, state: State): void {
     this.states.set(deviceId, state)
     this.staged.add(deviceId)
+    this.touchedDuringLoad?.add(deviceId)
   }
 
   /**
@@ -54,14 +86,17 @@ export class ChangelogStore<State> {
 
   private async flushStaged(): Promise<void> {
     if (this.staged.size === 0) return
-    const ids = [...this.staged]
+    const ids = [...this.staged].filter((id) => this.states.has(id))
     this.staged.clear()
     const records: OutgoingRecord[] = ids.map((id) => ({ topic: this.topic, key: id, value: Buffer.from(JSON.stringify(this.states.get(id))), headers: {} }))
+    for (const id of ids) this.writing.add(id)
     try {
       await this.bus.publish(records)
     } catch (error) {
       for (const id of ids) this.staged.add(id)
       throw error
+    } finally {
+      for (const id of ids) this.writing.delete(id)
     }
   }
 }

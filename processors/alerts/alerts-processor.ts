@@ -3,7 +3,7 @@ import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
 import type { Logger } from '../../core/logger.js'
-import { isRepeat, readingsIdentity } from '../reading-identity.js'
+import { forgetBefore, newestObservation, readingsIdentity, recordMessage, seenMessagesOf, type RepeatVerdict } from '../reading-identity.js'
 import { readingEnvelope, type CanonicalReading, type ReadingEnvelope } from '../../models/reading.js'
 import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { encodePointsRecord } from '../points-record.js'
@@ -107,8 +107,10 @@ export class AlertsProcessor {
         }
         const state = previous ? structuredClone(previous) : emptyAlertState()
         // A device's resend or a normaliser's replay would count a weighing twice in the mass balance.
-        const repeat = input.kind === 'readings' && isRepeat((state.recentReadings ??= []), readingsIdentity(input.envelope))
-        if (repeat) this.counters.add('skippedRepeat')
+        const verdict = input.kind === 'readings' ? this.repeatVerdict(state, input.envelope) : 'new'
+        const repeat = verdict !== 'new'
+        if (verdict === 'repeat') this.counters.add('skippedRepeat')
+        else if (verdict === 'unknowable') this.counters.add('ignored')
         else if (input.kind === 'readings') this.applyReadings(state, input.envelope, record, events, flows)
         else if (input.kind === 'flow') this.applyFlow(state, deviceId, input.flow, events)
         else this.applyCommand(state, input.command, events)
@@ -158,6 +160,21 @@ export class AlertsProcessor {
    * meter's complete hours go to the energy anomaly rule, and weighings and container weights to
    * the site's mass balance, re-keyed by site (`flows`).
    */
+  /**
+   * Whether a readings message was applied before. Identities are kept over the allowed lateness
+   * behind the device's newest observation, and a message older than that (or than what the
+   * identities kept still cover) is not applied: it cannot be told from a repeat.
+   */
+  private repeatVerdict(state: AlertDeviceState, envelope: ReadingEnvelope): RepeatVerdict {
+    const seen = seenMessagesOf(state, state.latestTime ?? -Infinity)
+    const observed = newestObservation(envelope)
+    const horizon = Math.max(state.latestTime ?? -Infinity, observed) - this.deps.config.footprint.allowedLatenessMs
+    if (observed < horizon) return 'unknowable'
+    const verdict = recordMessage(seen, readingsIdentity(envelope), observed)
+    forgetBefore(seen, horizon)
+    return verdict
+  }
+
   private applyReadings(state: AlertDeviceState, envelope: ReadingEnvelope, record: IncomingRecord, events: AlertEvent[], flows: OutgoingRecord[]): void {
     const settings = this.deps.rules.settingsFor({ tenant: envelope.tenant, kind: envelope.kind, fullnessThreshold: envelope.fullnessThreshold })
     const subject: AlertSubject = { tenant: envelope.tenant, site: envelope.site, deviceId: envelope.deviceId, kind: envelope.kind, ...(envelope.location ? { location: envelope.location } : {}) }

@@ -82,6 +82,8 @@ export class AlertNotifier {
   /** The event partitions this instance holds (`topic:partition`); unknown until the group assigns them, and then everything counts as held. */
   private held: Set<string> | undefined
   private resuming: Promise<void> = Promise.resolve()
+  private needsResume = false
+  private loading: Promise<void> | undefined
 
   constructor(private readonly deps: NotifierDeps) {
     this.outbox = new ChangelogStore<Delivery>(deps.bus, deps.config.alerts.topics.deliveries)
@@ -99,19 +101,20 @@ export class AlertNotifier {
       onAssignment: (assigned) => this.assigned(assigned),
       startAt: config.alerts.startAt,
     })
-    let polling = false
+    let polling: Promise<void> | undefined
     const timer = setInterval(() => {
       if (polling) return
-      polling = true
-      this.followOpen311Requests()
+      polling = this.followOpen311Requests()
         .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'following Open311 requests failed; trying again at the next poll'))
-        .finally(() => (polling = false))
+        .finally(() => (polling = undefined))
     }, config.alerts.delivery.open311PollMs)
     return {
       stop: async () => {
         clearInterval(timer)
         await consumption.stop()
         await this.stopDeliveries()
+        await polling
+        await this.resuming
       },
     }
   }
@@ -133,20 +136,24 @@ export class AlertNotifier {
 
   /** A new set of event partitions: reload the outbox, and queue what is still to be sent for them. */
   private assigned(assigned: readonly AssignedPartition[]): void {
-    this.held = new Set(assigned.filter((a) => a.topic === this.deps.config.alerts.topics.events).map((a) => `${a.topic}:${a.partition}`))
+    const held = new Set(assigned.filter((a) => a.topic === this.deps.config.alerts.topics.events).map((a) => `${a.topic}:${a.partition}`))
+    // A rejoin that hands back the same partitions changes nothing here.
+    if (this.held && held.size === this.held.size && [...held].every((p) => this.held!.has(p))) return
+    this.held = held
     this.needsReload = true
-    this.resuming = this.resuming
-      .then(async () => {
-        await this.reloadIfNeeded()
-        const waiting = this.outbox.entries().filter(([, d]) => (d.status === 'pending' || d.status === 'sending') && d.event && d.source && this.holds(d.source))
-        // In the order the transitions reached the bus, so that each receiver gets an alert's in order.
-        waiting.sort(([, a], [, b]) => a.source!.timestamp - b.source!.timestamp || a.source!.partition - b.source!.partition || Number(BigInt(a.source!.offset) - BigInt(b.source!.offset)))
-        for (const [key, d] of waiting) this.queues.enqueue(queueOf(d.event!.tenant, d), key)
-      })
-      .catch((error: unknown) => {
-        this.needsReload = true
-        this.deps.logger.warn({ err: error }, 'could not resume the outbox after an assignment; it is resumed with the next batch')
-      })
+    this.needsResume = true
+    this.resuming = this.resuming.then(() => this.resumeIfNeeded()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not resume the outbox after an assignment; trying again with the next batch'))
+  }
+
+  /** Queues the outbox entries still to be sent for the partitions held, once after each new assignment (again if it failed). */
+  private async resumeIfNeeded(): Promise<void> {
+    if (!this.needsResume) return
+    await this.reloadIfNeeded()
+    const waiting = this.outbox.entries().filter(([, d]) => (d.status === 'pending' || d.status === 'sending') && d.event && d.source && this.holds(d.source))
+    // Per partition in offset order, so that each receiver gets an alert's transitions in order.
+    waiting.sort(([, a], [, b]) => a.source!.partition - b.source!.partition || Number(BigInt(a.source!.offset) - BigInt(b.source!.offset)))
+    for (const [key, d] of waiting) this.queues.enqueue(queueOf(d.event!.tenant, d), key)
+    this.needsResume = false
   }
 
   private holds(source: NonNullable<Delivery['source']>): boolean {
@@ -190,6 +197,9 @@ export class AlertNotifier {
       }
       // The next hop: once the entries are durable, the events' offsets may be committed.
       await this.outbox.flush()
+      // Entries left by the partitions' previous owner go first, so each receiver gets an alert's transitions in order.
+      await this.resuming
+      await this.resumeIfNeeded()
       for (const [queue, key] of queued) this.queues.enqueue(queue, key)
       if (tooOld > 0) {
         this.counters.add('tooOld', tooOld)
@@ -219,6 +229,16 @@ export class AlertNotifier {
     const delivery = this.outbox.get(key)
     if (!delivery || delivery.status === 'delivered' || delivery.status === 'dead' || !delivery.event || !delivery.source) return 'done'
     if (!this.holds(delivery.source)) return 'dropped'
+    // Resumed after a long outage: what was never tried is as stale as a transition that waited on the bus.
+    if (delivery.attempts.length === 0 && Date.now() - delivery.source.timestamp > this.deps.config.alerts.delivery.maxAgeMs) {
+      const stale = structuredClone(delivery)
+      stale.status = 'dead'
+      stale.attempts.push({ at: Date.now(), error: 'not sent: older than ALERT_DELIVERY_MAX_AGE_MS' })
+      await this.record(key, ended(stale))
+      this.counters.add('tooOld')
+      this.deps.logger.warn({ alertId: delivery.alertId, subscriber: delivery.subscriber, maxAgeMs: this.deps.config.alerts.delivery.maxAgeMs }, 'alert transition older than ALERT_DELIVERY_MAX_AGE_MS is not sent')
+      return 'done'
+    }
     try {
       if (delivery.channel === 'open311') {
         const mapped = this.deps.rules.open311For(delivery.event.tenant, delivery.event.rule)
@@ -255,6 +275,7 @@ export class AlertNotifier {
     let targetRefused = false
     while (delivery.attempts.length < policy.maxAttempts) {
       if (delivery.attempts.length > 0) await this.pause(retryDelay(policy, delivery.attempts.length - 1), delivery)
+      this.mustHold(delivery)
       const outcome = await send(subscriber, event, timeoutMs)
       delivery.attempts.push({ at: Date.now(), ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
       if (outcome.result === 'delivered') {
@@ -297,6 +318,7 @@ export class AlertNotifier {
       if (await alreadyFiled()) return
       delivery.status = 'sending'
       await this.record(key, delivery)
+      this.mustHold(delivery)
       const outcome = await postServiceRequest(channel, form, timeoutMs, this.targets)
       delivery.attempts.push({ at: Date.now(), ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.error !== undefined ? { error: outcome.error } : {}) })
       if (outcome.result === 'delivered') return this.filed(key, delivery, outcome.filed ?? {})
@@ -340,7 +362,8 @@ export class AlertNotifier {
     await this.reloadIfNeeded()
     const channels = this.deps.rules.open311Channels()
     const { timeoutMs } = this.deps.config.alerts.delivery
-    const open = this.outbox.entries().filter(([, d]) => d.channel === 'open311' && d.status === 'delivered' && d.open311 && !d.open311.closed)
+    const held = (d: Delivery) => d.source === undefined || this.holds(d.source)
+    const open = this.outbox.entries().filter(([, d]) => d.channel === 'open311' && d.status === 'delivered' && d.open311 && !d.open311.closed && held(d))
     for (const [key, delivery] of open) {
       const channel = channels.get(delivery.subscriber)
       const tracked = delivery.open311!
@@ -351,7 +374,7 @@ export class AlertNotifier {
     }
     const byChannel = new Map<string, [string, Delivery][]>()
     for (const [key, delivery] of this.outbox.entries()) {
-      if (delivery.channel !== 'open311' || delivery.status !== 'delivered' || delivery.open311?.serviceRequestId === undefined || delivery.open311.closed) continue
+      if (delivery.channel !== 'open311' || delivery.status !== 'delivered' || delivery.open311?.serviceRequestId === undefined || delivery.open311.closed || !held(delivery)) continue
       byChannel.set(delivery.subscriber, [...(byChannel.get(delivery.subscriber) ?? []), [key, delivery]])
     }
     for (const [channelId, deliveries] of byChannel) {
@@ -383,14 +406,29 @@ export class AlertNotifier {
     this.deps.logger.warn({ receiver, alertId: delivery.alertId, phase: delivery.phase, code }, `alert delivery dead-lettered: ${message}`)
   }
 
+  /** One load at a time, shared by all who need it; it keeps what this instance is writing (see ChangelogStore.load). */
   private async reloadIfNeeded(): Promise<void> {
-    if (!this.needsReload) return
-    await this.outbox.load()
-    this.needsReload = false
+    while (this.needsReload) {
+      this.loading ??= (async () => {
+        this.needsReload = false
+        try {
+          await this.outbox.load({ keepLocal: true })
+        } catch (error) {
+          this.needsReload = true
+          throw error
+        } finally {
+          this.loading = undefined
+        }
+      })()
+      await this.loading
+    }
+    await this.loading
   }
 
   /** The outbox first, as it alone decides what is sent again; then the entry's point for the API, through the sink. */
   private async record(key: string, delivery: Delivery): Promise<void> {
+    // An instance that lost the partition leaves the entry to the new owner, which may be sending it already.
+    if (delivery.source && !this.holds(delivery.source)) throw handedOver()
     this.outbox.stage(key, delivery)
     await this.outbox.flush()
     const point = deliveryPoint(delivery)
@@ -411,10 +449,18 @@ export class AlertNotifier {
     return waitInSlices(ms, 250, {
       before: () => {
         if (this.queues.stopped) throw new PlatformError('SHUTTING_DOWN', 'notifier stopped while a delivery was being retried; it resumes from the outbox', {})
-        if (delivery.source && !this.holds(delivery.source)) throw new PlatformError('SHUTTING_DOWN', 'the event partition went to another notifier, which resumes the delivery from the outbox', {})
+        this.mustHold(delivery)
       },
     })
   }
+
+  private mustHold(delivery: Delivery): void {
+    if (delivery.source && !this.holds(delivery.source)) throw handedOver()
+  }
+}
+
+function handedOver(): PlatformError {
+  return new PlatformError('SHUTTING_DOWN', 'the event partition went to another notifier, which resumes the delivery from the outbox', {})
 }
 
 /** Each receiver's own queue: a tenant's webhook subscriber or Open311 endpoint. */

@@ -1,5 +1,6 @@
 import type { AlertSubject } from '../../core/alerts/alert-event.js'
 import type { RuleName } from '../../core/alerts/rule-settings.js'
+import type { SeenMessages } from '../reading-identity.js'
 
 // The alerts processor's state and verdict types, in one file that the rule modules import
 // instead of each other.
@@ -72,7 +73,9 @@ export interface AlertDeviceState {
   positions: Record<string, string>
   /** Newest observation time applied; older readings describe the past and raise nothing. */
   latestTime?: number
-  /** Identities of the device's latest readings messages, to skip one that comes again (see reading-identity.ts). */
+  /** The device's messages within the allowed lateness, to skip one that comes again (see reading-identity.ts). */
+  seenMessages?: SeenMessages
+  /** The last 128 identities, without times, as states written before `seenMessages` kept them; taken over on first use. */
   recentReadings?: string[]
   /** Who the device is, as its latest readings said: what an acknowledgement's event describes. */
   subject?: AlertSubject

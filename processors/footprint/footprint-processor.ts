@@ -9,7 +9,7 @@ import { groupIds } from '../group-ids.js'
 import { deadLetterRecord } from '../dead-letter.js'
 import { encodePointsRecords } from '../points-record.js'
 import { recordBytes } from '../../core/bus/record-size.js'
-import { isRepeat, readingsIdentity } from '../reading-identity.js'
+import { forgetBefore, identitiesPerDevice, newestObservation, readingsIdentity, recordMessage, seenMessagesOf } from '../reading-identity.js'
 import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { defaultContainerSettings, deriveFromFill, deriveFromWeight, rollUpTemperature, type ContainerSettings } from './derive-container.js'
 import { deriveConsumption } from './derive-energy.js'
@@ -83,13 +83,26 @@ export class FootprintProcessor {
         const state: DeviceState = previous ? structuredClone(previous) : emptyState(record.partition, record.offset)
         state.partition = record.partition
         state.offset = record.offset
-        if (isRepeat((state.recentReadings ??= []), readingsIdentity(parsed.data))) {
+        const { allowedLatenessMs } = this.deps.config.footprint
+        const seen = seenMessagesOf(state, state.maxEventTime)
+        const observed = newestObservation(parsed.data)
+        const verdict = recordMessage(seen, readingsIdentity(parsed.data), observed)
+        if (verdict === 'repeat') {
           // Already in the rollups: a device resent it, or it was normalised twice.
           this.store.stage(parsed.data.deviceId, state)
           this.counters.add('skippedRepeat')
           continue
         }
+        if (verdict === 'unknowable') {
+          // A device sending more messages than are kept within the lateness: too old to tell from a repeat, so it must not count.
+          const reasons = parsed.data.readings.map((r) => ({ code: 'READING_TOO_LATE' as const, attribute: r.attribute, message: `observed at ${new Date(r.time).toISOString()}, before the oldest of the last ${identitiesPerDevice} messages this device's repeat check keeps; stored, but not in rollups` }))
+          this.store.stage(parsed.data.deviceId, state)
+          this.counters.add('tooLate', reasons.length)
+          deadLetters.push(deadLetterRecord(this.deps.config.bus.topics.deadLetter, stage, record, reasons, this.deps.config.bus.maxRecordBytes))
+          continue
+        }
         const tooLate = this.apply(state, parsed.data, points)
+        forgetBefore(seen, state.maxEventTime - allowedLatenessMs)
         this.store.stage(parsed.data.deviceId, state)
         this.counters.add('applied')
         if (tooLate.length > 0) {

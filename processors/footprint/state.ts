@@ -1,4 +1,5 @@
 import type { Point } from '../../core/store/store.js'
+import type { SeenMessages } from '../reading-identity.js'
 
 /** An open rollup window of one device: running sums of its fields for one dimension combination. */
 export interface WindowState {
@@ -36,7 +37,9 @@ export interface DeviceState {
   offset: string
   /** Newest observation time seen; the device's watermark is this minus the allowed lateness. */
   maxEventTime: number
-  /** Identities of the device's latest readings messages, to skip one that comes again (see reading-identity.ts). */
+  /** The device's messages within the allowed lateness, to skip one that comes again (see reading-identity.ts). */
+  seenMessages?: SeenMessages
+  /** The last 128 identities, without times, as states written before `seenMessages` kept them; taken over on first use. */
   recentReadings?: string[]
   counters: Record<string, { value: number; time: number }>
   container?: ContainerState

@@ -93,4 +93,45 @@ describe('ChangelogStore', () => {
     await store.flush()
     expect(await records(b)).toEqual([['bin-1', '{"n":1}']])
   })
+
+  test('concurrent flushes should each resolve only once the keys staged before them are written', async () => {
+    const b = await bus()
+    const store = new ChangelogStore<Count>(b, topic)
+    store.stage('bin-1', { n: 1 })
+    const first = store.flush()
+    store.stage('bin-2', { n: 1 })
+    const second = store.flush()
+    await second
+    // The second flush waited for its turn, so bin-2 is written when it resolves.
+    expect((await records(b)).map(([key]) => key).sort()).toEqual(['bin-1', 'bin-2'])
+    await first
+  })
+
+  test('a keepLocal load should keep what this instance staged or is writing, and a plain load should drop it', async () => {
+    const b = await bus()
+    const other = new ChangelogStore<Count>(b, topic)
+    other.stage('bin-1', { n: 1 })
+    other.stage('bin-2', { n: 1 })
+    await other.flush()
+
+    const store = new ChangelogStore<Count>(b, topic)
+    await store.load()
+    store.stage('bin-1', { n: 5 })
+    const writing = store.flush()
+    store.stage('bin-3', { n: 7 })
+    const loading = store.load({ keepLocal: true })
+    store.stage('bin-4', { n: 9 })
+    await loading
+    await writing
+    expect([store.get('bin-1'), store.get('bin-2'), store.get('bin-3'), store.get('bin-4')]).toEqual([{ n: 5 }, { n: 1 }, { n: 7 }, { n: 9 }])
+    // Still staged, so the next flush writes them.
+    await store.flush()
+    const fresh = new ChangelogStore<Count>(b, topic)
+    await fresh.load()
+    expect([fresh.get('bin-1'), fresh.get('bin-3'), fresh.get('bin-4')]).toEqual([{ n: 5 }, { n: 7 }, { n: 9 }])
+
+    store.stage('bin-2', { n: 100 })
+    await store.load()
+    expect(store.get('bin-2')).toEqual({ n: 1 })
+  })
 })

@@ -159,6 +159,22 @@ describe('footprint processor on the embedded bus', () => {
     expect(contributions(await emitted(), 'telemetry_rollup', 'bin-2', 'hour', t0)).toBe(3)
   })
 
+  test('a resend arriving hundreds of messages after the original should count once (identities are kept over the allowed lateness, not the last N)', async () => {
+    await bus.ensureTopics(pipelineTopics(config.bus))
+    const first = fill('bin-late', 0.1, t0)
+    // 300 messages a second apart after it: more than any fixed window of the last 128.
+    const after = Array.from({ length: 300 }, (_, i) => fill('bin-late', 0.2, t0 + (i + 1) * 1000))
+    await bus.publish([first, ...after])
+    const p = processor()
+    const consumption = await p.start()
+    await drained('the first 301 messages')
+    await bus.publish([resend(first), resend(after[150]!)])
+    await drained('the resends')
+    await consumption.stop()
+    expect(p.counters.snapshot()).toMatchObject({ applied: 301, skippedRepeat: 2, tooLate: 0 })
+    expect(contributions(await emitted(), 'telemetry_rollup', 'bin-late', 'hour', t0)).toBe(301)
+  })
+
   test('a processor restarted on the same bus file should resume from its changelog: no message applied twice, none lost, rollups continued', async () => {
     await bus.ensureTopics(pipelineTopics(config.bus))
     const first = fill('bin-3', 0.1, t0)
