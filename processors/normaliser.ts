@@ -14,6 +14,7 @@ import { groupIds } from './group-ids.js'
 import { recordBytes } from '../core/bus/record-size.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { readingsRecordValues } from './readings-records.js'
+import { poisonGuarded } from './poison-records.js'
 
 export const normaliserCounterNames = ['received', 'accepted', 'deadLettered', 'readings', 'rejectedAttributes'] as const
 export type NormaliserCounters = Counters<(typeof normaliserCounterNames)[number]>
@@ -42,7 +43,7 @@ export class Normaliser {
     const { bus, config } = this.deps
     await bus.ensureTopics(pipelineTopics(config.bus))
     // Stateless per record, so the partitions' batches may overlap.
-    return bus.consume({ groupId, topics: [config.bus.topics.raw], partitionsInParallel: config.bus.partitions, handleBatch: (records, context) => this.handleBatch(records, context) })
+    return bus.consume({ groupId, topics: [config.bus.topics.raw], partitionsInParallel: config.bus.partitions, handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage) })
   }
 
   async handleBatch(records: readonly IncomingRecord[], _context: BatchContext): Promise<void> {

@@ -13,6 +13,7 @@ import { envelopeToPoints, type CountedPoint } from './points.js'
 import { EndToEndDelays } from '../core/end-to-end-delays.js'
 import { retry, waitInSlices, type RetryPolicy } from '../core/retry.js'
 import { parseJsonOrUndefined } from '../core/json.js'
+import { poisonGuarded } from './poison-records.js'
 
 export const sinkCounterNames = ['received', 'stored', 'points', 'deadLettered', 'writeRetries'] as const
 export type SinkCounters = Counters<(typeof sinkCounterNames)[number]>
@@ -48,7 +49,7 @@ export class StoreSink {
       groupId,
       topics: [config.bus.topics.readings, config.bus.topics.footprintPoints],
       partitionsInParallel: config.bus.partitions,
-      handleBatch: (records, context) => this.handleBatch(records, context),
+      handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
     })
   }
 

@@ -18,6 +18,7 @@ import type { RulesSource } from './rules-source.js'
 import { siteFlow, siteFlowOf, siteFlowRecord, siteKeyOf, type SiteFlow } from './site-flow.js'
 import { emptyAlertState, type AlertDeviceState, type RuleState, type Verdict } from './state.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
+import { poisonGuarded } from '../poison-records.js'
 
 export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
 
@@ -66,7 +67,7 @@ export class AlertsProcessor {
     const consumption = await bus.consume({
       groupId,
       topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows],
-      handleBatch: (records) => this.handleBatch(records),
+      handleBatch: poisonGuarded((records) => this.handleBatch(records), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
       copartitioned: true,

@@ -18,6 +18,7 @@ import { deliveryRetryPolicy, idempotencyKeyOf, postWebhook, type AttemptOutcome
 import { retryDelay, waitInSlices, type RetryPolicy } from '../../core/retry.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
 import { DeliveryQueues, type WorkOutcome } from './delivery-queues.js'
+import { poisonGuarded } from '../poison-records.js'
 
 export const notifierCounterNames = ['received', 'delivered', 'alreadyDelivered', 'attemptsFailed', 'deadLettered', 'foundFiled', 'closedByService', 'tooOld'] as const
 
@@ -97,7 +98,7 @@ export class AlertNotifier {
     const consumption = await bus.consume({
       groupId,
       topics: [config.alerts.topics.events],
-      handleBatch: (records, context) => this.handleBatch(records, context),
+      handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
       onAssignment: (assigned) => this.assigned(assigned),
       startAt: config.alerts.startAt,
     })

@@ -20,6 +20,7 @@ import { isContainerTemperature, isContainerWeight, isFillLevel } from './inputs
 import { contribute, evictClosedWindows } from './rollups.js'
 import { emptyState, type DeviceState } from './state.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
+import { poisonGuarded } from '../poison-records.js'
 
 export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads'] as const
 
@@ -55,7 +56,7 @@ export class FootprintProcessor {
     return bus.consume({
       groupId,
       topics: [config.bus.topics.readings],
-      handleBatch: (records) => this.handleBatch(records),
+      handleBatch: poisonGuarded((records) => this.handleBatch(records), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
     })
