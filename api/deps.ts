@@ -19,8 +19,11 @@ export interface ApiDeps {
   readonly config: Config
   readonly registry: DeviceRegistry
   readonly store: Store
-  /** Probe of the bus for `/health`: whether it is reachable right now (the store answers its own `ping`). */
-  readonly health: { bus(): Promise<boolean> }
+  /**
+   * Probe of the bus for `/health`: whether it is reachable right now (the store answers its own
+   * `ping`), and the pipeline's consumer groups that make no progress while records wait.
+   */
+  readonly health: { bus(): Promise<boolean>; stalledGroups?(): readonly { group: string; lag: number; since: number; stalledForMs: number }[] }
   readonly logger: Logger
   /** Counts requests and failed responses when given. */
   readonly counters?: Counters<ApiCounter>

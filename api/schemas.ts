@@ -70,6 +70,10 @@ export const healthBody = z.object({
   embeddedBus: probeResult.optional(),
   influxdb: probeResult.optional(),
   embeddedStore: probeResult.optional(),
+  stalledGroups: z
+    .array(z.object({ group: z.string(), lag: z.number().int(), since: z.number().int(), stalledForMs: z.number().int() }))
+    .optional()
+    .describe('consumer groups whose position has not grown for HEALTH_GROUP_STALL_MS while records wait for them'),
 })
 
 export const devicesBody = z.object({ devices: z.array(device.omit({ secretHash: true })) })

@@ -24,6 +24,8 @@ import { startHealthReporter } from '../processors/health/health-reporter.js'
 import { StoreSink } from '../processors/store-sink.js'
 import { Normaliser } from '../processors/normaliser.js'
 import type { Stoppable } from './lifecycle.js'
+import { GroupProgressWatch } from '../processors/health/group-progress.js'
+import { pipelineGroups } from '../processors/health/consumer-groups.js'
 
 /** What the components of one process share: one bus connection, one store client, one registry. */
 export interface Platform {
@@ -140,11 +142,22 @@ export async function startApiComponent(p: Platform): Promise<Started> {
   await p.store.ensureReady().catch((error: unknown) => logger.warn({ err: error }, 'store not ready; queries fail until it is'))
   const counters = new Counters('api', apiCounterNames)
   p.counters.push(counters)
-  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { bus: () => p.bus.ping() }, logger, counters, pipelineCounters: () => p.counters, commands: p.bus })
+  // Processors may run in other processes: the API asks the bus how far their groups have come.
+  const progress = new GroupProgressWatch(p.bus, pipelineGroups(p.config), { intervalMs: Math.min(5000, Math.ceil(p.config.health.groupStallMs / 3)), stallAfterMs: p.config.health.groupStallMs }, logger)
+  const app = await buildApi({ config: p.config, registry: p.registry, store: p.store, health: { bus: () => p.bus.ping(), stalledGroups: () => progress.stalls() }, logger, counters, pipelineCounters: () => p.counters, commands: p.bus })
   const address = await startApi(app, p.config.api)
+  progress.start()
   const keyFile = ensureBootstrapKey(p.config)
   const note = keyFile ? `first start: a platform admin API key is in ${keyFile} (readable by you only); send it as "Authorization: Bearer <key>", create your own with "circular keys create" and revoke this one` : undefined
-  return { name: 'api', address, note, stop: () => app.close() }
+  return {
+    name: 'api',
+    address,
+    note,
+    stop: async () => {
+      await progress.stop()
+      await app.close()
+    },
+  }
 }
 
 /** Writes per-hop counters, dead-letter reasons, consumer lag and end-to-end delay to the store for the health dashboard. */

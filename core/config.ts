@@ -68,6 +68,7 @@ const environmentSchema = z.object({
   ALERT_NOTIFIER_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'letters, digits, . _ -').optional(),
   HEALTH_REPORT_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
   HEALTH_INVENTORY_INTERVAL_MS: z.coerce.number().int().min(60_000).default(3_600_000),
+  HEALTH_GROUP_STALL_MS: z.coerce.number().int().min(1000).default(30_000),
 
   // Unset means the embedded store: a SQLite file in the state directory, no InfluxDB.
   INFLUX_URL: z.url().optional(),
@@ -303,6 +304,8 @@ export interface Config {
     readonly reportIntervalMs: number
     /** How often the device registry is written to the store (for maps and completeness). */
     readonly inventoryIntervalMs: number
+    /** A consumer group whose position has not grown for this long while records wait is reported stalled by `/health`. */
+    readonly groupStallMs: number
   }
 }
 
@@ -396,7 +399,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       topics: { events: e.TOPIC_ALERTS, state: e.TOPIC_ALERTS_STATE, commands: e.TOPIC_ALERT_COMMANDS, siteFlows: e.TOPIC_ALERT_SITE_FLOWS, deliveries: e.TOPIC_ALERT_DELIVERIES },
       delivery: { timeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS, maxAgeMs: e.ALERT_DELIVERY_MAX_AGE_MS, maxAttempts: e.ALERT_DELIVERY_MAX_ATTEMPTS, backoffMs: e.ALERT_DELIVERY_BACKOFF_MS, backoffMaxMs: e.ALERT_DELIVERY_BACKOFF_MAX_MS, open311PollMs: e.ALERT_OPEN311_POLL_MS, targetsAllow: e.ALERT_TARGETS_ALLOW },
     },
-    health: { reportIntervalMs: e.HEALTH_REPORT_INTERVAL_MS, inventoryIntervalMs: e.HEALTH_INVENTORY_INTERVAL_MS },
+    health: { reportIntervalMs: e.HEALTH_REPORT_INTERVAL_MS, inventoryIntervalMs: e.HEALTH_INVENTORY_INTERVAL_MS, groupStallMs: e.HEALTH_GROUP_STALL_MS },
   })
 }
 

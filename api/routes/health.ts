@@ -12,11 +12,18 @@ export type HealthRouteOptions = Pick<ApiDeps, 'config' | 'store' | 'health'>
 export const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, deps) => {
   app.get(
     '/health',
-    { schema: { summary: 'Whether the bus and the store in use (Kafka or the embedded bus, InfluxDB or the embedded store) are reachable', tags: ['health'], response: { 200: healthBody, 503: healthBody } } },
+    { schema: { summary: 'Whether the bus and the store in use (Kafka or the embedded bus, InfluxDB or the embedded store) are reachable, and which consumer groups make no progress', tags: ['health'], response: { 200: healthBody, 503: healthBody } } },
     async (_request, reply) => {
       const [bus, store] = await Promise.all([probe(() => deps.health.bus()), probe(() => deps.store.ping())])
-      const ok = bus && store
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', [busName(deps.config.bus)]: { reachable: bus }, [storeName(deps.config.store)]: { reachable: store } })
+      const stalledGroups = deps.health.stalledGroups?.() ?? []
+      const reachable = bus && store
+      // A stalled processor leaves the API able to answer: degraded, but 200, so that a load balancer keeps it.
+      return reply.code(reachable ? 200 : 503).send({
+        status: reachable && stalledGroups.length === 0 ? 'ok' : 'degraded',
+        [busName(deps.config.bus)]: { reachable: bus },
+        [storeName(deps.config.store)]: { reachable: store },
+        ...(stalledGroups.length > 0 ? { stalledGroups: [...stalledGroups] } : {}),
+      })
     },
   )
 }

@@ -75,6 +75,15 @@ export interface Consumption {
   stop(): Promise<void>
 }
 
+export interface PartitionLag {
+  readonly topic: string
+  readonly partition: number
+  /** Records after the group's position. */
+  readonly lag: number
+  /** Where the group is: its next offset (the partition's start where it committed nothing); growing while it makes progress. */
+  readonly position: number
+}
+
 export interface TopicSpec {
   readonly topic: string
   readonly partitions: number
@@ -98,7 +107,7 @@ export interface Bus {
    * offset minus the committed one (minus the partition's start where the group committed
    * nothing). Optional: the health reporter leaves lag out on a bus without it.
    */
-  lag?(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]>
+  lag?(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>
   /** Whether the bus answers right now. */
   ping(): Promise<boolean>
   close(): Promise<void>

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
-import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
+import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, TopicSpec } from './bus.js'
 import { ConsumerGroup } from './embedded/consumer-group.js'
 import { GroupConsumer, type FetchLimits } from './embedded/group-consumer.js'
 import { GroupOffsets } from './embedded/group-offsets.js'
@@ -143,12 +143,12 @@ export class EmbeddedBus implements Bus {
   }
 
   /** Per partition, how many records the group has not committed yet. */
-  async lag(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]> {
+  async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
     if (this.closing) throw closedError()
     return topics.flatMap((name) =>
       this.log.partitionsOf(this.log.requireTopic(name)).map((tp) => {
         const position = Math.max(this.groups.get(groupId)?.position(tp) ?? this.offsets.committed(groupId, tp) ?? 0, this.log.low(tp))
-        return { topic: name, partition: tp.partition, lag: Math.max(0, this.log.end(tp) - position) }
+        return { topic: name, partition: tp.partition, lag: Math.max(0, this.log.end(tp) - position), position }
       }),
     )
   }

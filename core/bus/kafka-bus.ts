@@ -17,7 +17,7 @@ import {
 import type { Config } from '../config.js'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
-import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, TopicSpec } from './bus.js'
+import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, TopicSpec } from './bus.js'
 import { copartitionedAssigner, copartitionedProtocol } from './copartitioned-assigner.js'
 import { kafkaSecurity } from './kafka-security.js'
 import { retry, type RetryPolicy } from '../retry.js'
@@ -211,7 +211,7 @@ export class KafkaBus implements Bus {
     })
   }
 
-  async lag(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]> {
+  async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
     try {
       return await this.withAdmin(async (admin) => {
         const partitionsOf = await this.partitionsOf(admin, topics)
@@ -224,7 +224,7 @@ export class KafkaBus implements Bus {
             // Nothing committed: the group would start at the partition's first record.
             const from = offset < 0n ? starts.get(topic)!.get(partition)! : offset
             const lag = ends.get(topic)!.get(partition)! - from
-            return { topic, partition, lag: lag > 0n ? Number(lag) : 0 }
+            return { topic, partition, lag: lag > 0n ? Number(lag) : 0, position: Number(from) }
           }),
         )
       })

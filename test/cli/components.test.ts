@@ -5,7 +5,9 @@ import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { loadConfig } from '../../core/config.js'
 import { InfluxStore } from '../../core/store/influx-store.js'
 import { SqliteStore } from '../../core/store/sqlite-store.js'
-import { testLogger } from '../support/pipeline.js'
+import { testLogger, waitFor } from '../support/pipeline.js'
+import { pipelineTopics } from '../../core/bus/topics.js'
+import { groupIds } from '../../processors/group-ids.js'
 import { stateDirs } from '../support/circular-process.js'
 
 const dirs = stateDirs()
@@ -86,5 +88,29 @@ describe('component starters', () => {
     const again = await startApiComponent(platform(embedded(stateDir)))
     started.push(again)
     expect(again.note).toBeUndefined()
+  })
+})
+describe('startApiComponent /health', () => {
+  test('a pipeline group that makes no progress while records wait for it is reported, and the API still answers', async () => {
+    const config = loadConfig({ CIRCULAR_STATE_DIR: dirs.make(), MQTT_PORT: '0', API_PORT: '0', CIRCULAR_LOG_LEVEL: 'silent', HEALTH_GROUP_STALL_MS: '1000' })
+    const p = platform(config)
+    await p.bus.ensureTopics(pipelineTopics(config.bus))
+    // Raw records, and no normaliser to take them.
+    await p.bus.publish([{ topic: config.bus.topics.raw, key: 'bin-1', value: Buffer.from('[]'), headers: {} }])
+    const api = await startApiComponent(p)
+    started.push(api)
+    const health = async () => {
+      const response = await fetch(`${api.address!}/health`)
+      return { status: response.status, body: (await response.json()) as { status: string; stalledGroups?: { group: string; lag: number }[] } }
+    }
+    const first = await health()
+    expect(first.body.stalledGroups).toBeUndefined()
+    const stalled = await waitFor(async () => {
+      const h = await health()
+      return h.body.stalledGroups ? h : undefined
+    }, 10_000, 'the normaliser group reported stalled')
+    expect(stalled.status).toBe(200)
+    expect(stalled.body.status).toBe('degraded')
+    expect(stalled.body.stalledGroups).toContainEqual(expect.objectContaining({ group: groupIds.normaliser(config.bus.groupPrefix), lag: 1 }))
   })
 })

@@ -271,6 +271,20 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
       expect([...partitionsOf(a.seen)].filter((p) => partitionsOf(b.seen).has(p))).toEqual([])
     })
 
+    it('lag should count the records after the group position of each partition, the position growing with its commits', async () => {
+      const bus = await open()
+      if (!bus.lag) return
+      const topic = name('lag')
+      const group = name('group')
+      await bus.ensureTopics([{ topic, partitions: 1 }])
+      await bus.publish(values(topic, 'bin-1', ['l1', 'l2', 'l3', 'l4', 'l5']))
+      expect(await bus.lag(group, [topic])).toEqual([{ topic, partition: 0, lag: 5, position: 0 }])
+      const consumer = await consumeInto(bus, group, [topic])
+      await until('all five', () => consumer.seen.length >= 5)
+      await consumer.consumption.stop()
+      expect(await bus.lag(group, [topic])).toEqual([{ topic, partition: 0, lag: 0, position: 5 }])
+    })
+
     it('readAll should return every record published before the call, in order per key', async () => {
       const bus = await open()
       const topic = name('read-all')

@@ -131,7 +131,7 @@ describe('embedded bus', () => {
     release.open()
     await stopped
     expect(finished).toBe(true)
-    expect(await bus.lag('g', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 0 }])
+    expect(await bus.lag('g', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 0, position: 1 }])
   })
 
   test('members joining and leaving a group should get onAssignment and take over the partitions', async () => {
@@ -180,13 +180,13 @@ describe('embedded bus', () => {
     const bus = open()
     await bus.ensureTopics([{ topic: 't', partitions: 1 }])
     await bus.publish(Array.from({ length: 10 }, (_, i) => record('t', 'k', `${i}`)))
-    expect(await bus.lag('never-consumed', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 10 }])
+    expect(await bus.lag('never-consumed', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 10, position: 0 }])
     let handled = 0
     const consumption = await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (records) => void (handled += records.length) })
     await waitFor(() => handled >= 10, 10_000, 'all records')
     await consumption.stop()
     await bus.publish([record('t', 'k', 'more')])
-    expect(await bus.lag('g', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 1 }])
+    expect(await bus.lag('g', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 1, position: 10 }])
   })
 
   test('retention should delete old records only where every live group has committed past them', async () => {
@@ -204,7 +204,7 @@ describe('embedded bus', () => {
       },
     })
     await waitFor(() => handled >= 6, 10_000, 'six records committed')
-    expect(await bus.lag('slow', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 4 }])
+    expect(await bus.lag('slow', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 4, position: 6 }])
     // Every record is past the retention of 1 ms, but `slow`, still consuming, has not read the last four.
     await new Promise((resolve) => setTimeout(resolve, 5))
     expect(await bus.maintain()).toBe(6)
