@@ -11,6 +11,11 @@ export interface OutgoingRecord {
   readonly key: string
   readonly value: Buffer
   readonly headers: Headers
+  /**
+   * A deletion of the key (Kafka's tombstone, a record without a value): on a compacted topic the
+   * key's older records go, and in time the tombstone too. Its `value` must be empty.
+   */
+  readonly tombstone?: boolean
 }
 
 export interface IncomingRecord {
@@ -23,6 +28,8 @@ export interface IncomingRecord {
   readonly headers: Headers
   /** Record timestamp, ms since epoch. */
   readonly timestamp: number
+  /** A deletion of the key (see OutgoingRecord.tombstone); its `value` is empty. */
+  readonly tombstone?: boolean
 }
 
 export interface BatchContext {

@@ -255,8 +255,8 @@ export class KafkaBus implements Bus {
   private async send(records: OutgoingRecord[]): Promise<void> {
     this.producer ??= new Producer<string, Buffer, string, string>({
       ...this.base,
-      // The retries are `produceRetry`'s, around each request.
-      retries: 1,
+      // Idempotent: a request the client sends again after a timeout is not stored twice.
+      idempotent: true,
       acks: ProduceAcks.ALL,
       // The same murmur2 as Kafka's Java client and the embedded bus: a key keeps its partition whichever wrote it.
       partitioner: compatibilityPartitioner,
@@ -265,10 +265,12 @@ export class KafkaBus implements Bus {
     const producer = this.producer
     // One request after the other, so that records of one key keep their order.
     for (const chunk of chunksByBytes(records, requestBytesMax)) {
-      const messages = chunk.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers }))
+      // A tombstone is a record without a value (null on the wire).
+      const messages = chunk.map((r) => ({ topic: r.topic, key: r.key, ...(r.tombstone ? {} : { value: r.value }), headers: r.headers }))
       try {
-        // A leader moving or a topic just created answers for a while with errors the client gives up on at once.
-        await retry(() => producer.send({ messages }), produceRetry, { onRetry: (error, attempt, delayMs) => this.logger.debug({ err: error, attempt, delayMs }, 'produce failed; retrying') })
+        // The client retries what it sent; a topic it does not know (yet: just created, or created
+        // again) fails at once, before anything is sent, so that alone is tried again here.
+        await retry(() => producer.send({ messages }), produceRetry, { onRetry: (error, attempt, delayMs) => this.logger.debug({ err: error, attempt, delayMs }, 'topic unknown to Kafka; trying again') })
       } catch (error) {
         throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${chunk.length} of ${records.length} record(s): ${reason(error)}`, {}, { cause: error })
       }
@@ -341,6 +343,10 @@ const batchRecordsMax = 5000
  */
 class PartitionLanes {
   private readonly lanes = new Map<string, Lane>()
+  /** Per partition, the offset after the last batch this consumer handled, kept across rebalances. */
+  private readonly handled = new Map<string, bigint>()
+  /** Partitions with a batch in the handler. */
+  private readonly inFlight = new Set<string>()
   private stream: MessagesStream<string, Buffer, string, string> | undefined
   private held = 0
   private inHandler = 0
@@ -374,7 +380,11 @@ class PartitionLanes {
     for (const a of assignments) {
       for (const partition of a.partitions) {
         const key = laneKey(a.topic, partition)
-        if (!this.lanes.has(key)) this.lanes.set(key, { topic: a.topic, partition, queue: [], next: -1n, busy: false, failures: 0, owned: true })
+        if (this.lanes.has(key)) continue
+        // Back after a rebalance: what this consumer handled itself is not handed over again, even
+        // where the rebalance refused its commit (the next batch's commit covers it). Not committed
+        // again here: another member may have committed further meanwhile.
+        this.lanes.set(key, { topic: a.topic, partition, queue: [], next: this.handled.get(key) ?? -1n, busy: false, failures: 0, owned: true })
       }
     }
     this.flow()
@@ -399,8 +409,11 @@ class PartitionLanes {
   }
 
   private schedule(lane: Lane): void {
-    if (lane.busy || lane.queue.length === 0 || this.inHandler >= this.parallel || this.stopping) return
+    const key = laneKey(lane.topic, lane.partition)
+    // A batch of the partition from before a rebalance may still be in the handler: one at a time per partition.
+    if (lane.busy || lane.queue.length === 0 || this.inHandler >= this.parallel || this.stopping || this.inFlight.has(key)) return
     lane.busy = true
+    this.inFlight.add(key)
     this.inHandler++
     void this.run(lane)
   }
@@ -417,20 +430,29 @@ class PartitionLanes {
       this.logger.warn({ err: error, topic: lane.topic, partition: lane.partition, offset: batch[0]!.offset, failures: lane.failures, retryInMs: delay }, 'batch failed; handing it over again')
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
+    const key = laneKey(lane.topic, lane.partition)
     if (handled) {
       lane.failures = 0
-      if (lane.owned) {
+      const last = BigInt(batch.at(-1)!.offset)
+      // The partition's lane now: this one, or, after a rebalance that gave the partition back, a new one.
+      const current = this.lanes.get(key)
+      if (current === lane) {
         lane.queue.splice(0, batch.length)
         this.held -= batch.length
-        const last = BigInt(batch.at(-1)!.offset)
-        // The committed offset is the next one to read (Kafka convention), hence last + 1.
-        await this.consumer.commit({ offsets: [{ topic: lane.topic, partition: lane.partition, offset: last + 1n, leaderEpoch: -1 }] }).catch((error: unknown) => {
-          // Handled but not committed: after a crash these records come again (at least once).
-          this.logger.debug({ err: error, topic: lane.topic, partition: lane.partition }, 'commit refused (rebalance in progress)')
-        })
+      } else if (current) {
+        // Refetched from the committed offset: what this batch handled is not handed over again.
+        const before = current.queue.length
+        current.queue.splice(0, current.queue.filter((r) => BigInt(r.offset) <= last).length)
+        this.held -= before - current.queue.length
+        if (current.next <= last) current.next = last + 1n
+      }
+      if (current) {
+        this.handled.set(key, last + 1n)
+        await this.commit(lane.topic, lane.partition, last + 1n)
       }
     }
     lane.busy = false
+    this.inFlight.delete(key)
     this.inHandler--
     if (this.stopping) {
       if (this.inHandler === 0) {
@@ -440,6 +462,14 @@ class PartitionLanes {
       return
     }
     this.flow()
+  }
+
+  /** Commits `next` (the next offset to read, Kafka's convention) for one partition. */
+  private async commit(topic: string, partition: number, next: bigint): Promise<void> {
+    await this.consumer.commit({ offsets: [{ topic, partition, offset: next, leaderEpoch: -1 }] }).catch((error: unknown) => {
+      // Handled but not committed: after a crash these records come again (at least once).
+      this.logger.debug({ err: error, topic, partition }, 'commit refused (rebalance in progress)')
+    })
   }
 
   /** Starts waiting lanes while there is room, and resumes the stream once enough is handled. */
@@ -463,11 +493,19 @@ function laneKey(topic: string, partition: number): string {
 function toIncoming(m: Received): IncomingRecord {
   const headers: Record<string, string> = {}
   for (const [name, value] of m.headers) headers[name] = value ?? ''
-  return { topic: m.topic, partition: m.partition, offset: m.offset.toString(), key: m.key ?? '', value: m.value ?? Buffer.alloc(0), headers, timestamp: Number(m.timestamp) }
+  const tombstone = m.value === null || m.value === undefined
+  return { topic: m.topic, partition: m.partition, offset: m.offset.toString(), key: m.key ?? '', value: m.value ?? Buffer.alloc(0), headers, timestamp: Number(m.timestamp), ...(tombstone ? { tombstone } : {}) }
 }
 
-/** About 25 s in all, as long as a broker failover takes; then the caller hears of it (the broker does not acknowledge). */
-const produceRetry: RetryPolicy = { baseMs: 200, factor: 2, capMs: 5000, jitter: 0.25, maxAttempts: 9, retryable: () => true }
+/** A topic unknown to Kafka is tried again for about 25 s (it may be being created); then the caller hears of it. */
+const produceRetry: RetryPolicy = { baseMs: 200, factor: 2, capMs: 5000, jitter: 0.25, maxAttempts: 9, retryable: (error) => unknownTopic(error) }
+
+/** Whether the client refused the send because a topic is unknown to Kafka's metadata, before producing anything. */
+function unknownTopic(error: unknown): boolean {
+  const inner = (error as { errors?: unknown[] }).errors
+  if (Array.isArray(inner) && inner.length > 0) return inner.every(unknownTopic)
+  return /^Unknown topic /.test((error as Error).message ?? '')
+}
 
 /**
  * Most record bytes per produce request. A request's records for one partition become one record

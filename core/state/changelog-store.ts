@@ -41,6 +41,7 @@ export class ChangelogStore<State> {
       for (const key of touched) {
         const local = this.states.get(key)
         if (local !== undefined) states.set(key, local)
+        else states.delete(key)
       }
       this.states = states
       return states.size
@@ -52,7 +53,8 @@ export class ChangelogStore<State> {
   private async readTopic(): Promise<Map<string, State>> {
     const states = new Map<string, State>()
     for (const record of await this.bus.readAll(this.topic)) {
-      if (record.value.length === 0) states.delete(record.key)
+      // An empty value was how a deletion was written before tombstones.
+      if (record.tombstone || record.value.length === 0) states.delete(record.key)
       else states.set(record.key, JSON.parse(record.value.toString('utf8')) as State)
     }
     return states
@@ -65,6 +67,13 @@ export class ChangelogStore<State> {
   /** Every state in memory, e.g. for a periodic sweep. */
   entries(): [string, State][] {
     return [...this.states]
+  }
+
+  /** Stages the deletion of a key: the next flush writes a tombstone, and compaction removes the key from the topic. */
+  delete(key: string): void {
+    this.states.delete(key)
+    this.staged.add(key)
+    this.touchedDuringLoad?.add(key)
   }
 
   stage(deviceId: string, state: State): void {
@@ -86,9 +95,12 @@ export class ChangelogStore<State> {
 
   private async flushStaged(): Promise<void> {
     if (this.staged.size === 0) return
-    const ids = [...this.staged].filter((id) => this.states.has(id))
+    const ids = [...this.staged]
     this.staged.clear()
-    const records: OutgoingRecord[] = ids.map((id) => ({ topic: this.topic, key: id, value: Buffer.from(JSON.stringify(this.states.get(id))), headers: {} }))
+    const records: OutgoingRecord[] = ids.map((id) => {
+      const state = this.states.get(id)
+      return state === undefined ? { topic: this.topic, key: id, value: Buffer.alloc(0), headers: {}, tombstone: true } : { topic: this.topic, key: id, value: Buffer.from(JSON.stringify(state)), headers: {} }
+    })
     for (const id of ids) this.writing.add(id)
     try {
       await this.bus.publish(records)

@@ -106,6 +106,7 @@ export class AlertNotifier {
     const timer = setInterval(() => {
       if (polling) return
       polling = this.followOpen311Requests()
+        .then(async () => void (await this.compactOutbox()))
         .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'following Open311 requests failed; trying again at the next poll'))
         .finally(() => (polling = undefined))
     }, config.alerts.delivery.open311PollMs)
@@ -394,6 +395,30 @@ export class AlertNotifier {
         this.counters.add('closedByService')
       }
     }
+  }
+
+  /**
+   * Deletes the outbox entries that ended (delivered, dead-lettered, their Open311 request closed)
+   * longer than `ALERT_DELIVERY_MAX_AGE_MS` ago, with a tombstone each, so that the outbox does not
+   * grow for ever. Their transition would not be sent again anyway: older than that, it is too old.
+   * Only the entries of the partitions held; returns how many went.
+   */
+  async compactOutbox(now = Date.now()): Promise<number> {
+    await this.reloadIfNeeded()
+    const { maxAgeMs } = this.deps.config.alerts.delivery
+    let deleted = 0
+    for (const [key, d] of this.outbox.entries()) {
+      const ended = d.status === 'dead' || (d.status === 'delivered' && (d.channel !== 'open311' || d.open311?.closed === true))
+      const endedAt = d.attempts.at(-1)?.at ?? d.deliveredAt ?? 0
+      if (!ended || now - Math.max(endedAt, d.source?.timestamp ?? 0) <= maxAgeMs || (d.source && !this.holds(d.source))) continue
+      this.outbox.delete(key)
+      deleted++
+    }
+    if (deleted > 0) {
+      await this.outbox.flush()
+      this.deps.logger.info({ entries: deleted }, 'ended deliveries older than ALERT_DELIVERY_MAX_AGE_MS removed from the outbox')
+    }
+    return deleted
   }
 
   /** Out of budget, or refused for good (by the receiver, or its target by the policy): park it where an operator looks, and move on. */

@@ -17,7 +17,7 @@ export type SqliteDatabase = Database.Database
 export type SyncLevel = 'normal' | 'full'
 
 /** Bumped when the tables change; a file from a newer version is refused rather than misread. */
-const schemaVersion = 1
+const schemaVersion = 2
 
 /**
  * One row per record, found by (topic, partition, offset). `partition_end` holds each
@@ -121,7 +121,9 @@ function migrate(db: SqliteDatabase): void {
     if (version > schemaVersion) {
       throw new PlatformError('CONFIG_INVALID', `the bus file has schema version ${version}, newer than this code's ${schemaVersion}`, { version })
     }
-    db.exec(schema)
+    if (version === 0) db.exec(schema)
+    // Version 2: tombstones (deletions of a key).
+    if (version < 2) db.exec('ALTER TABLE record ADD COLUMN tombstone INTEGER NOT NULL DEFAULT 0')
     db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 }

@@ -13,13 +13,15 @@ const chunkOffsets = 5000
  * - retention (plain topics): deletes records older than the retention that every live group has
  *   committed past;
  * - compaction (compacted topics): deletes records superseded by a newer record of the same key,
- *   again only below every live group's committed offset.
+ *   again only below every live group's committed offset, and tombstones older than the retention
+ *   once nothing of their key is left before them.
  * A group counts as live while it consumes in this process or committed within the retention;
  * Kafka likewise forgets a group's offsets after `offsets.retention.minutes` (7 days).
  */
 export class LogMaintenance {
   private readonly deleteOld: Statement<[number, number, number, number, number]>
   private readonly deleteSuperseded: Statement<[number, number, number]>
+  private readonly deleteTombstones: Statement<[number, number, number, number]>
 
   constructor(
     private readonly log: RecordLog,
@@ -36,6 +38,8 @@ export class LogMaintenance {
          ) WHERE newer > 1 AND offset < ?
        )`,
     )
+    // Once alone (compaction took what it deleted) and read by every group, a tombstone itself goes after the retention, as Kafka's delete.retention.ms lets it.
+    this.deleteTombstones = db.prepare('DELETE FROM record WHERE topic_id = ? AND partition = ? AND tombstone = 1 AND offset < ? AND timestamp < ?')
   }
 
   /**
@@ -50,7 +54,10 @@ export class LogMaintenance {
       for (const tp of this.log.partitionsOf(topic)) {
         if (isClosing()) return deleted
         const bound = this.offsets.lowestCommitted(tp, now - this.retentionMs) ?? this.log.end(tp)
-        deleted += topic.compacted ? this.deleteSuperseded.run(topic.id, tp.partition, bound).changes : await this.expire(tp, bound, now - this.retentionMs, isClosing)
+        if (topic.compacted) {
+          deleted += this.deleteSuperseded.run(topic.id, tp.partition, bound).changes
+          deleted += this.deleteTombstones.run(topic.id, tp.partition, bound, now - this.retentionMs).changes
+        } else deleted += await this.expire(tp, bound, now - this.retentionMs, isClosing)
         await nextTurn()
       }
     }

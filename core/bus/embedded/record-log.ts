@@ -29,6 +29,7 @@ interface RecordRow {
   readonly key: string
   readonly value: Buffer
   readonly headers: string | null
+  readonly tombstone: number
 }
 
 /**
@@ -40,7 +41,7 @@ export class RecordLog {
   private readonly topics = new Map<string, TopicInfo>()
   /** Next offset per partition (`TopicPartition.id`), as committed to the file. */
   private readonly ends = new Map<string, number>()
-  private readonly insertRecord: Statement<[number, number, number, number, string, Buffer, string | null]>
+  private readonly insertRecord: Statement<[number, number, number, number, string, Buffer, string | null, number]>
   private readonly updateEnd: Statement<[number, number, number]>
   private readonly selectFrom: Statement<[number, number, number, number], RecordRow>
   private readonly selectLow: Statement<[number, number], { low: number | null }>
@@ -55,9 +56,9 @@ export class RecordLog {
     for (const row of db.prepare<[], { topic_id: number; partition: number; next_offset: number }>('SELECT topic_id, partition, next_offset FROM partition_end').all()) {
       this.ends.set(`${row.topic_id}:${row.partition}`, row.next_offset)
     }
-    this.insertRecord = db.prepare('INSERT INTO record (topic_id, partition, offset, timestamp, key, value, headers) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.insertRecord = db.prepare('INSERT INTO record (topic_id, partition, offset, timestamp, key, value, headers, tombstone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
     this.updateEnd = db.prepare('UPDATE partition_end SET next_offset = ? WHERE topic_id = ? AND partition = ?')
-    const columns = 'partition, offset, timestamp, key, value, headers'
+    const columns = 'partition, offset, timestamp, key, value, headers, tombstone'
     this.selectFrom = db.prepare(`SELECT ${columns} FROM record WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?`)
     this.selectLow = db.prepare('SELECT min(offset) AS low FROM record WHERE topic_id = ? AND partition = ?')
     this.selectTopic = db.prepare(`SELECT ${columns} FROM record WHERE topic_id = ? ORDER BY partition, offset`)
@@ -151,7 +152,7 @@ export class RecordLog {
       const topic = this.requireTopic(record.topic)
       const tp = topicPartition(topic, partitionForKey(record.key, topic.partitions))
       const offset = ends.get(tp.id) ?? this.end(tp)
-      this.insertRecord.run(topic.id, tp.partition, offset, timestamp, record.key, record.value, encodeHeaders(record.headers))
+      this.insertRecord.run(topic.id, tp.partition, offset, timestamp, record.key, record.tombstone ? Buffer.alloc(0) : record.value, encodeHeaders(record.headers), record.tombstone ? 1 : 0)
       ends.set(tp.id, offset + 1)
       touched.set(tp.id, tp)
     }
@@ -174,5 +175,6 @@ function toIncoming(topic: string, row: RecordRow): IncomingRecord {
     value: row.value,
     headers: row.headers === null ? {} : (JSON.parse(row.headers) as Headers),
     timestamp: row.timestamp,
+    ...(row.tombstone === 1 ? { tombstone: true } : {}),
   }
 }

@@ -316,6 +316,23 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
       expect(Object.fromEntries(newest)).toEqual({ 'bin-1': 'v3', 'bin-2': 'v1', 'bin-3': 'v1' })
     })
 
+    it('a tombstone should delete its key: consumers see it as one, and readAll on a compacted topic ends with it or without the key', async () => {
+      const bus = await open()
+      const topic = name('tombstone')
+      await bus.ensureTopics([{ topic, partitions, compacted: true }])
+      await bus.publish([record(topic, 'bin-1', 'v1'), record(topic, 'bin-2', 'v1')])
+      await bus.publish([{ topic, key: 'bin-1', value: Buffer.alloc(0), headers: {}, tombstone: true }])
+      const newest = new Map<string, IncomingRecord>()
+      for (const r of await bus.readAll(topic)) newest.set(r.key, r)
+      // Compaction may have removed the deleted key's records already, tombstone included, or not yet.
+      expect(newest.get('bin-1')?.tombstone ?? true).toBe(true)
+      expect(newest.get('bin-1')?.value.length ?? 0).toBe(0)
+      expect([newest.get('bin-2')?.value.toString(), newest.get('bin-2')?.tombstone]).toEqual(['v1', undefined])
+      const { seen } = await consumeInto(bus, name('group'), [topic])
+      await until('the three records', () => seen.length >= 3)
+      expect(seen.filter((r) => r.tombstone).map((r) => r.key)).toEqual(['bin-1'])
+    })
+
     it('records, partitions and committed offsets should survive closing and reopening the bus', async () => {
       let bus = await open()
       const topic = name('durable')

@@ -189,6 +189,16 @@ describe('embedded bus', () => {
     expect(await bus.lag('g', ['t'])).toEqual([{ topic: 't', partition: 0, lag: 1, position: 10 }])
   })
 
+  test('compaction should take a deleted key\'s records, and its tombstone once older than the retention', async () => {
+    const bus = open({ retentionMs: 1 })
+    await bus.ensureTopics([{ topic: 'c', partitions: 1, compacted: true }])
+    await bus.publish([record('c', 'gone', 'v1'), record('c', 'kept', 'v1'), record('c', 'gone', 'v2')])
+    await bus.publish([{ topic: 'c', key: 'gone', value: Buffer.alloc(0), headers: {}, tombstone: true }])
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await bus.maintain()).toBe(3)
+    expect((await bus.readAll('c')).map((r) => [r.key, r.value.toString()])).toEqual([['kept', 'v1']])
+  })
+
   test('retention should delete old records only where every live group has committed past them', async () => {
     const bus = open({ retentionMs: 1, batch: { maxRecords: 3 } })
     await bus.ensureTopics([{ topic: 't', partitions: 1 }])

@@ -78,7 +78,14 @@ describe('alert notifier on the embedded bus', () => {
   })
   const publish = (...events: AlertEvent[]): Promise<void> => bus.publish(events.map((e) => alertRecord(config.alerts.topics.events, e)))
   /** The outbox as a compacted topic holds it: the newest entry per key. */
-  const outbox = async (): Promise<Map<string, Delivery>> => new Map((await bus.readAll(config.alerts.topics.deliveries)).map((r) => [r.key, json<Delivery>(r)]))
+  const outbox = async (): Promise<Map<string, Delivery>> => {
+    const entries = new Map<string, Delivery>()
+    for (const r of await bus.readAll(config.alerts.topics.deliveries)) {
+      if (r.tombstone) entries.delete(r.key)
+      else entries.set(r.key, json<Delivery>(r))
+    }
+    return entries
+  }
   const requests = (): string[] => receiver.received.map((r) => `${r.url} ${String(r.headers[idempotencyHeader])}`)
   const deadLetters = (): Promise<IncomingRecord[]> => bus.readAll(config.bus.topics.deadLetter)
 
@@ -268,5 +275,26 @@ describe('alert notifier on the embedded bus', () => {
     expect(requests()).toEqual(['/ops aa-0123456789abcdef:firing'])
     expect(n.counters.snapshot()).toMatchObject({ received: 2, tooOld: 1, delivered: 1, deadLettered: 0 })
     expect(await deadLetters()).toEqual([])
+  })
+
+  test('ended deliveries older than ALERT_DELIVERY_MAX_AGE_MS should be removed from the outbox with tombstones, and a restarted notifier should load without them', async () => {
+    await setUp({ ALERT_DELIVERY_MAX_AGE_MS: '1000' })
+    await publish(event('fire', 'firing', 'ab-0123456789abcdef'))
+    const n = notifier()
+    const consumption = await n.start()
+    await waitFor(() => receiver.received.length >= 2, 15_000, 'both deliveries')
+    await n.settled()
+    expect(await n.compactOutbox()).toBe(0)
+    expect([...(await outbox()).keys()].sort()).toEqual(['fire-brigade/ab-0123456789abcdef/firing', 'ops/ab-0123456789abcdef/firing'])
+    expect(await n.compactOutbox(Date.now() + 1100)).toBe(2)
+    await consumption.stop()
+    expect(await outbox()).toEqual(new Map())
+    const tombstones = (await bus.readAll(config.alerts.topics.deliveries)).filter((r) => r.tombstone).map((r) => r.key)
+    expect(tombstones.sort()).toEqual(['fire-brigade/ab-0123456789abcdef/firing', 'ops/ab-0123456789abcdef/firing'])
+    // Compaction leaves at most the tombstones; a notifier loading the outbox finds nothing.
+    await bus.maintain()
+    expect((await bus.readAll(config.alerts.topics.deliveries)).filter((r) => !r.tombstone)).toEqual([])
+    const restarted = notifier()
+    expect(await restarted.compactOutbox()).toBe(0)
   })
 })

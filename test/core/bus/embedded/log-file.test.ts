@@ -21,7 +21,7 @@ describe('openLogFile', () => {
     expect(db.pragma('locking_mode', { simple: true })).toBe('exclusive')
     // SQLite: 1 = NORMAL, 2 = FULL.
     expect(db.pragma('synchronous', { simple: true })).toBe(1)
-    expect(db.pragma('user_version', { simple: true })).toBe(1)
+    expect(db.pragma('user_version', { simple: true })).toBe(2)
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name)
     expect(tables).toEqual(['group_offset', 'partition_end', 'record', 'topic'])
     const owner = JSON.parse(readFileSync(`${path}.owner`, 'utf8')) as { pid: number; host: string; since: string }
@@ -65,11 +65,25 @@ describe('openLogFile', () => {
   test('a file of a newer schema should be refused rather than misread', () => {
     const path = freshPath()
     const { db } = openLogFile(path, 'normal')
-    db.pragma('user_version = 2')
+    db.pragma('user_version = 3')
     closeLogFile(path, db)
     const newer = refusal(() => openLogFile(path, 'normal'))
     expect(newer.code).toBe('CONFIG_INVALID')
-    expect(newer.message).toBe("the bus file has schema version 2, newer than this code's 1")
+    expect(newer.message).toBe("the bus file has schema version 3, newer than this code's 2")
+  })
+
+  test('a file of schema 1 (before tombstones) should be brought to 2 with its records kept', () => {
+    const path = freshPath()
+    const { db } = openLogFile(path, 'normal')
+    // What a version 1 file is: the same tables without the tombstone column.
+    db.exec('ALTER TABLE record DROP COLUMN tombstone')
+    db.prepare("INSERT INTO record (topic_id, partition, offset, timestamp, key, value, headers) VALUES (1, 0, 0, 1, 'k', x'01', NULL)").run()
+    db.pragma('user_version = 1')
+    closeLogFile(path, db)
+    const reopened = openLogFile(path, 'normal')
+    expect(reopened.db.pragma('user_version', { simple: true })).toBe(2)
+    expect(reopened.db.prepare('SELECT key, tombstone FROM record').all()).toEqual([{ key: 'k', tombstone: 0 }])
+    closeLogFile(path, reopened.db)
   })
 
   test('a file that is not a database should be refused as BUS_STORAGE_FAILED with the SQLite code', () => {
