@@ -18,7 +18,7 @@ export function pipelineGroups(config: Config): WatchedGroup[] {
     { groupId: groupIds.normaliser(groupPrefix), topics: [topics.raw] },
     { groupId: groupIds.storeSink(groupPrefix), topics: [topics.readings, topics.footprintPoints] },
     { groupId: groupIds.footprint(groupPrefix), topics: [topics.readings] },
-    { groupId: config.alerts.groups.processor, topics: [topics.readings, config.alerts.topics.commands] },
+    { groupId: config.alerts.groups.processor, topics: [topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows] },
     { groupId: config.alerts.groups.notifier, topics: [config.alerts.topics.events] },
   ]
 }

@@ -33,7 +33,7 @@ describe('pipeline consumer groups', () => {
       { groupId: 'city-a-normaliser', topics: [raw] },
       { groupId: 'city-a-influx-sink', topics: [readings, footprintPoints] },
       { groupId: 'city-a-footprint', topics: [readings] },
-      { groupId: 'city-a-alerts', topics: [readings, config.alerts.topics.commands] },
+      { groupId: 'city-a-alerts', topics: [readings, config.alerts.topics.commands, config.alerts.topics.siteFlows] },
       { groupId: 'city-a-alert-notifier', topics: [config.alerts.topics.events] },
     ])
   })
