@@ -481,9 +481,13 @@ class PartitionLanes {
 
 /** The client wraps what Kafka said in AggregateErrors; the innermost messages say what happened. */
 function reason(error: unknown): string {
+  return [...new Set(leafErrors(error).map((e) => (e as Error).message ?? String(e)))].join('; ')
+}
+
+/** The innermost errors of the client's AggregateErrors: what Kafka or the network actually said. */
+function leafErrors(error: unknown): unknown[] {
   const inner = (error as { errors?: unknown[] }).errors
-  if (Array.isArray(inner) && inner.length > 0) return [...new Set(inner.map(reason))].join('; ')
-  return (error as Error).message ?? String(error)
+  return Array.isArray(inner) && inner.length > 0 ? inner.flatMap(leafErrors) : [error]
 }
 
 function laneKey(topic: string, partition: number): string {
@@ -502,9 +506,7 @@ const produceRetry: RetryPolicy = { baseMs: 200, factor: 2, capMs: 5000, jitter:
 
 /** Whether the client refused the send because a topic is unknown to Kafka's metadata, before producing anything. */
 function unknownTopic(error: unknown): boolean {
-  const inner = (error as { errors?: unknown[] }).errors
-  if (Array.isArray(inner) && inner.length > 0) return inner.every(unknownTopic)
-  return /^Unknown topic /.test((error as Error).message ?? '')
+  return leafErrors(error).every((e) => /^Unknown topic /.test((e as Error).message ?? ''))
 }
 
 /**
