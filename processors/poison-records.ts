@@ -1,4 +1,4 @@
-import type { BatchContext, Bus, IncomingRecord } from '../core/bus/bus.js'
+import type { BatchContext, Bus, IncomingRecord, OutgoingRecord } from '../core/bus/bus.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { PlatformError, type ErrorCode } from '../models/errors.js'
@@ -42,6 +42,12 @@ export function guardAgainstPoison(handle: HandleBatch, options: PoisonGuardOpti
   const tries = options.triesBeforeIsolating ?? 3
   // Failures per batch start; a batch that succeeds or is isolated is forgotten.
   const failures = new Map<string, number>()
+  // What an attempt published joins the batch only if the attempt succeeds: a failed one's outputs must not be committed.
+  const attempt = async (records: readonly IncomingRecord[], context: BatchContext): Promise<void> => {
+    const staged: OutgoingRecord[] = []
+    await handle(records, { ...context, publish: (published) => void staged.push(...published) })
+    if (staged.length > 0) context.publish(staged)
+  }
 
   const isolate = async (records: readonly IncomingRecord[], error: unknown, context: BatchContext): Promise<void> => {
     if (records.length === 1) {
@@ -55,7 +61,7 @@ export function guardAgainstPoison(handle: HandleBatch, options: PoisonGuardOpti
     const middle = Math.ceil(records.length / 2)
     for (const half of [records.slice(0, middle), records.slice(middle)]) {
       try {
-        await handle(half, context)
+        await attempt(half, context)
       } catch (failure) {
         if (!mayBeTheRecords(failure)) throw failure
         await isolate(half, failure, context)
@@ -67,7 +73,7 @@ export function guardAgainstPoison(handle: HandleBatch, options: PoisonGuardOpti
     if (records.length === 0) return handle(records, context)
     const start = `${records[0]!.topic}:${records[0]!.partition}:${records[0]!.offset}`
     try {
-      await handle(records, context)
+      await attempt(records, context)
       failures.delete(start)
     } catch (error) {
       if (!mayBeTheRecords(error)) throw error

@@ -43,7 +43,12 @@ export class StoreSink {
   async start(groupId = groupIds.storeSink(this.deps.config.bus.groupPrefix)): Promise<Consumption> {
     const { bus, config, store } = this.deps
     await bus.ensureTopics(pipelineTopics(config.bus))
-    await this.withRetry(() => store.ensureReady(), () => true, async () => undefined)
+    await this.withRetry(() => store.ensureReady(), () => true, async () => undefined).catch((error: unknown) => {
+      // Wrong credentials are the operator's to fix, not a reason to stay down: each batch waits
+      // for the store to take them (see withRetry's callers and the poison guard's surroundings).
+      if (!PlatformError.is(error, 'STORE_AUTH_FAILED')) throw error
+      this.deps.logger.error({ err: error }, 'the store refuses the credentials; consumption waits until it takes them')
+    })
     // Batches share no state, so one partition's store write may overlap another's.
     return bus.consume({
       groupId,

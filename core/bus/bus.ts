@@ -37,6 +37,15 @@ export interface BatchContext {
   readonly heartbeat: () => Promise<void>
   /** False once the consumer is stopping or its partitions were taken away. */
   readonly isActive: () => boolean
+  /**
+   * Publishes records as part of this batch, atomically with its offsets: they become visible
+   * when the batch is committed, and never if the handler throws or the consumer lost the
+   * partition before committing (a paused or partitioned-off instance is fenced off: on Kafka a
+   * transaction whose offset commit names the group generation the records were fetched in).
+   * Checks the records at once (size, topic) and throws on a bad one; nothing is durable before
+   * the handler has resolved and the commit succeeded.
+   */
+  readonly publish: (records: readonly OutgoingRecord[]) => void
 }
 
 export interface AssignedPartition {
@@ -57,6 +66,12 @@ export interface ConsumeOptions {
    * with the partitions it holds from now on.
    */
   readonly onAssignment?: (assigned: readonly AssignedPartition[]) => void
+  /**
+   * Called when a batch's handler resolved but its commit did not happen (refused, fenced, the
+   * partition taken away): what it published through the context was discarded and the records
+   * come again, so state the handler derived from them in memory is ahead of the bus.
+   */
+  readonly onDiscarded?: (partition: AssignedPartition) => void
   /**
    * How many partitions' batches may be in `handleBatch` at once (default 1). Each partition
    * still sees one batch at a time, in order; only for handlers that share no state across

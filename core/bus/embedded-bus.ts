@@ -83,9 +83,13 @@ export class EmbeddedBus implements Bus {
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.refusingPublishes) throw closedError()
     // Checked here, not in the shared transaction: one caller's mistake must not fail the others.
+    this.checkRecords(records)
+    return this.batcher.add(records)
+  }
+
+  private checkRecords(records: readonly OutgoingRecord[]): void {
     for (const record of records) this.log.requireTopic(record.topic)
     assertRecordsFit(records, this.options.maxRecordBytes ?? defaultMaxRecordBytes)
-    return this.batcher.add(records)
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
@@ -93,7 +97,7 @@ export class EmbeddedBus implements Bus {
     for (const topic of options.topics) this.log.requireTopic(topic)
     let group = this.groups.get(options.groupId)
     if (!group) this.groups.set(options.groupId, (group = new ConsumerGroup(options.groupId, this.log, this.offsets, this.wake)))
-    const member = new GroupConsumer(group, options, this.log, this.wake, this.limits, this.logger)
+    const member = new GroupConsumer(group, options, this.log, this.wake, this.limits, this.logger, (records) => this.checkRecords(records))
     group.join(member)
     member.start()
     let stopped: Promise<void> | undefined

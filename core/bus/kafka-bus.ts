@@ -14,6 +14,7 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka'
+import { randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
@@ -29,6 +30,8 @@ export interface KafkaBusOptions {
   readonly maxRecordBytes?: number
 }
 
+type KafkaProducer = Producer<string, Buffer, string, string>
+
 type Received = Message<string, Buffer, string, string>
 
 /**
@@ -39,7 +42,7 @@ type Received = Message<string, Buffer, string, string>
  */
 export class KafkaBus implements Bus {
   private readonly base: BaseOptions
-  private producer: Producer<string, Buffer, string, string> | undefined
+  private producer: KafkaProducer | undefined
   private readonly batcher: Batcher<OutgoingRecord>
   private readonly running = new Set<{ stop(): Promise<void> }>()
   private readonly maxRecordBytes: number
@@ -86,7 +89,13 @@ export class KafkaBus implements Bus {
       ...(options.copartitioned ? { protocols: [{ name: copartitionedProtocol, version: 0 }], partitionAssigner: copartitionedAssigner } : {}),
     })
     const logger = this.logger.child({ group: options.groupId })
-    const lanes = new PartitionLanes(consumer, options, logger)
+    // Stable across restarts where the instance has a name: Kafka then aborts what a crashed
+    // predecessor left open at once, instead of when its transaction times out.
+    const transactionalId = `${this.config.clientId}-${options.groupId}-${this.config.instanceId ?? randomUUID()}`
+    const lanes = new PartitionLanes(consumer, options, logger, {
+      maxRecordBytes: this.maxRecordBytes,
+      transactionalProducer: () => new Producer<string, Buffer, string, string>({ ...this.producerOptions(), transactionalId }),
+    })
     // When the group was last heard of in trouble, so that the log says when it recovered.
     let troubleSince: number | undefined
     consumer.on('consumer:heartbeat:error', (payload: { error: Error }) => {
@@ -176,6 +185,13 @@ export class KafkaBus implements Bus {
       const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false })
       try {
         await new Promise<void>((resolve, reject) => {
+          // Done with a partition once the stream has read past its end: the last offsets may hold
+          // transaction markers or aborted records, which never come as messages.
+          const passed = (): void => {
+            if (stream.readableLength > 0) return
+            for (const p of pending) if ((stream.offsetsToFetch.get(laneKey(topic, p)) ?? -1n) >= ends.get(p)!) pending.delete(p)
+            if (pending.size === 0) resolve()
+          }
           stream.on('error', reject)
           stream.on('data', (m: Received) => {
             if (!pending.has(m.partition)) return
@@ -183,6 +199,8 @@ export class KafkaBus implements Bus {
             if (m.offset + 1n >= ends.get(m.partition)!) pending.delete(m.partition)
             if (pending.size === 0) resolve()
           })
+          // Emitted before the fetched records are pushed: look once they are.
+          stream.on('fetch', () => setImmediate(passed))
         })
       } finally {
         await stream.close().catch(() => undefined)
@@ -252,8 +270,8 @@ export class KafkaBus implements Bus {
     this.producer = undefined
   }
 
-  private async send(records: OutgoingRecord[]): Promise<void> {
-    this.producer ??= new Producer<string, Buffer, string, string>({
+  private producerOptions() {
+    return {
       ...this.base,
       // Idempotent: a request the client sends again after a timeout is not stored twice.
       idempotent: true,
@@ -261,12 +279,15 @@ export class KafkaBus implements Bus {
       // The same murmur2 as Kafka's Java client and the embedded bus: a key keeps its partition whichever wrote it.
       partitioner: compatibilityPartitioner,
       serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
-    })
+    }
+  }
+
+  private async send(records: OutgoingRecord[]): Promise<void> {
+    this.producer ??= new Producer<string, Buffer, string, string>(this.producerOptions())
     const producer = this.producer
     // One request after the other, so that records of one key keep their order.
     for (const chunk of chunksByBytes(records, requestBytesMax)) {
-      // A tombstone is a record without a value (null on the wire).
-      const messages = chunk.map((r) => ({ topic: r.topic, key: r.key, ...(r.tombstone ? {} : { value: r.value }), headers: r.headers }))
+      const messages = chunk.map(toMessage)
       try {
         // The client retries what it sent; a topic it does not know (yet: just created, or created
         // again) fails at once, before anything is sent, so that alone is tried again here.
@@ -339,7 +360,10 @@ const batchRecordsMax = 5000
  * Turns the consumer's stream into per-partition batches: one batch per partition at a time, in
  * offset order, up to `partitionsInParallel` partitions at once; offsets committed after each
  * batch. A batch whose handler throws is kept and handed over again after a back-off (300 ms
- * doubling to 10 s), while the other partitions go on.
+ * doubling to 10 s), while the other partitions go on. A batch that published through its
+ * context commits in a Kafka transaction: its records and its offsets, the offsets naming the
+ * group generation the records were fetched in, so that a member the group has moved on from
+ * (paused past its session, cut off) has its transaction refused and aborted, unseen by readers.
  */
 class PartitionLanes {
   private readonly lanes = new Map<string, Lane>()
@@ -347,17 +371,23 @@ class PartitionLanes {
   private readonly handled = new Map<string, bigint>()
   /** Partitions with a batch in the handler. */
   private readonly inFlight = new Set<string>()
+  /** The client's message behind each record handed out: its metadata names the generation it was fetched in. */
+  private readonly fetched = new WeakMap<IncomingRecord, Received>()
   private stream: MessagesStream<string, Buffer, string, string> | undefined
   private held = 0
   private inHandler = 0
   private stopping = false
   private readonly idle = new Set<() => void>()
   private readonly parallel: number
+  private producer: KafkaProducer | undefined
+  /** One transaction at a time per producer: batches of parallel partitions take turns. */
+  private transactions: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly consumer: Consumer<string, Buffer, string, string>,
     private readonly options: ConsumeOptions,
     private readonly logger: Logger,
+    private readonly outputs: { readonly maxRecordBytes: number; readonly transactionalProducer: () => KafkaProducer },
   ) {
     this.parallel = Math.max(1, options.partitionsInParallel ?? 1)
   }
@@ -365,14 +395,19 @@ class PartitionLanes {
   attach(stream: MessagesStream<string, Buffer, string, string>): void {
     this.stream = stream
     stream.on('data', (m: Received) => this.receive(m))
+    // Emitted before the fetched records are pushed: look once they are.
+    stream.on('fetch', () => setImmediate(() => this.advanceIdle()))
   }
 
-  /** A new generation's assignment: partitions no longer owned are dropped, kept ones keep what they hold. */
+  /**
+   * A new generation's assignment. Every lane starts afresh: what was fetched under the previous
+   * generation is dropped and comes again from the committed offset (another member may have
+   * handled it meanwhile, and a transaction naming the old generation would be refused anyway).
+   */
   assign(assignments: readonly { topic: string; partitions: number[] }[]): void {
     const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => laneKey(a.topic, p))))
     for (const [key, lane] of this.lanes) {
-      if (owned.has(key)) continue
-      lane.owned = false
+      lane.owned = owned.has(key)
       this.held -= lane.queue.length
       lane.queue.length = 0
       this.lanes.delete(key)
@@ -380,10 +415,8 @@ class PartitionLanes {
     for (const a of assignments) {
       for (const partition of a.partitions) {
         const key = laneKey(a.topic, partition)
-        if (this.lanes.has(key)) continue
-        // Back after a rebalance: what this consumer handled itself is not handed over again, even
-        // where the rebalance refused its commit (the next batch's commit covers it). Not committed
-        // again here: another member may have committed further meanwhile.
+        // What this consumer handled and committed itself is not handed over again, even where the
+        // rebalance refused its last commit (the next batch's commit covers it).
         this.lanes.set(key, { topic: a.topic, partition, queue: [], next: this.handled.get(key) ?? -1n, busy: false, failures: 0, owned: true })
       }
     }
@@ -394,6 +427,8 @@ class PartitionLanes {
     this.stopping = true
     this.stream?.pause()
     if (this.inHandler > 0) await new Promise<void>((resolve) => this.idle.add(resolve))
+    await this.producer?.close().catch(() => undefined)
+    this.producer = undefined
   }
 
   private receive(m: Received): void {
@@ -401,7 +436,9 @@ class PartitionLanes {
     // A record of a partition taken away, or one held already (the stream refetches from the
     // committed offset after a rejoin), is not handed over again.
     if (!lane || m.offset < lane.next || this.stopping) return
-    lane.queue.push(toIncoming(m))
+    const record = toIncoming(m)
+    this.fetched.set(record, m)
+    lane.queue.push(record)
     lane.next = m.offset + 1n
     this.held++
     if (this.held >= heldRecordsMax) this.stream?.pause()
@@ -420,14 +457,27 @@ class PartitionLanes {
 
   private async run(lane: Lane): Promise<void> {
     const batch = lane.queue.slice(0, batchRecordsMax)
+    const staged: OutgoingRecord[] = []
     let handled = false
+    let resolved = false
     try {
-      await this.options.handleBatch(batch, { heartbeat: async () => undefined, isActive: () => lane.owned && !this.stopping })
+      await this.options.handleBatch(batch, {
+        heartbeat: async () => undefined,
+        isActive: () => lane.owned && !this.stopping,
+        publish: (records) => {
+          assertRecordsFit(records, this.outputs.maxRecordBytes)
+          staged.push(...records)
+        },
+      })
+      resolved = true
+      if (staged.length > 0) await this.commitWithRecords(lane, batch.at(-1)!, staged)
       handled = true
     } catch (error) {
+      if (resolved) this.options.onDiscarded?.({ topic: lane.topic, partition: lane.partition })
       lane.failures++
       const delay = Math.min(10_000, 300 * 2 ** (lane.failures - 1))
-      this.logger.warn({ err: error, topic: lane.topic, partition: lane.partition, offset: batch[0]!.offset, failures: lane.failures, retryInMs: delay }, 'batch failed; handing it over again')
+      const message = resolved ? 'batch not committed (the group moved on, or Kafka refused); its outputs are discarded and it is handed over again' : 'batch failed; handing it over again'
+      this.logger.warn({ err: error, topic: lane.topic, partition: lane.partition, offset: batch[0]!.offset, failures: lane.failures, retryInMs: delay }, message)
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
     const key = laneKey(lane.topic, lane.partition)
@@ -446,9 +496,12 @@ class PartitionLanes {
         this.held -= before - current.queue.length
         if (current.next <= last) current.next = last + 1n
       }
-      if (current) {
+      // A batch fetched under an older generation is not committed: another member may have
+      // committed further meanwhile, and this commit would move the group back.
+      if (current && (staged.length > 0 || this.fetchedInCurrentGeneration(batch.at(-1)!))) {
         this.handled.set(key, last + 1n)
-        await this.commit(lane.topic, lane.partition, last + 1n)
+        // A transaction committed the offsets with the records.
+        if (staged.length === 0) await this.commit(lane.topic, lane.partition, last + 1n)
       }
     }
     lane.busy = false
@@ -462,6 +515,59 @@ class PartitionLanes {
       return
     }
     this.flow()
+    this.advanceIdle()
+  }
+
+  /**
+   * The batch's records and its offsets in one transaction. The offset commit carries the group
+   * generation and member the batch was fetched under; the coordinator refuses it once the group
+   * has moved on, and the transaction is aborted: its records never reach a reader.
+   */
+  private commitWithRecords(lane: Lane, last: IncomingRecord, records: readonly OutgoingRecord[]): Promise<void> {
+    const turn = this.transactions.then(async () => {
+      if (!lane.owned) throw new PlatformError('BUS_COMMIT_REFUSED', `partition ${lane.topic}:${lane.partition} was taken away while its batch was handled`)
+      const producer = (this.producer ??= this.outputs.transactionalProducer())
+      try {
+        const transaction = await producer.beginTransaction()
+        for (const chunk of chunksByBytes(records, requestBytesMax)) await transaction.send({ messages: chunk.map(toMessage) })
+        await transaction.addConsumer(this.consumer)
+        await transaction.addOffset(this.fetched.get(last)!)
+        await transaction.commit()
+      } catch (error) {
+        // Closing drops what the transaction sent: a new producer with the same transactional id
+        // aborts it on Kafka before its own first transaction (and is not fenced by a stale epoch).
+        this.producer = undefined
+        await producer.close().catch(() => undefined)
+        throw new PlatformError('BUS_COMMIT_REFUSED', `the transaction of ${records.length} record(s) and the offsets of ${lane.topic}:${lane.partition} was not committed: ${reason(error)}`, {}, { cause: error })
+      }
+    })
+    this.transactions = turn.catch(() => undefined)
+    return turn
+  }
+
+  /**
+   * Moves the committed offset of idle partitions past what holds no records for the handler:
+   * the markers transactions leave after their records, or records of aborted transactions.
+   * Without it, a partition written in transactions would always show one record of lag. Only
+   * when nothing fetched is still in the stream's buffer, so that no record is skipped.
+   */
+  private advanceIdle(): void {
+    const stream = this.stream
+    if (!stream || this.stopping || stream.readableLength > 0) return
+    for (const [key, lane] of this.lanes) {
+      // A lane that has handled nothing yet does not know where the group stands.
+      if (lane.busy || lane.queue.length > 0 || this.inFlight.has(key) || lane.next < 0n) continue
+      const fetchFrom = stream.offsetsToFetch.get(key)
+      if (fetchFrom === undefined || fetchFrom <= lane.next) continue
+      lane.next = fetchFrom
+      this.handled.set(key, fetchFrom)
+      void this.commit(lane.topic, lane.partition, fetchFrom)
+    }
+  }
+
+  private fetchedInCurrentGeneration(record: IncomingRecord): boolean {
+    const consumer = (this.fetched.get(record)?.metadata as { consumer?: { generationId?: number } } | undefined)?.consumer
+    return consumer?.generationId === this.consumer.generationId
   }
 
   /** Commits `next` (the next offset to read, Kafka's convention) for one partition. */
@@ -492,6 +598,11 @@ function leafErrors(error: unknown): unknown[] {
 
 function laneKey(topic: string, partition: number): string {
   return `${topic}:${partition}`
+}
+
+function toMessage(r: OutgoingRecord): { topic: string; key: string; value?: Buffer; headers: Record<string, string> } {
+  // A tombstone is a record without a value (null on the wire).
+  return { topic: r.topic, key: r.key, ...(r.tombstone ? {} : { value: r.value }), headers: { ...r.headers } }
 }
 
 function toIncoming(m: Received): IncomingRecord {

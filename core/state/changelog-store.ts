@@ -86,14 +86,16 @@ export class ChangelogStore<State> {
    * Writes what is staged. Flushes run one after the other, each writing what is staged when its
    * turn comes, so a caller's flush resolves only once the keys it staged before calling are
    * written, even when several callers flush at once; a failed flush stages its keys again.
+   * `publish` writes them another way than straight to the bus: a batch handler's context, so
+   * that they commit with its outputs and offsets.
    */
-  flush(): Promise<void> {
-    const turn = this.flushing.then(() => this.flushStaged())
+  flush(publish?: (records: readonly OutgoingRecord[]) => void | Promise<void>): Promise<void> {
+    const turn = this.flushing.then(() => this.flushStaged(publish ?? ((records) => this.bus.publish(records))))
     this.flushing = turn.catch(() => undefined)
     return turn
   }
 
-  private async flushStaged(): Promise<void> {
+  private async flushStaged(publish: (records: readonly OutgoingRecord[]) => void | Promise<void>): Promise<void> {
     if (this.staged.size === 0) return
     const ids = [...this.staged]
     this.staged.clear()
@@ -103,7 +105,7 @@ export class ChangelogStore<State> {
     })
     for (const id of ids) this.writing.add(id)
     try {
-      await this.bus.publish(records)
+      await publish(records)
     } catch (error) {
       for (const id of ids) this.staged.add(id)
       throw error

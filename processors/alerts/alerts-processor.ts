@@ -1,4 +1,5 @@
-import type { Bus, Consumption, IncomingRecord, OutgoingRecord } from '../../core/bus/bus.js'
+import type { BatchContext, Bus, Consumption, IncomingRecord, OutgoingRecord } from '../../core/bus/bus.js'
+import { publishFromBatch } from '../../core/bus/batch-publish.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
@@ -67,9 +68,11 @@ export class AlertsProcessor {
     const consumption = await bus.consume({
       groupId,
       topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows],
-      handleBatch: poisonGuarded((records) => this.handleBatch(records), this.deps, stage),
+      handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
+      // A batch applied in memory whose outputs the bus discarded: memory is ahead of the changelog.
+      onDiscarded: () => (this.needsReload = true),
       copartitioned: true,
       startAt: config.alerts.startAt,
     })
@@ -85,7 +88,11 @@ export class AlertsProcessor {
     }
   }
 
-  async handleBatch(records: readonly IncomingRecord[]): Promise<void> {
+  /**
+   * Applies a batch. Under a consumption, its events, flows, points and device states commit with
+   * its offsets (`context.publish`); called without a context, they are published in that order.
+   */
+  async handleBatch(records: readonly IncomingRecord[], context?: BatchContext): Promise<void> {
     try {
       await this.reloadIfNeeded()
       const events: AlertEvent[] = []
@@ -123,8 +130,8 @@ export class AlertsProcessor {
       const out: OutgoingRecord[] = [...events.map((e) => alertRecord(topic, e)), ...flows]
       // The sink writes these points; one writer to the store.
       for (const e of events) out.push({ topic: this.deps.config.bus.topics.footprintPoints, key: e.deviceId, value: encodePointsRecord([alertPoint(e)]), headers: {} })
-      await this.deps.bus.publish(out)
-      await this.store.flush()
+      await publishFromBatch(this.deps.bus, context, out)
+      await this.store.flush(context?.publish)
       for (const e of events) this.counters.add(e.phase === 'firing' ? 'fired' : e.phase)
     } catch (error) {
       // In-memory states may be ahead of what is durable: start again from the changelog.

@@ -1,4 +1,5 @@
-import type { Bus, Consumption, IncomingRecord, OutgoingRecord } from '../../core/bus/bus.js'
+import type { BatchContext, Bus, Consumption, IncomingRecord, OutgoingRecord } from '../../core/bus/bus.js'
+import { publishFromBatch } from '../../core/bus/batch-publish.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
@@ -56,13 +57,19 @@ export class FootprintProcessor {
     return bus.consume({
       groupId,
       topics: [config.bus.topics.readings],
-      handleBatch: poisonGuarded((records) => this.handleBatch(records), this.deps, stage),
+      handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: () => (this.needsReload = true),
+      // A batch applied in memory whose outputs the bus discarded: memory is ahead of the changelog.
+      onDiscarded: () => (this.needsReload = true),
     })
   }
 
-  async handleBatch(records: readonly IncomingRecord[]): Promise<void> {
+  /**
+   * Applies a batch. Under a consumption, its points, dead letters and device states commit with
+   * its offsets (`context.publish`); called without a context, they are published in that order.
+   */
+  async handleBatch(records: readonly IncomingRecord[], context?: BatchContext): Promise<void> {
     try {
       if (this.needsReload) {
         const devices = await this.store.load()
@@ -117,8 +124,8 @@ export class FootprintProcessor {
         const room = maxRecordBytes - recordBytes({ topic: topics.footprintPoints, key: device, value: Buffer.alloc(0), headers: {} })
         for (const value of encodePointsRecords(ps, room)) out.push({ topic: topics.footprintPoints, key: device, value, headers: {} })
       }
-      await this.deps.bus.publish(out)
-      await this.store.flush()
+      await publishFromBatch(this.deps.bus, context, out)
+      await this.store.flush(context?.publish)
       this.counters.add('points', points.length)
     } catch (error) {
       // In-memory states may be ahead of what is durable: start again from the changelog.

@@ -97,7 +97,8 @@ describe('footprint: energy and material flows through the real pipeline, comput
     // lost: new MQTT messages with the same content, which must not count twice.
     await publish(devices.scale!, [...weighings.slice(0, 3), ...weighings.slice(0, 3), ...weighings.slice(3)])
 
-    await waitFor(async () => Math.abs(total(await metric('energy_kwh')) - 40 - 200) < 1e-6, 30_000, 'energy rollups')
+    // Three meters, each on its own partition and batch: wait for all of them.
+    await waitFor(async () => Math.abs(total(await metric('energy_kwh')) - 40 - 200) < 1e-6 && Math.abs(total(await metric('gas_m3')) - 12) < 1e-6, 30_000, 'energy and gas rollups')
     const energy = await metric('energy_kwh')
     expect(energy.rows.map((r) => [r.dims.meter_type, r.value]).sort()).toEqual([['electricity', expect.closeTo(40, 9)], ['heat', expect.closeTo(200, 9)]])
     expect(total(await metric('gas_m3'))).toBeCloseTo(12, 9)

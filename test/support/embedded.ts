@@ -56,7 +56,13 @@ export function embeddedPlatform(overrides: Record<string, string> = {}): Embedd
 }
 
 /** The context a batch handler gets from a consumer that keeps running, for handing it records read with `readAll`. */
-export const runningContext: BatchContext = { heartbeat: async () => undefined, isActive: () => true }
+export const runningContext: BatchContext = {
+  heartbeat: async () => undefined,
+  isActive: () => true,
+  publish: () => {
+    throw new Error('runningContext has no batch to commit with: call the handler without a context to publish straight to the bus')
+  },
+}
 
 /** A topic's records grouped by partition, each in offset order: the batches a consumer would be handed. */
 export function byPartition(records: readonly IncomingRecord[]): IncomingRecord[][] {

@@ -79,9 +79,14 @@ export class ConsumerGroup {
     this.inHand.delete(tp.id)
   }
 
-  /** Commits after a handled batch: durable before the next batch of the partition is fetched. */
-  commit(tp: TopicPartition, nextOffset: number): void {
-    this.offsets.commit(this.id, tp, nextOffset)
+  /**
+   * Commits after a handled batch: durable before the next batch of the partition is fetched.
+   * `writeWith` puts the offset write into a transaction of the caller's (with the batch's records).
+   */
+  commit(tp: TopicPartition, nextOffset: number, writeWith?: (write: () => void) => void): void {
+    const write = (): void => this.offsets.commit(this.id, tp, nextOffset)
+    if (writeWith) writeWith(write)
+    else write()
     this.positions.set(tp.id, nextOffset)
     this.retries.delete(tp.id)
   }

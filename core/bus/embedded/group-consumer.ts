@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Logger } from '../../logger.js'
-import type { BatchContext, ConsumeOptions, IncomingRecord } from '../bus.js'
+import type { BatchContext, ConsumeOptions, IncomingRecord, OutgoingRecord } from '../bus.js'
 import type { ConsumerGroup, GroupMember } from './consumer-group.js'
 import { storageFailure } from './log-file.js'
 import type { RecordLog, TopicPartition } from './record-log.js'
@@ -37,6 +37,8 @@ export class GroupConsumer implements GroupMember {
     private readonly wake: WakeSignal,
     private readonly limits: FetchLimits,
     private readonly logger: Logger,
+    /** Checks records a handler publishes through its batch context (topic known, size). */
+    private readonly checkRecords: (records: readonly OutgoingRecord[]) => void,
   ) {
     this.topics = [...options.topics]
     this.copartitioned = options.copartitioned === true
@@ -112,11 +114,16 @@ export class GroupConsumer implements GroupMember {
 
   private handle(tp: TopicPartition, records: IncomingRecord[]): void {
     this.group.claim(tp)
+    const staged: OutgoingRecord[] = []
     const context: BatchContext = {
       heartbeat: async () => undefined,
       isActive: () => !this.stopping && this.assigned.some((a) => a.id === tp.id),
+      publish: (published) => {
+        this.checkRecords(published)
+        staged.push(...published)
+      },
     }
-    const handling = this.handleAndCommit(tp, records, context).finally(() => {
+    const handling = this.handleAndCommit(tp, records, context, staged).finally(() => {
       this.group.release(tp)
       this.inFlight.delete(handling)
       // The partition may now go to another member, or this member may take another batch.
@@ -125,7 +132,7 @@ export class GroupConsumer implements GroupMember {
     this.inFlight.add(handling)
   }
 
-  private async handleAndCommit(tp: TopicPartition, records: IncomingRecord[], context: BatchContext): Promise<void> {
+  private async handleAndCommit(tp: TopicPartition, records: IncomingRecord[], context: BatchContext, staged: OutgoingRecord[]): Promise<void> {
     const where = { groupId: this.group.id, topic: tp.topic.name, partition: tp.partition, offset: records[0]!.offset, records: records.length }
     try {
       await this.options.handleBatch(records, context)
@@ -134,11 +141,19 @@ export class GroupConsumer implements GroupMember {
       this.logger.warn({ err: error, ...where, retryInMs }, 'batch handler failed; the records will be delivered again')
       return
     }
+    const next = Number(records[records.length - 1]!.offset) + 1
     try {
-      this.group.commit(tp, Number(records[records.length - 1]!.offset) + 1)
+      // A claimed partition stays with this member until released, so nothing can fence it here;
+      // the batch's records and its offsets land in one SQLite transaction.
+      if (staged.length === 0) this.group.commit(tp, next)
+      else {
+        this.group.commit(tp, next, (write) => this.log.append(staged, write))
+        this.wake.notify()
+      }
     } catch (error) {
       const retryInMs = this.group.failed(tp)
       this.logger.error({ err: storageFailure(error, 'commit offsets'), ...where, retryInMs }, 'commit failed; the records will be delivered again')
+      this.options.onDiscarded?.({ topic: tp.topic.name, partition: tp.partition })
     }
   }
 }

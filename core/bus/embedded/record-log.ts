@@ -47,7 +47,7 @@ export class RecordLog {
   private readonly selectLow: Statement<[number, number], { low: number | null }>
   private readonly selectTopic: Statement<[number], RecordRow>
   private readonly selectNewestPerKey: Statement<[number], RecordRow>
-  private readonly appendAll: (records: readonly OutgoingRecord[], timestamp: number) => Map<string, number>
+  private readonly appendAll: (records: readonly OutgoingRecord[], timestamp: number, alsoInTransaction?: () => void) => Map<string, number>
 
   constructor(private readonly db: SqliteDatabase) {
     for (const row of db.prepare<[], { id: number; name: string; partitions: number; compacted: number }>('SELECT id, name, partitions, compacted FROM topic').all()) {
@@ -65,7 +65,11 @@ export class RecordLog {
     this.selectNewestPerKey = db.prepare(
       `SELECT ${columns} FROM (SELECT *, row_number() OVER (PARTITION BY partition, key ORDER BY offset DESC) AS newer FROM record WHERE topic_id = ?) WHERE newer = 1 ORDER BY partition, offset`,
     )
-    this.appendAll = db.transaction((records: readonly OutgoingRecord[], timestamp: number) => this.insert(records, timestamp))
+    this.appendAll = db.transaction((records: readonly OutgoingRecord[], timestamp: number, alsoInTransaction?: () => void) => {
+      const ends = this.insert(records, timestamp)
+      alsoInTransaction?.()
+      return ends
+    })
   }
 
   topic(name: string): TopicInfo | undefined {
@@ -111,9 +115,12 @@ export class RecordLog {
     }
   }
 
-  /** Appends records in one transaction; they are durable (and visible) once this returns. */
-  append(records: readonly OutgoingRecord[]): void {
-    const ends = this.appendAll(records, Date.now())
+  /**
+   * Appends records in one transaction; they are durable (and visible) once this returns.
+   * `alsoInTransaction` writes more in the same transaction (a consumer's offset commit).
+   */
+  append(records: readonly OutgoingRecord[], alsoInTransaction?: () => void): void {
+    const ends = this.appendAll(records, Date.now(), alsoInTransaction)
     for (const [id, end] of ends) this.ends.set(id, end)
   }
 

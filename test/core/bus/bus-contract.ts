@@ -68,7 +68,7 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
           assignments.held = assigned.map((a) => `${a.topic}:${a.partition}`).sort()
         },
       })
-      return { seen, assignments, consumption }
+      return { seen, assignments, consumption, groupId }
     }
 
     it('ensureTopics should create missing topics, leave existing ones as they are, and be safe to repeat', async () => {
@@ -331,6 +331,65 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
       const { seen } = await consumeInto(bus, name('group'), [topic])
       await until('the three records', () => seen.length >= 3)
       expect(seen.filter((r) => r.tombstone).map((r) => r.key)).toEqual(['bin-1'])
+    })
+
+    it("what a handler publishes through its batch context should appear with the batch's commit, and a failed attempt's never", async () => {
+      const bus = await open()
+      const input = name('batch-in')
+      const output = name('batch-out')
+      const group = name('group')
+      await bus.ensureTopics([{ topic: input, partitions }, { topic: output, partitions }])
+      await bus.publish(values(input, 'bin-1', ['i1', 'i2', 'i3']))
+      let attempts = 0
+      const discarded: string[] = []
+      const consumption = await bus.consume({
+        groupId: group,
+        topics: [input],
+        handleBatch: async (records, context) => {
+          attempts++
+          context.publish(records.map((r) => record(output, r.key, `${r.value.toString()}@${attempts}`)))
+          // The first attempt dies after publishing: its records must never be seen.
+          if (attempts === 1) throw new Error('died after publishing')
+        },
+        onDiscarded: (p) => discarded.push(`${p.topic}:${p.partition}`),
+      })
+      const out = await consumeInto(bus, name('reader'), [output])
+      await until('the outputs of the second attempt', () => out.seen.length >= 3)
+      await consumption.stop()
+      await new Promise((resolve) => setTimeout(resolve, 500))
+
+      expect(attempts).toBe(2)
+      expect(out.seen.map((r) => r.value.toString())).toEqual(['i1@2', 'i2@2', 'i3@2'])
+      expect((await bus.readAll(output)).map((r) => r.value.toString())).toEqual(['i1@2', 'i2@2', 'i3@2'])
+      // Committed with the outputs: nothing of the input is left for the group.
+      if (bus.lag) expect((await bus.lag(group, [input])).reduce((sum, p) => sum + p.lag, 0)).toBe(0)
+      // Once read, a topic written that way leaves its reader no lag (on Kafka: past the transaction markers).
+      if (bus.lag) await waitFor(async () => (await bus.lag!(out.groupId, [output])).every((p) => p.lag === 0), subject.waitMs, "the reader's lag at 0")
+      expect(discarded).toEqual([])
+    })
+
+    it('a handler publishing an oversized record through its context should be refused at once, before anything is published', async () => {
+      const bus = await open()
+      const input = name('batch-big-in')
+      const output = name('batch-big-out')
+      await bus.ensureTopics([{ topic: input, partitions: 1 }, { topic: output, partitions: 1 }])
+      await bus.publish(values(input, 'bin-1', ['x']))
+      const refusals: string[] = []
+      const consumption = await bus.consume({
+        groupId: name('group'),
+        topics: [input],
+        handleBatch: async (_records, context) => {
+          try {
+            context.publish([record(output, 'bin-1', 'x'.repeat(defaultMaxRecordBytes + 1))])
+          } catch (error) {
+            refusals.push((error as { code?: string }).code ?? String(error))
+          }
+        },
+      })
+      await until('the refusal', () => refusals.length > 0)
+      await consumption.stop()
+      expect(refusals[0]).toBe('RECORD_TOO_LARGE')
+      expect(await bus.readAll(output)).toEqual([])
     })
 
     it('records, partitions and committed offsets should survive closing and reopening the bus', async () => {

@@ -8,6 +8,7 @@ import type { Bus, IncomingRecord, OutgoingRecord } from '../../../core/bus/bus.
 import { loadConfig } from '../../../core/config.js'
 import { createLogger } from '../../../core/logger.js'
 import { deadLetterReasons } from '../../../processors/dead-letter.js'
+import { runningContext } from '../../support/embedded.js'
 import type { AlertEvent } from '../../../core/alerts/alert-event.js'
 import { AlertNotifier, type Delivery } from '../../../processors/alerts/notifier.js'
 import { RulesSource } from '../../../processors/alerts/rules-source.js'
@@ -31,7 +32,7 @@ writeFileSync(
   }),
 )
 const config = loadConfig({ ALERT_RULES_FILE: rulesPath, ALERT_DELIVERY_BACKOFF_MS: '1', ALERT_DELIVERY_MAX_ATTEMPTS: '3', ALERT_TARGETS_ALLOW: '127.0.0.1' })
-const context = { heartbeat: async () => undefined, isActive: () => true }
+const context = runningContext
 
 class MemoryBus {
   readonly topics = new Map<string, IncomingRecord[]>()

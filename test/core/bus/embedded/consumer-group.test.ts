@@ -270,6 +270,7 @@ describe('ConsumerGroup redelivery after a failure', () => {
       wake,
       { maxRecords: 1, maxBytes: 1 << 20 },
       logger,
+      () => undefined,
     )
     g.join(consumer)
     consumer.start()

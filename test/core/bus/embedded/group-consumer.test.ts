@@ -22,7 +22,7 @@ function consume(file: BusFile, options: Omit<ConsumeOptions, 'groupId' | 'topic
   const { logger, lines } = capturedLogger('trace')
   const wake = new WakeSignal()
   const group = new ConsumerGroup('g', file.log, file.offsets, wake)
-  const member = new GroupConsumer(group, { groupId: 'g', topics: ['readings'], ...options }, file.log, wake, limits, logger)
+  const member = new GroupConsumer(group, { groupId: 'g', topics: ['readings'], ...options }, file.log, wake, limits, logger, () => undefined)
   group.join(member)
   member.start()
   let stopped: Promise<void> | undefined
