@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../core/config.js'
 import { createLogger, type Logger } from '../core/logger.js'
 import { createPlatform, platformCloser, type Platform, type Started } from './components.js'
 import { logCountersEvery, stopOnSignal, type Stoppable } from './lifecycle.js'
+import { waitForBus } from './wait-for-bus.js'
 
 export type Starter = (p: Platform) => Promise<Started>
 
@@ -24,6 +25,7 @@ export async function launch(starters: readonly Starter[], config: Config = load
   // Stopped in reverse: the components first, the shared clients last.
   const running: Stoppable[] = [platformCloser(platform)]
   stopOnSignal(running, logger)
+  if (config.bus.kind === 'kafka') await waitForBus(platform.bus, logger, config.kafka.brokers.join(','))
   for (const start of starters) {
     const component = await start(platform)
     running.push(component)
