@@ -61,7 +61,12 @@ export function guardAgainstPoison(handle: HandleBatch, options: PoisonGuardOpti
     const middle = Math.ceil(records.length / 2)
     for (const half of [records.slice(0, middle), records.slice(middle)]) {
       try {
-        await attempt(half, context)
+        // Published at once, not with the batch: a processor reloads its state from the bus after
+        // the other half fails, and must find this half's there (its states note the offsets they
+        // reflect, so the batch coming again does not apply them twice).
+        const staged: OutgoingRecord[] = []
+        await handle(half, { ...context, publish: (published) => void staged.push(...published) })
+        await options.bus.publish(staged)
       } catch (failure) {
         if (!mayBeTheRecords(failure)) throw failure
         await isolate(half, failure, context)

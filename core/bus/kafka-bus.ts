@@ -94,7 +94,9 @@ export class KafkaBus implements Bus {
     const transactionalId = `${this.config.clientId}-${options.groupId}-${this.config.instanceId ?? randomUUID()}`
     const lanes = new PartitionLanes(consumer, options, logger, {
       maxRecordBytes: this.maxRecordBytes,
-      transactionalProducer: () => new Producer<string, Buffer, string, string>({ ...this.producerOptions(), transactionalId }),
+      // Producer id and epoch -1: Kafka then gives this transactional id its current producer id
+      // with the next epoch (fencing any predecessor), where 0 would be refused as fenced.
+      transactionalProducer: () => new Producer<string, Buffer, string, string>({ ...this.producerOptions(), transactionalId, producerId: -1n, producerEpoch: -1 }),
     })
     // When the group was last heard of in trouble, so that the log says when it recovered.
     let troubleSince: number | undefined
@@ -349,6 +351,8 @@ interface Lane {
   /** Consecutive failures of the batch at the head, for the back-off. */
   failures: number
   owned: boolean
+  /** Whether this lane has handled a batch: only then does it know where the group stands. */
+  handledHere: boolean
 }
 
 /** Most records held in memory for all partitions of a consumer before the stream is paused. */
@@ -371,8 +375,6 @@ class PartitionLanes {
   private readonly handled = new Map<string, bigint>()
   /** Partitions with a batch in the handler. */
   private readonly inFlight = new Set<string>()
-  /** The client's message behind each record handed out: its metadata names the generation it was fetched in. */
-  private readonly fetched = new WeakMap<IncomingRecord, Received>()
   private stream: MessagesStream<string, Buffer, string, string> | undefined
   private held = 0
   private inHandler = 0
@@ -399,15 +401,12 @@ class PartitionLanes {
     stream.on('fetch', () => setImmediate(() => this.advanceIdle()))
   }
 
-  /**
-   * A new generation's assignment. Every lane starts afresh: what was fetched under the previous
-   * generation is dropped and comes again from the committed offset (another member may have
-   * handled it meanwhile, and a transaction naming the old generation would be refused anyway).
-   */
+  /** A new generation's assignment: partitions no longer owned are dropped, kept ones keep what they hold. */
   assign(assignments: readonly { topic: string; partitions: number[] }[]): void {
     const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => laneKey(a.topic, p))))
     for (const [key, lane] of this.lanes) {
-      lane.owned = owned.has(key)
+      if (owned.has(key)) continue
+      lane.owned = false
       this.held -= lane.queue.length
       lane.queue.length = 0
       this.lanes.delete(key)
@@ -415,9 +414,11 @@ class PartitionLanes {
     for (const a of assignments) {
       for (const partition of a.partitions) {
         const key = laneKey(a.topic, partition)
-        // What this consumer handled and committed itself is not handed over again, even where the
-        // rebalance refused its last commit (the next batch's commit covers it).
-        this.lanes.set(key, { topic: a.topic, partition, queue: [], next: this.handled.get(key) ?? -1n, busy: false, failures: 0, owned: true })
+        if (this.lanes.has(key)) continue
+        // Back after a rebalance: what this consumer handled itself is not handed over again, even
+        // where the rebalance refused its commit (the next batch's commit covers it). Not committed
+        // again here: another member may have committed further meanwhile.
+        this.lanes.set(key, { topic: a.topic, partition, queue: [], next: this.handled.get(key) ?? -1n, busy: false, failures: 0, owned: true, handledHere: false })
       }
     }
     this.flow()
@@ -436,9 +437,7 @@ class PartitionLanes {
     // A record of a partition taken away, or one held already (the stream refetches from the
     // committed offset after a rejoin), is not handed over again.
     if (!lane || m.offset < lane.next || this.stopping) return
-    const record = toIncoming(m)
-    this.fetched.set(record, m)
-    lane.queue.push(record)
+    lane.queue.push(toIncoming(m))
     lane.next = m.offset + 1n
     this.held++
     if (this.held >= heldRecordsMax) this.stream?.pause()
@@ -457,6 +456,9 @@ class PartitionLanes {
 
   private async run(lane: Lane): Promise<void> {
     const batch = lane.queue.slice(0, batchRecordsMax)
+    // The group membership the handler works under: its state is as of this generation (a
+    // processor reloads on each new one), so this is what its commit may claim.
+    const member = { groupId: this.consumer.groupId, memberId: this.consumer.memberId, generationId: this.consumer.generationId, coordinatorId: this.consumer.coordinatorId }
     const staged: OutgoingRecord[] = []
     let handled = false
     let resolved = false
@@ -470,7 +472,7 @@ class PartitionLanes {
         },
       })
       resolved = true
-      if (staged.length > 0) await this.commitWithRecords(lane, batch.at(-1)!, staged)
+      if (staged.length > 0) await this.commitWithRecords(lane, batch.at(-1)!, staged, member)
       handled = true
     } catch (error) {
       if (resolved) this.options.onDiscarded?.({ topic: lane.topic, partition: lane.partition })
@@ -487,6 +489,7 @@ class PartitionLanes {
       // The partition's lane now: this one, or, after a rebalance that gave the partition back, a new one.
       const current = this.lanes.get(key)
       if (current === lane) {
+        lane.handledHere = true
         lane.queue.splice(0, batch.length)
         this.held -= batch.length
       } else if (current) {
@@ -496,9 +499,9 @@ class PartitionLanes {
         this.held -= before - current.queue.length
         if (current.next <= last) current.next = last + 1n
       }
-      // A batch fetched under an older generation is not committed: another member may have
+      // A batch handled under an older generation is not committed: another member may have
       // committed further meanwhile, and this commit would move the group back.
-      if (current && (staged.length > 0 || this.fetchedInCurrentGeneration(batch.at(-1)!))) {
+      if (current && (staged.length > 0 || member.generationId === this.consumer.generationId)) {
         this.handled.set(key, last + 1n)
         // A transaction committed the offsets with the records.
         if (staged.length === 0) await this.commit(lane.topic, lane.partition, last + 1n)
@@ -523,7 +526,7 @@ class PartitionLanes {
    * generation and member the batch was fetched under; the coordinator refuses it once the group
    * has moved on, and the transaction is aborted: its records never reach a reader.
    */
-  private commitWithRecords(lane: Lane, last: IncomingRecord, records: readonly OutgoingRecord[]): Promise<void> {
+  private commitWithRecords(lane: Lane, last: IncomingRecord, records: readonly OutgoingRecord[], member: { groupId: string; memberId: string | null; generationId: number; coordinatorId: number | null }): Promise<void> {
     const turn = this.transactions.then(async () => {
       if (!lane.owned) throw new PlatformError('BUS_COMMIT_REFUSED', `partition ${lane.topic}:${lane.partition} was taken away while its batch was handled`)
       const producer = (this.producer ??= this.outputs.transactionalProducer())
@@ -531,11 +534,13 @@ class PartitionLanes {
         const transaction = await producer.beginTransaction()
         for (const chunk of chunksByBytes(records, requestBytesMax)) await transaction.send({ messages: chunk.map(toMessage) })
         await transaction.addConsumer(this.consumer)
-        await transaction.addOffset(this.fetched.get(last)!)
+        await transaction.addOffset({ topic: last.topic, partition: last.partition, offset: BigInt(last.offset), metadata: { consumer: member } } as unknown as Received)
         await transaction.commit()
       } catch (error) {
-        // Closing drops what the transaction sent: a new producer with the same transactional id
-        // aborts it on Kafka before its own first transaction (and is not fenced by a stale epoch).
+        // Aborted where Kafka lets it; else a new producer with the same transactional id aborts it
+        // on Kafka before its own first transaction.
+        const open = producer.transaction
+        if (open && !open.completed) await open.abort().catch(() => undefined)
         this.producer = undefined
         await producer.close().catch(() => undefined)
         throw new PlatformError('BUS_COMMIT_REFUSED', `the transaction of ${records.length} record(s) and the offsets of ${lane.topic}:${lane.partition} was not committed: ${reason(error)}`, {}, { cause: error })
@@ -556,18 +561,13 @@ class PartitionLanes {
     if (!stream || this.stopping || stream.readableLength > 0) return
     for (const [key, lane] of this.lanes) {
       // A lane that has handled nothing yet does not know where the group stands.
-      if (lane.busy || lane.queue.length > 0 || this.inFlight.has(key) || lane.next < 0n) continue
+      if (lane.busy || lane.queue.length > 0 || this.inFlight.has(key) || !lane.handledHere) continue
       const fetchFrom = stream.offsetsToFetch.get(key)
       if (fetchFrom === undefined || fetchFrom <= lane.next) continue
       lane.next = fetchFrom
       this.handled.set(key, fetchFrom)
       void this.commit(lane.topic, lane.partition, fetchFrom)
     }
-  }
-
-  private fetchedInCurrentGeneration(record: IncomingRecord): boolean {
-    const consumer = (this.fetched.get(record)?.metadata as { consumer?: { generationId?: number } } | undefined)?.consumer
-    return consumer?.generationId === this.consumer.generationId
   }
 
   /** Commits `next` (the next offset to read, Kafka's convention) for one partition. */
