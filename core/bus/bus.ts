@@ -41,7 +41,7 @@ export interface BatchContext {
    * Publishes records as part of this batch, atomically with its offsets: they become visible
    * when the batch is committed, and never if the handler throws or the consumer lost the
    * partition before committing (a paused or partitioned-off instance is fenced off: on Kafka a
-   * transaction whose offset commit names the group generation the records were fetched in).
+   * transaction whose offset commit names the group generation the handler worked under).
    * Checks the records at once (size, topic) and throws on a bad one; nothing is durable before
    * the handler has resolved and the commit succeeded.
    */

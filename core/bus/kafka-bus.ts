@@ -366,7 +366,7 @@ const batchRecordsMax = 5000
  * batch. A batch whose handler throws is kept and handed over again after a back-off (300 ms
  * doubling to 10 s), while the other partitions go on. A batch that published through its
  * context commits in a Kafka transaction: its records and its offsets, the offsets naming the
- * group generation the records were fetched in, so that a member the group has moved on from
+ * group generation its handler worked under, so that a member the group has moved on from
  * (paused past its session, cut off) has its transaction refused and aborted, unseen by readers.
  */
 class PartitionLanes {
@@ -523,7 +523,7 @@ class PartitionLanes {
 
   /**
    * The batch's records and its offsets in one transaction. The offset commit carries the group
-   * generation and member the batch was fetched under; the coordinator refuses it once the group
+   * generation and member its handler started under; the coordinator refuses it once the group
    * has moved on, and the transaction is aborted: its records never reach a reader.
    */
   private commitWithRecords(lane: Lane, last: IncomingRecord, records: readonly OutgoingRecord[], member: { groupId: string; memberId: string | null; generationId: number; coordinatorId: number | null }): Promise<void> {
