@@ -23,6 +23,7 @@ import type { EndToEndDelays } from '../core/end-to-end-delays.js'
 import { startHealthReporter } from '../processors/health/health-reporter.js'
 import { StoreSink } from '../processors/store-sink.js'
 import { Normaliser } from '../processors/normaliser.js'
+import { RegistryMirror } from '../processors/registry-mirror.js'
 import type { Stoppable } from './lifecycle.js'
 import { GroupProgressWatch } from '../processors/health/group-progress.js'
 import { pipelineGroups } from '../processors/health/consumer-groups.js'
@@ -102,7 +103,17 @@ export async function startNormaliserComponent(p: Platform): Promise<Started> {
   const normaliser = new Normaliser({ config: p.config, bus: p.bus, registry: p.registry, logger: p.logger.child({ component: 'normaliser' }) })
   p.counters.push(normaliser.counters)
   const consumption = await normaliser.start()
-  return { name: 'normaliser', stop: () => consumption.stop() }
+  // The normaliser reads the registry anyway: its processes also tell the bus which devices were removed.
+  const mirror = new RegistryMirror({ config: p.config, bus: p.bus, registry: p.registry, logger: p.logger.child({ component: 'registry-mirror' }) })
+  p.counters.push(mirror.counters)
+  const mirroring = await mirror.start()
+  return {
+    name: 'normaliser',
+    stop: async () => {
+      await mirroring.stop()
+      await consumption.stop()
+    },
+  }
 }
 
 export async function startSinkComponent(p: Platform): Promise<Started> {

@@ -46,6 +46,8 @@ const environmentSchema = z.object({
   TOPIC_DEADLETTER: topicName.default('telemetry.deadletter'),
   TOPIC_FOOTPRINT_POINTS: topicName.default('footprint.points'),
   TOPIC_FOOTPRINT_STATE: topicName.default('footprint.state'),
+  TOPIC_DEVICES: topicName.default('registry.devices'),
+  REGISTRY_MIRROR_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   FOOTPRINT_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(2 * 86_400_000),
   FOOTPRINT_DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. BE').default('BE'),
   FACTOR_SETS_DIR: z.string().min(1).optional(),
@@ -137,6 +139,11 @@ export interface BusTopics {
   readonly footprintPoints: string
   /** Compacted changelog of the footprint processor's per-device state. */
   readonly footprintState: string
+  /**
+   * Compacted: the registered devices, one record per device keyed by its id, a tombstone once it
+   * is removed; the processors forget a removed device's state when its tombstone reaches them.
+   */
+  readonly devices: string
 }
 
 /** The bus in use and what every implementation of it is configured with. */
@@ -157,6 +164,8 @@ export interface Config {
   readonly store: StoreChoice
   readonly stateDir: string
   readonly registryFile: string
+  /** How often the registry is compared with the devices topic (`bus.topics.devices`), which mirrors it. */
+  readonly registryMirrorIntervalMs: number
   /** Settings of the Kafka bus only; the embedded bus ignores them. */
   readonly kafka: {
     /** Empty when the embedded bus is used. */
@@ -335,11 +344,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         deadLetter: e.TOPIC_DEADLETTER,
         footprintPoints: e.TOPIC_FOOTPRINT_POINTS,
         footprintState: e.TOPIC_FOOTPRINT_STATE,
+        devices: e.TOPIC_DEVICES,
       },
     },
     store: e.INFLUX_URL ? { kind: 'influxdb' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/store.sqlite` },
     stateDir: e.CIRCULAR_STATE_DIR,
     registryFile: e.REGISTRY_FILE ?? `${e.CIRCULAR_STATE_DIR}/registry.json`,
+    registryMirrorIntervalMs: e.REGISTRY_MIRROR_INTERVAL_MS,
     kafka: {
       brokers: e.KAFKA_BROKERS ?? [],
       clientId: e.KAFKA_CLIENT_ID,

@@ -40,6 +40,7 @@ export function pipelineEnv(ids: BenchIds, registryFile: string, stateDir: strin
     TOPIC_DEADLETTER: `${t}deadletter`,
     TOPIC_FOOTPRINT_POINTS: `${t}footprint-points`,
     TOPIC_FOOTPRINT_STATE: `${t}footprint-state`,
+    TOPIC_DEVICES: `${t}devices`,
     INFLUX_URL: influxUrl,
     INFLUX_DB: ids.database,
   }

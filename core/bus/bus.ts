@@ -113,15 +113,21 @@ export interface TopicSpec {
   readonly compacted?: boolean
 }
 
+export interface ReadAllOptions {
+  /** Partition numbers to read; all partitions when absent. */
+  readonly partitions?: readonly number[]
+}
+
 export interface Bus {
   /** Resolves once every record is durably stored (Kafka: acknowledged by all in-sync replicas). */
   publish(records: readonly OutgoingRecord[]): Promise<void>
   consume(options: ConsumeOptions): Promise<Consumption>
   /**
    * Reads a topic from its beginning up to its end as of the call, outside any consumer group:
-   * how a processor restores its state from a compacted changelog topic.
+   * how a processor restores its state from a compacted changelog topic. With `partitions`, only
+   * those partitions are read (the ones a processor instance owns).
    */
-  readAll(topic: string): Promise<IncomingRecord[]>
+  readAll(topic: string, options?: ReadAllOptions): Promise<IncomingRecord[]>
   /** Creates the topics that do not exist yet; existing topics are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>
   /**

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
-import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, TopicSpec } from './bus.js'
+import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, ReadAllOptions, TopicSpec } from './bus.js'
 import { ConsumerGroup } from './embedded/consumer-group.js'
 import { GroupConsumer, type FetchLimits } from './embedded/group-consumer.js'
 import { GroupOffsets } from './embedded/group-offsets.js'
@@ -117,11 +117,11 @@ export class EmbeddedBus implements Bus {
     return consumption
   }
 
-  async readAll(topic: string): Promise<IncomingRecord[]> {
+  async readAll(topic: string, options: ReadAllOptions = {}): Promise<IncomingRecord[]> {
     if (this.closing) throw closedError()
     const info = this.log.requireTopic(topic)
     try {
-      return this.log.readAll(info)
+      return this.log.readAll(info, options.partitions)
     } catch (error) {
       throw storageFailure(error, `read topic ${topic}`)
     }

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
-import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, TopicSpec } from './bus.js'
+import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, ReadAllOptions, TopicSpec } from './bus.js'
 import { copartitionedAssigner, copartitionedProtocol } from './copartitioned-assigner.js'
 import { kafkaSecurity } from './kafka-security.js'
 import { retry, type RetryPolicy } from '../retry.js'
@@ -166,13 +166,14 @@ export class KafkaBus implements Bus {
     })
   }
 
-  async readAll(topic: string): Promise<IncomingRecord[]> {
+  async readAll(topic: string, options: ReadAllOptions = {}): Promise<IncomingRecord[]> {
     const { partitions, ends, starts } = await this.withAdmin(async (admin) => {
       const partitionsOf = await this.partitionsOf(admin, [topic])
       return { partitions: partitionsOf.get(topic) ?? [], ends: (await this.topicOffsets(admin, partitionsOf, -1n)).get(topic)!, starts: (await this.topicOffsets(admin, partitionsOf, -2n)).get(topic)! }
     })
+    const wanted = options.partitions === undefined ? partitions : partitions.filter((p) => options.partitions!.includes(p))
     // A partition whose records were all deleted (start = end) has nothing to wait for.
-    const pending = new Set(partitions.filter((p) => ends.get(p)! > starts.get(p)!))
+    const pending = new Set(wanted.filter((p) => ends.get(p)! > starts.get(p)!))
     if (pending.size === 0) return []
     // A throwaway group that never commits: it only reads what is there now.
     const consumer = new Consumer<string, Buffer, string, string>({
@@ -184,7 +185,9 @@ export class KafkaBus implements Bus {
     })
     const records: IncomingRecord[] = []
     try {
-      const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false })
+      // The group hands this consumer every partition: the unwanted ones start at their end, so nothing of theirs is fetched.
+      const offsets = partitions.map((partition) => ({ topic, partition, offset: pending.has(partition) ? starts.get(partition)! : ends.get(partition)! }))
+      const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.MANUAL, offsets, autocommit: false })
       try {
         await new Promise<void>((resolve, reject) => {
           // Done with a partition once the stream has read past its end: the last offsets may hold

@@ -26,10 +26,13 @@ export class ChangelogStore<State> {
    * is durable. With `keepLocal`, the states this instance staged or is writing (before or during
    * the load) win over what the topic held when the load began, and stay staged: for a store
    * written by several tasks at once, where a load must not undo what another task just wrote.
+   * With `partitions`, only the states on those partitions of the topic are read and kept: an
+   * instance that owns some partitions of its input holds the states of those only (the states
+   * are keyed like the input, with as many partitions).
    */
-  async load(options: { keepLocal?: boolean } = {}): Promise<number> {
+  async load(options: { keepLocal?: boolean; partitions?: readonly number[] } = {}): Promise<number> {
     if (!options.keepLocal) {
-      const states = await this.readTopic()
+      const states = await this.readTopic(options.partitions)
       this.states = states
       this.staged.clear()
       return states.size
@@ -37,7 +40,7 @@ export class ChangelogStore<State> {
     const touched = new Set([...this.staged, ...this.writing])
     this.touchedDuringLoad = touched
     try {
-      const states = await this.readTopic()
+      const states = await this.readTopic(options.partitions)
       for (const key of touched) {
         const local = this.states.get(key)
         if (local !== undefined) states.set(key, local)
@@ -50,9 +53,9 @@ export class ChangelogStore<State> {
     }
   }
 
-  private async readTopic(): Promise<Map<string, State>> {
+  private async readTopic(partitions?: readonly number[]): Promise<Map<string, State>> {
     const states = new Map<string, State>()
-    for (const record of await this.bus.readAll(this.topic)) {
+    for (const record of await this.bus.readAll(this.topic, partitions === undefined ? {} : { partitions })) {
       // An empty value was how a deletion was written before tombstones.
       if (record.tombstone || record.value.length === 0) states.delete(record.key)
       else states.set(record.key, JSON.parse(record.value.toString('utf8')) as State)

@@ -21,7 +21,7 @@ import { emptyAlertState, type AlertDeviceState, type RuleState, type Verdict } 
 import { parseJsonOrUndefined } from '../../core/json.js'
 import { poisonGuarded } from '../poison-records.js'
 
-export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate'] as const
+export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate', 'devicesForgotten'] as const
 
 /** Rules judged on something other than the newest instant: a clock, a complete hour, a closed window. */
 const notPerInstant: ReadonlySet<RuleName> = new Set(['silence', 'energy_anomaly', 'mass_balance'])
@@ -57,6 +57,8 @@ export class AlertsProcessor {
   readonly counters = new Counters(stage, alertsCounterNames)
   private readonly store: ChangelogStore<AlertDeviceState>
   private needsReload = true
+  /** Partition numbers this instance owns (the same for every input and the state); all until the bus says otherwise. */
+  private owned: readonly number[] | undefined
 
   constructor(private readonly deps: AlertsDeps) {
     this.store = new ChangelogStore<AlertDeviceState>(deps.bus, deps.config.alerts.topics.state)
@@ -67,10 +69,14 @@ export class AlertsProcessor {
     await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
     const consumption = await bus.consume({
       groupId,
-      topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows],
+      // The devices topic brings removals, on the partition of the device's readings.
+      topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows, config.bus.topics.devices],
       handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
-      onAssignment: () => (this.needsReload = true),
+      onAssignment: (assigned) => {
+        this.owned = [...new Set(assigned.map((a) => a.partition))]
+        this.needsReload = true
+      },
       // A batch applied in memory whose outputs the bus discarded: memory is ahead of the changelog.
       onDiscarded: () => (this.needsReload = true),
       copartitioned: true,
@@ -98,6 +104,10 @@ export class AlertsProcessor {
       const events: AlertEvent[] = []
       const flows: OutgoingRecord[] = []
       for (const record of records) {
+        if (record.topic === this.deps.config.bus.topics.devices) {
+          if (record.tombstone) this.forgetRemoved(record, events)
+          continue
+        }
         this.counters.add('received')
         const input = this.parse(record)
         if (input === undefined) {
@@ -142,7 +152,7 @@ export class AlertsProcessor {
 
   private async reloadIfNeeded(): Promise<void> {
     if (!this.needsReload) return
-    const devices = await this.store.load()
+    const devices = await this.store.load({ partitions: this.owned })
     this.needsReload = false
     this.counters.add('stateReloads')
     this.deps.logger.info({ devices }, 'alerts state loaded from changelog')
@@ -227,6 +237,19 @@ export class AlertsProcessor {
     if (!ruleState) return
     const transition = command.command === 'ack' ? acknowledge(ruleState, command.alertId, command.at, command.by) : resolveFromOutside(ruleState, command.alertId, command.at, command.by, settings.cooldownMinutes)
     if (transition) events.push(alertEventOf(transition, command.rule, subject))
+  }
+
+  /** A removed device's tombstone: its open alerts resolve (nobody will see them clear), and its state goes. */
+  private forgetRemoved(record: IncomingRecord, events: AlertEvent[]): void {
+    const state = this.store.get(record.key)
+    if (state === undefined) return
+    for (const [rule, ruleState] of Object.entries(state.rules) as [RuleName, RuleState][]) {
+      if (!state.subject || ruleState.alertId === undefined) continue
+      const transition = resolveFromOutside(structuredClone(ruleState), ruleState.alertId, record.timestamp, 'the device being removed from the registry', 0)
+      if (transition) events.push(alertEventOf(transition, rule, state.subject))
+    }
+    this.store.delete(record.key)
+    this.counters.add('devicesForgotten')
   }
 
   private advance(state: AlertDeviceState, rule: RuleName, verdict: Verdict, time: number, settings: RuleSettings, events: AlertEvent[]): void {

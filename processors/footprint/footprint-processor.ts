@@ -23,7 +23,7 @@ import { emptyState, type DeviceState } from './state.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
 import { poisonGuarded } from '../poison-records.js'
 
-export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads'] as const
+export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads', 'devicesForgotten'] as const
 
 const stage = 'footprint'
 
@@ -43,6 +43,8 @@ export class FootprintProcessor {
   readonly counters = new Counters(stage, footprintCounterNames)
   private readonly store: ChangelogStore<DeviceState>
   private needsReload = true
+  /** Partition numbers this instance owns (the same for its inputs and its state); all until the bus says otherwise. */
+  private owned: readonly number[] | undefined
 
   constructor(
     private readonly deps: { config: Config; bus: Bus; logger: Logger },
@@ -56,10 +58,15 @@ export class FootprintProcessor {
     await bus.ensureTopics(pipelineTopics(config.bus))
     return bus.consume({
       groupId,
-      topics: [config.bus.topics.readings],
+      // The devices topic brings removals, on the partition of the device's readings.
+      topics: [config.bus.topics.readings, config.bus.topics.devices],
+      copartitioned: true,
       handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
-      onAssignment: () => (this.needsReload = true),
+      onAssignment: (assigned) => {
+        this.owned = [...new Set(assigned.map((a) => a.partition))]
+        this.needsReload = true
+      },
       // A batch applied in memory whose outputs the bus discarded: memory is ahead of the changelog.
       onDiscarded: () => (this.needsReload = true),
     })
@@ -72,7 +79,7 @@ export class FootprintProcessor {
   async handleBatch(records: readonly IncomingRecord[], context?: BatchContext): Promise<void> {
     try {
       if (this.needsReload) {
-        const devices = await this.store.load()
+        const devices = await this.store.load({ partitions: this.owned })
         this.needsReload = false
         this.counters.add('stateReloads')
         this.deps.logger.info({ devices }, 'footprint state loaded from changelog')
@@ -80,6 +87,10 @@ export class FootprintProcessor {
       const points: Point[] = []
       const deadLetters: OutgoingRecord[] = []
       for (const record of records) {
+        if (record.topic === this.deps.config.bus.topics.devices) {
+          this.forgetIfRemoved(record)
+          continue
+        }
         this.counters.add('received')
         const parsed = readingEnvelope.safeParse(parseJsonOrUndefined(record.value))
         if (!parsed.success) continue // the sink dead-letters malformed envelopes; nothing to derive
@@ -132,6 +143,13 @@ export class FootprintProcessor {
       this.needsReload = true
       throw error
     }
+  }
+
+  /** A device's tombstone on the devices topic: it was removed from the registry, and its state goes (a tombstone in the changelog). */
+  private forgetIfRemoved(record: IncomingRecord): void {
+    if (!record.tombstone || this.store.get(record.key) === undefined) return
+    this.store.delete(record.key)
+    this.counters.add('devicesForgotten')
   }
 
   /** Applies one envelope to its device's state, appending output points; returns the readings that came too late. */

@@ -17,8 +17,8 @@ export function pipelineGroups(config: Config): WatchedGroup[] {
   return [
     { groupId: groupIds.normaliser(groupPrefix), topics: [topics.raw] },
     { groupId: groupIds.storeSink(groupPrefix), topics: [topics.readings, topics.footprintPoints] },
-    { groupId: groupIds.footprint(groupPrefix), topics: [topics.readings] },
-    { groupId: config.alerts.groups.processor, topics: [topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows] },
+    { groupId: groupIds.footprint(groupPrefix), topics: [topics.readings, topics.devices] },
+    { groupId: config.alerts.groups.processor, topics: [topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows, topics.devices] },
     { groupId: config.alerts.groups.notifier, topics: [config.alerts.topics.events] },
   ]
 }

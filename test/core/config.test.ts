@@ -15,6 +15,7 @@ describe('config', () => {
       deadLetter: 'telemetry.deadletter',
       footprintPoints: 'footprint.points',
       footprintState: 'footprint.state',
+      devices: 'registry.devices',
     })
     expect(config.influx).toMatchObject({ database: 'circular' })
     expect(config.mqtt.port).toBeUndefined()

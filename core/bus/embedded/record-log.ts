@@ -47,6 +47,8 @@ export class RecordLog {
   private readonly selectLow: Statement<[number, number], { low: number | null }>
   private readonly selectTopic: Statement<[number], RecordRow>
   private readonly selectNewestPerKey: Statement<[number], RecordRow>
+  private readonly selectPartition: Statement<[number, number], RecordRow>
+  private readonly selectPartitionNewestPerKey: Statement<[number, number], RecordRow>
   private readonly appendAll: (records: readonly OutgoingRecord[], timestamp: number, alsoInTransaction?: () => void) => Map<string, number>
 
   constructor(private readonly db: SqliteDatabase) {
@@ -64,6 +66,10 @@ export class RecordLog {
     this.selectTopic = db.prepare(`SELECT ${columns} FROM record WHERE topic_id = ? ORDER BY partition, offset`)
     this.selectNewestPerKey = db.prepare(
       `SELECT ${columns} FROM (SELECT *, row_number() OVER (PARTITION BY partition, key ORDER BY offset DESC) AS newer FROM record WHERE topic_id = ?) WHERE newer = 1 ORDER BY partition, offset`,
+    )
+    this.selectPartition = db.prepare(`SELECT ${columns} FROM record WHERE topic_id = ? AND partition = ? ORDER BY offset`)
+    this.selectPartitionNewestPerKey = db.prepare(
+      `SELECT ${columns} FROM (SELECT *, row_number() OVER (PARTITION BY key ORDER BY offset DESC) AS newer FROM record WHERE topic_id = ? AND partition = ?) WHERE newer = 1 ORDER BY offset`,
     )
     this.appendAll = db.transaction((records: readonly OutgoingRecord[], timestamp: number, alsoInTransaction?: () => void) => {
       const ends = this.insert(records, timestamp)
@@ -146,10 +152,14 @@ export class RecordLog {
     return records
   }
 
-  /** Every record of a topic in partition and offset order; on a compacted topic the newest per key. */
-  readAll(topic: TopicInfo): IncomingRecord[] {
-    const statement = topic.compacted ? this.selectNewestPerKey : this.selectTopic
-    return statement.all(topic.id).map((row) => toIncoming(topic.name, row))
+  /** Every record of a topic (or of some of its partitions) in partition and offset order; on a compacted topic the newest per key. */
+  readAll(topic: TopicInfo, partitions?: readonly number[]): IncomingRecord[] {
+    if (partitions === undefined) {
+      const statement = topic.compacted ? this.selectNewestPerKey : this.selectTopic
+      return statement.all(topic.id).map((row) => toIncoming(topic.name, row))
+    }
+    const statement = topic.compacted ? this.selectPartitionNewestPerKey : this.selectPartition
+    return [...new Set(partitions)].sort((a, b) => a - b).flatMap((p) => statement.all(topic.id, p).map((row) => toIncoming(topic.name, row)))
   }
 
   private insert(records: readonly OutgoingRecord[], timestamp: number): Map<string, number> {

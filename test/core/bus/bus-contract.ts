@@ -303,6 +303,25 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
       expect(await bus.readAll(empty)).toEqual([])
     })
 
+    it('readAll with partitions should return the records of those partitions only, all of them', async () => {
+      const bus = await open()
+      const topic = name('read-some')
+      await bus.ensureTopics([{ topic, partitions: 3 }])
+      const keys = Array.from({ length: 12 }, (_, i) => `bin-${i}`)
+      for (let i = 0; i < 3; i++) await bus.publish(keys.map((key) => record(topic, key, `${i}`)))
+      // Partitions may come interleaved: compare in partition and offset order.
+      const ordered = (records: IncomingRecord[]): IncomingRecord[] => [...records].sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
+      const all = ordered(await bus.readAll(topic))
+      const used = [...new Set(all.map((r) => r.partition))].sort((a, b) => a - b)
+      expect(used.length, 'twelve keys over three partitions use at least two').toBeGreaterThanOrEqual(2)
+      const [first, ...rest] = used
+      const some = ordered(await bus.readAll(topic, { partitions: [first!] }))
+      expect(some.length).toBeGreaterThan(0)
+      expect(some).toEqual(all.filter((r) => r.partition === first))
+      expect(ordered(await bus.readAll(topic, { partitions: rest }))).toEqual(all.filter((r) => r.partition !== first))
+      expect(await bus.readAll(topic, { partitions: [] })).toEqual([])
+    })
+
     it('readAll on a compacted topic should end with the newest record of every key', async () => {
       const bus = await open()
       const topic = name('compacted')

@@ -5,20 +5,21 @@ import { loadConfig } from '../../../core/config.js'
 const config = loadConfig({ KAFKA_TOPIC_PARTITIONS: '4', TOPIC_READINGS: 'city.readings', TOPIC_ALERTS_STATE: 'city.alerts-state' })
 
 describe('pipelineTopics', () => {
-  test('should name the pipeline topics with the configured partitions, the footprint state compacted', () => {
+  test('should name the pipeline topics with the configured partitions, the footprint state and the devices compacted', () => {
     expect(pipelineTopics(config.bus)).toEqual([
       { topic: config.bus.topics.raw, partitions: 4 },
       { topic: 'city.readings', partitions: 4 },
       { topic: config.bus.topics.deadLetter, partitions: 4 },
       { topic: config.bus.topics.footprintPoints, partitions: 4 },
       { topic: config.bus.topics.footprintState, partitions: 4, compacted: true },
+      { topic: config.bus.topics.devices, partitions: 4, compacted: true },
     ])
   })
 
   test('should add the alert topics when asked, their state and deliveries compacted', () => {
     const topics = pipelineTopics(config.bus, config.alerts)
-    expect(topics.slice(0, 5)).toEqual(pipelineTopics(config.bus))
-    expect(topics.slice(5)).toEqual([
+    expect(topics.slice(0, 6)).toEqual(pipelineTopics(config.bus))
+    expect(topics.slice(6)).toEqual([
       { topic: config.alerts.topics.events, partitions: 4 },
       { topic: 'city.alerts-state', partitions: 4, compacted: true },
       { topic: config.alerts.topics.commands, partitions: 4 },

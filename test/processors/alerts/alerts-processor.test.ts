@@ -78,6 +78,25 @@ describe('alerts processor', () => {
     expect(JSON.parse(state.value.toString('utf8'))).toMatchObject({ positions: { [`${config.bus.topics.readings}:0`]: records[2]!.offset } })
   })
 
+  test("a removed device's tombstone should resolve its open alert and delete its state, so a restart finds none", async () => {
+    const bus = new MemoryBus()
+    await processor(bus).handleBatch([readingsRecord(0, 0.5), readingsRecord(1, 0.9)])
+    const [firing] = bus.events()
+    expect(firing).toMatchObject({ phase: 'firing', deviceId: 'bin-1' })
+    const removedAt = t0 + 10 * minute
+    const tombstone: IncomingRecord = { topic: config.bus.topics.devices, partition: 0, offset: '0', key: 'bin-1', value: Buffer.alloc(0), headers: {}, timestamp: removedAt, tombstone: true }
+    const p = processor(bus)
+    await p.handleBatch([tombstone])
+    expect(bus.events().slice(1)).toEqual([expect.objectContaining({ alertId: firing!.alertId, phase: 'resolved', at: removedAt, reason: 'closed by the device being removed from the registry' })])
+    expect(p.counters.snapshot()).toMatchObject({ devicesForgotten: 1, resolved: 1 })
+    expect(bus.topics.get(config.alerts.topics.state)!.at(-1)).toMatchObject({ key: 'bin-1', tombstone: true })
+    // Again, as after a crash before the commit: nothing left to resolve or delete.
+    const restarted = processor(bus)
+    await restarted.handleBatch([tombstone])
+    expect(bus.events()).toHaveLength(2)
+    expect(restarted.counters.get('devicesForgotten')).toBe(0)
+  })
+
   test('a restarted processor should skip records its state reflects, and an acknowledgement should reach the state', async () => {
     const bus = new MemoryBus()
     const first = [readingsRecord(0, 0.9), readingsRecord(1, 0.1)]

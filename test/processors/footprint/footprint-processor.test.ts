@@ -95,7 +95,7 @@ describe('footprint processor on the embedded bus', () => {
     await drained('the late reading')
     await consumption.stop()
 
-    expect(p.counters.snapshot()).toEqual({ received: 9, applied: 7, skippedAlreadyApplied: 0, skippedRepeat: 1, tooLate: 1, points: expect.any(Number) as number, stateReloads: 1 })
+    expect(p.counters.snapshot()).toEqual({ received: 9, applied: 7, skippedAlreadyApplied: 0, skippedRepeat: 1, tooLate: 1, points: expect.any(Number) as number, stateReloads: 1, devicesForgotten: 0 })
     const points = await emitted()
     expect(p.counters.get('points')).toBe(points.length)
     // One contribution per message applied that day: the resend and the late reading added none.
@@ -234,5 +234,37 @@ describe('footprint processor on the embedded bus', () => {
     expect(window(points, 'telemetry_rollup', 'bin-5', 'hour', t0)).toEqual({ messages: 2, readings: 2 })
     expect(contributions(points, 'telemetry_rollup', 'bin-5', 'hour', t0)).toBe(2)
     expect(await bus.readAll(config.bus.topics.footprintState)).toHaveLength(1)
+  })
+  test("a device's tombstone on the devices topic should delete its state in the changelog, and a reload should not bring it back", async () => {
+    await bus.ensureTopics(pipelineTopics(config.bus))
+    const devices = config.bus.topics.devices
+    await bus.publish([{ topic: devices, key: 'bin-6', value: Buffer.from('{}'), headers: {} }, fill('bin-6', 0.1, t0), fill('bin-7', 0.3, t0)])
+    const p = processor()
+    const consumption = await p.start()
+    await drained('two devices applied')
+    const keys = async (): Promise<string[]> => (await bus.readAll(config.bus.topics.footprintState)).filter((r) => !r.tombstone).map((r) => r.key).sort()
+    expect(await keys()).toEqual(['bin-6', 'bin-7'])
+
+    // bin-6 removed; a tombstone for a device without state changes nothing.
+    await bus.publish([
+      { topic: devices, key: 'bin-6', value: Buffer.alloc(0), headers: {}, tombstone: true },
+      { topic: devices, key: 'never-seen', value: Buffer.alloc(0), headers: {}, tombstone: true },
+    ])
+    await waitFor(async () => (await totalLag(bus, group(), [devices])) === 0, 15_000, 'the tombstones handled')
+    await consumption.stop()
+    expect(p.counters.get('devicesForgotten')).toBe(1)
+    const state = await bus.readAll(config.bus.topics.footprintState)
+    expect(state.filter((r) => r.key === 'bin-6').map((r) => r.tombstone === true)).toEqual([true])
+    expect(state.some((r) => r.key === 'never-seen')).toBe(false)
+    expect(await keys()).toEqual(['bin-7'])
+
+    // A new instance loads the changelog: bin-6 starts afresh, so its first reading opens a new window of one.
+    const restarted = processor()
+    const again = await restarted.start()
+    await bus.publish([fill('bin-6', 0.5, t0 + 30 * 60_000)])
+    await drained('the re-registered device applied')
+    await again.stop()
+    expect(restarted.counters.snapshot()).toMatchObject({ received: 1, applied: 1, skippedAlreadyApplied: 0 })
+    expect(window(await emitted(), 'telemetry_rollup', 'bin-6', 'hour', t0)).toEqual({ messages: 1, readings: 1 })
   })
 })

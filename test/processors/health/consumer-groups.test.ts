@@ -28,12 +28,12 @@ describe('pipeline consumer groups', () => {
 
   test('should name every processor group with the prefix, and the topics each reads', () => {
     const { config } = platform
-    const { raw, readings, footprintPoints } = config.bus.topics
+    const { raw, readings, footprintPoints, devices } = config.bus.topics
     expect(pipelineGroups(config)).toEqual([
       { groupId: 'city-a-normaliser', topics: [raw] },
       { groupId: 'city-a-influx-sink', topics: [readings, footprintPoints] },
-      { groupId: 'city-a-footprint', topics: [readings] },
-      { groupId: 'city-a-alerts', topics: [readings, config.alerts.topics.commands, config.alerts.topics.siteFlows] },
+      { groupId: 'city-a-footprint', topics: [readings, devices] },
+      { groupId: 'city-a-alerts', topics: [readings, config.alerts.topics.commands, config.alerts.topics.siteFlows, devices] },
       { groupId: 'city-a-alert-notifier', topics: [config.alerts.topics.events] },
     ])
   })
