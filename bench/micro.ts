@@ -1,8 +1,8 @@
 /**
  * Micro-benchmarks of the per-reading work in the processors, one core each: the decoders per
  * payload format (`decodePayload`), line protocol (`encodePoints`), and the sink's and
- * normaliser's JSON and validation steps. Figures are per core; the pipeline runs each on its
- * own event loop.
+ * normaliser's JSON and validation steps, and the footprint processor in steady state with five
+ * weeks of history per device. Figures are per core; the pipeline runs each on its own event loop.
  */
 import { performance } from 'node:perf_hooks'
 import { encodePoints } from '../core/store/line-protocol.js'
@@ -11,6 +11,7 @@ import { decodePayload } from '../models/decode.js'
 import type { DecodeContext } from '../models/decoding.js'
 import { readingEnvelope, type ReadingEnvelope } from '../models/reading.js'
 import { envelopeToPoints } from '../processors/points.js'
+import { runFootprintSteadyState, type SteadyStateResult } from './footprint-steady.js'
 
 const receivedAt = Date.parse('2025-03-04T09:16:00Z')
 const observedAt = '2025-03-04T09:15:00Z'
@@ -91,7 +92,7 @@ function result(name: string, bytes: number, readingsPerMessage: number, message
   }
 }
 
-export function runMicro(log: (line: string) => void): { decoders: MicroResult[]; pipelineSteps: MicroResult[] } {
+export async function runMicro(log: (line: string) => void): Promise<{ decoders: MicroResult[]; pipelineSteps: MicroResult[]; footprintSteadyState: SteadyStateResult[] }> {
   const decoders: MicroResult[] = []
   const envelopes: ReadingEnvelope[] = []
   for (const c of cases) {
@@ -131,5 +132,6 @@ export function runMicro(log: (line: string) => void): { decoders: MicroResult[]
 
   log('readings per second per core (one thread):')
   for (const r of [...decoders, ...pipelineSteps]) log(`  ${r.name.padEnd(62)} ${String(r.readingsPerSecond).padStart(10)} readings/s  ${String(r.microsPerReading).padStart(6)} µs/reading`)
-  return { decoders, pipelineSteps }
+  const footprintSteadyState = await runFootprintSteadyState(log)
+  return { decoders, pipelineSteps, footprintSteadyState }
 }

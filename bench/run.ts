@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   mkdirSync(options.outDir, { recursive: true })
   if (options.kind === 'micro') {
-    const micro = runMicro(log)
+    const micro = await runMicro(log)
     const file = join(options.outDir, `micro-${stamp}.json`)
     writeFileSync(file, JSON.stringify(micro, null, 2) + '\n')
     log(`wrote ${file}`)

@@ -123,7 +123,8 @@ export class AlertsProcessor {
           this.counters.add('skippedAlreadyApplied')
           continue
         }
-        const state = previous ? structuredClone(previous) : emptyAlertState()
+        // Changed in place: a batch that fails, or whose commit is discarded, reloads every state from the changelog.
+        const state = previous ?? emptyAlertState()
         // A device's resend or a normaliser's replay would count a weighing twice in the mass balance.
         const verdict = input.kind === 'readings' ? this.repeatVerdict(state, input.envelope) : 'new'
         const repeat = verdict !== 'new'

@@ -23,9 +23,12 @@ export function recordHourlyKwh(
     const index = Math.floor(part.hour / hourMs)
     if (meter.droppedBefore !== undefined && index < meter.droppedBefore) continue
     meter.hours[index] = (meter.hours[index] ?? 0) + part.amount
+    // Unknown stays unknown: the next drop walks the history once.
+    const lowest = lowestHour.get(meter)
+    if (lowest !== undefined && index < lowest) lowestHour.set(meter, index)
     changed.add(index)
   }
-  dropOldHours(meter, baseline.keepWeeks * 168)
+  dropOldHours(meter, baseline.keepWeeks * 168, Math.max(...changed))
   const affected = new Set<number>()
   for (const index of changed) for (let w = 0; w <= baseline.weeks; w++) affected.add(index + w * 168)
   const points: Point[] = []
@@ -36,16 +39,37 @@ export function recordHourlyKwh(
   return points
 }
 
-/** Keeps at most `keep` hours, up to the newest one, and remembers where it dropped some. */
-function dropOldHours(meter: MeterHours, keep: number): void {
-  const indices = Object.keys(meter.hours).map(Number)
-  const oldest = Math.max(...indices) - keep + 1
+/**
+ * The lowest hour index a meter's history holds, as far as this process knows it (by object
+ * identity, never serialised): dropping old hours then costs the hours dropped, not a walk over
+ * weeks of history per reading. A history read from the changelog is walked once.
+ */
+const lowestHour = new WeakMap<MeterHours, number>()
+
+/** Keeps at most `keep` hours, up to `newest` (the newest hour just written), and remembers where it dropped some. */
+function dropOldHours(meter: MeterHours, keep: number, newest: number): void {
+  if (!Number.isFinite(newest)) return
+  const oldest = newest - keep + 1
+  let lowest = lowestHour.get(meter)
   let dropped = false
-  for (const index of indices) {
-    if (index >= oldest) continue
-    delete meter.hours[index]
-    dropped = true
+  if (lowest === undefined || oldest - lowest > 2 * keep) {
+    // Unknown, or a long silence: walk the keys instead of every hour in between.
+    lowest = Infinity
+    for (const key in meter.hours) {
+      const index = Number(key)
+      if (index < oldest) {
+        delete meter.hours[key]
+        dropped = true
+      } else lowest = Math.min(lowest, index)
+    }
+  } else {
+    for (; lowest < oldest; lowest++) {
+      if (meter.hours[lowest] === undefined) continue
+      delete meter.hours[lowest]
+      dropped = true
+    }
   }
+  lowestHour.set(meter, lowest)
   if (dropped) meter.droppedBefore = Math.max(meter.droppedBefore ?? -Infinity, oldest)
 }
 

@@ -99,7 +99,8 @@ export class FootprintProcessor {
           this.counters.add('skippedAlreadyApplied')
           continue
         }
-        const state: DeviceState = previous ? structuredClone(previous) : emptyState(record.partition, record.offset)
+        // Changed in place: a batch that fails, or whose commit is discarded, reloads every state from the changelog.
+        const state: DeviceState = previous ?? emptyState(record.partition, record.offset)
         state.partition = record.partition
         state.offset = record.offset
         const { allowedLatenessMs } = this.deps.config.footprint

@@ -28,7 +28,12 @@ export function contribute(state: DeviceState, tags: Readonly<Record<string, str
     const start = windowStart(interval, c.time)
     const key = `${c.measurement}|${interval}|${start}|${JSON.stringify(c.dims)}`
     let window: WindowState | undefined = state.windows[key]
-    if (!window) state.windows[key] = window = { measurement: c.measurement, interval, start, dims: c.dims, fields: {} }
+    if (!window) {
+      state.windows[key] = window = { measurement: c.measurement, interval, start, dims: c.dims, fields: {} }
+      // Unknown stays unknown: the next eviction walks every window.
+      const known = firstEnd.get(state)
+      if (known !== undefined) firstEnd.set(state, Math.min(known, windowEnd(interval, start)))
+    }
     for (const [field, amount] of Object.entries(c.add)) window.fields[field] = (window.fields[field] ?? 0) + amount
     for (const [field, value] of Object.entries(c.max ?? {})) window.fields[field] = Math.max(window.fields[field] ?? -Infinity, value)
     if (c.last) {
@@ -44,9 +49,23 @@ export function contribute(state: DeviceState, tags: Readonly<Record<string, str
   return points
 }
 
+/**
+ * The earliest end among a state's open windows, as far as this process knows it: lets eviction
+ * skip the walk over every window while the watermark has not reached any. Kept beside the state
+ * (by object identity), not in it, so it is never serialised; a state read from the changelog
+ * starts without one and is walked once.
+ */
+const firstEnd = new WeakMap<DeviceState, number>()
+
 /** Forgets windows that ended before the watermark: no reading can change them any more. */
 export function evictClosedWindows(state: DeviceState, watermark: number): void {
+  const known = firstEnd.get(state)
+  if (known !== undefined && known > watermark) return
+  let earliest = Infinity
   for (const [key, window] of Object.entries(state.windows)) {
-    if (windowEnd(window.interval, window.start) <= watermark) delete state.windows[key]
+    const end = windowEnd(window.interval, window.start)
+    if (end <= watermark) delete state.windows[key]
+    else earliest = Math.min(earliest, end)
   }
+  firstEnd.set(state, earliest)
 }

@@ -81,6 +81,22 @@ describe('energy anomaly (M5) points from a meter\'s hourly consumption', () => 
     expect(at(points, start + 840 * h)?.fields).toEqual({ kwh: 1, baseline_kwh: 1, anomaly: 0, baseline_weeks: 4 })
   })
 
+  test('a history read back from the changelog (a new object) should still be cut to five weeks at its next hour, and stay so', () => {
+    const start = Date.parse('2026-01-05T00:00:00Z')
+    const state = emptyState(0, '0')
+    for (let i = 0; i < 5 * 168; i++) recordHourlyKwh(state, tags, 'electricity', [{ hour: start + i * h, amount: 1 }])
+    const reloaded = JSON.parse(JSON.stringify(state)) as typeof state
+    // A week later, hour by hour, as a meter reports.
+    for (let i = 5 * 168; i < 6 * 168; i++) recordHourlyKwh(reloaded, tags, 'electricity', [{ hour: start + i * h, amount: 1 }])
+    const hours = Object.keys(reloaded.energyHours!.electricity!.hours).map(Number)
+    expect(hours).toHaveLength(energyAnomalyBaseline.keepWeeks * 168)
+    expect(Math.min(...hours) * h).toBe(start + 168 * h)
+    // After a silence of three months, the next hour leaves only itself within the five weeks.
+    const later = start + 6 * 168 * h + 90 * 24 * h
+    recordHourlyKwh(reloaded, tags, 'electricity', [{ hour: later, amount: 2 }])
+    expect(Object.keys(reloaded.energyHours!.electricity!.hours).map(Number)).toEqual([later / h])
+  })
+
   test('a meter register should feed the anomaly with the same hourly amounts as the hour rollup; gas in m3 should not', () => {
     const state = emptyState(0, '0')
     const register = (value: number, time: number): CanonicalReading => ({ attribute: 'totalActiveEnergyImport', measurement: 'energy_ac', field: 'total_active_energy_import_kwh', value, unit: 'kWh', time })

@@ -34,4 +34,19 @@ describe('rollups', () => {
     evictClosedWindows(state, t('2026-03-01T11:00:00Z'))
     expect(Object.values(state.windows).map((w) => w.interval).sort()).toEqual(['day', 'month'])
   })
+  test('eviction should go on finding closed windows as the watermark moves, also in a state read back from JSON', () => {
+    const state = emptyState(0, '0')
+    for (const time of ['2026-03-01T10:10:00Z', '2026-03-01T11:10:00Z', '2026-03-02T09:00:00Z']) contribute(state, tags, { measurement: 'm', dims: {}, time: t(time), add: { x: 1 } })
+    evictClosedWindows(state, t('2026-03-01T11:00:00Z'))
+    const open = (s: typeof state): string[] => Object.values(s.windows).map((w) => `${w.interval} ${new Date(w.start).toISOString()}`).sort()
+    expect(open(state)).toEqual(['day 2026-03-01T00:00:00.000Z', 'day 2026-03-02T00:00:00.000Z', 'hour 2026-03-01T11:00:00.000Z', 'hour 2026-03-02T09:00:00.000Z', 'month 2026-03-01T00:00:00.000Z'])
+    // An earlier window opened after an eviction (a late reading) must still be evicted in time.
+    contribute(state, tags, { measurement: 'm', dims: {}, time: t('2026-03-01T11:30:00Z'), add: { x: 1 } })
+    evictClosedWindows(state, t('2026-03-01T12:00:00Z'))
+    expect(open(state)).toEqual(['day 2026-03-01T00:00:00.000Z', 'day 2026-03-02T00:00:00.000Z', 'hour 2026-03-02T09:00:00.000Z', 'month 2026-03-01T00:00:00.000Z'])
+    const reloaded = JSON.parse(JSON.stringify(state)) as typeof state
+    contribute(reloaded, tags, { measurement: 'm', dims: {}, time: t('2026-03-02T10:00:00Z'), add: { x: 1 } })
+    evictClosedWindows(reloaded, t('2026-03-02T00:00:00Z'))
+    expect(open(reloaded)).toEqual(['day 2026-03-02T00:00:00.000Z', 'hour 2026-03-02T09:00:00.000Z', 'hour 2026-03-02T10:00:00.000Z', 'month 2026-03-01T00:00:00.000Z'])
+  })
 })
