@@ -25,6 +25,10 @@ export interface BenchOptions {
   readonly keepLogs: boolean
   readonly skipAedes: boolean
   readonly skipPeer: boolean
+  /** The same aedes broker handing every publish to nothing: the ceiling the pipeline is read against. */
+  readonly bare: boolean
+  /** Node-RED (MQTT in from the private Mosquitto → InfluxDB out) as a second peer. */
+  readonly nodeRed: boolean
 }
 
 export const usage = `npm run bench -- [options]
@@ -44,6 +48,9 @@ export const usage = `npm run bench -- [options]
   --loads <list>       latency phases as fractions of the measured maximum (default 0.5,0.9; "none" to skip)
   --mosquitto-url <u>  use this Mosquitto instead of a private one
   --no-aedes, --no-peer  leave out one side
+  --no-bare            leave out the bare-broker path (aedes, authentication and ACL, publishes handed to nothing)
+  --no-node-red        leave out the Node-RED peer (installed into .cache/bench-node-red on first use)
+                       both run in full runs only
   --keep-logs          keep the components' logs in the run directory`
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -68,6 +75,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'keep-logs': { type: 'boolean' },
       'no-aedes': { type: 'boolean' },
       'no-peer': { type: 'boolean' },
+      'no-bare': { type: 'boolean' },
+      'no-node-red': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -104,6 +113,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     keepLogs: values['keep-logs'] === true || profile,
     skipAedes: values['no-aedes'] === true,
     skipPeer: values['no-peer'] === true,
+    bare: kind === 'full' && !embedded && values['no-bare'] !== true,
+    nodeRed: kind === 'full' && !embedded && values['no-node-red'] !== true && values['no-peer'] !== true,
   }
 }
 

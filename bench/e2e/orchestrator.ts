@@ -13,7 +13,9 @@ import { InfluxWatch } from './influx-watch.js'
 import { KafkaWatch } from './kafka-watch.js'
 import { discardSessions, freePort, startMosquitto, type RunningMosquitto } from './mosquitto.js'
 import { readingsPerMessage, type PayloadMode } from './payloads.js'
-import { startBridgeProcess, startBroker, startProcessor, type PipelineLaunch } from './pipeline.js'
+import { nodeArgs, startBridgeProcess, startBroker, startProcessor, type PipelineLaunch } from './pipeline.js'
+import { startComponent } from './processes.js'
+import { ensureNodeRed, startNodeRed } from './node-red.js'
 import { LatencyProbe } from './probe.js'
 import { ProcWatch } from './proc-stats.js'
 import type { Component } from './processes.js'
@@ -67,6 +69,9 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   const secret = generateSecret()
   const aedesFleet = fleetFor(ids.runId, 'a', options.devices, secret)
   const peerFleets = new Map(options.bridges.map((k) => [k, fleetFor(ids.runId, `m${k}`, options.devices, secret)]))
+  const bareFleet = fleetFor(ids.runId, 'b', options.devices, secret)
+  const nodeRedFleet = fleetFor(ids.runId, 'nr', options.devices, secret)
+  const fleets = [aedesFleet, ...peerFleets.values(), bareFleet, nodeRedFleet]
   // A connection of its own: the run's may be closing at the same moment.
   onInterrupt(async () => {
     const admin = new KafkaWatch([kafkaBrokers], `${ids.groupPrefix}-cleanup`)
@@ -76,9 +81,9 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
   log(`run ${ids.runId}: ${options.devices} devices per path, ${options.generators} generator process(es), window ${options.window}; logs in ${logDir}`)
 
   try {
-    await writeRegistry(registryFile, [aedesFleet, ...peerFleets.values()], secret)
+    await writeRegistry(registryFile, fleets, secret)
     // CIRCULAR_STATE_DIR is the run directory, so the pipeline reads its tenants file from there.
-    writeTenants(join(runDir, 'tenants.json'), [aedesFleet, ...peerFleets.values()])
+    writeTenants(join(runDir, 'tenants.json'), fleets)
     await kafka.connect()
     const bus = new KafkaBus(config.kafka, createLogger('warn', 'bench'))
     await bus.ensureTopics(pipelineTopics(config.bus))
@@ -108,16 +113,20 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     pool.pids.forEach((pid, i) => procs.add(`generator-${i}`, pid))
     const runner = new ScenarioRunner({ options, procs, watch: servicesWatch(kafka, influx, config.bus.topics, groupIds.storeSink(ids.groupPrefix)) })
 
-    const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean): Promise<void> => {
+    // What the path running now has had acknowledged, probes included: the only upstream count of a path without a bus.
+    let activePath: { probe: LatencyProbe; ackedBefore: number } | undefined
+    const pathAcked = (): number => (activePath ? pool!.acked - activePath.ackedBefore + activePath.probe.acked : 0)
+    const runPath = async (name: string, fleet: Fleet, url: string, credentials: boolean, cap: (mode: PayloadMode) => number, quick: boolean, pathRunner = runner): Promise<void> => {
       const connectMs = await pool!.connect(url, fleet.devices, credentials, options.window)
       const probe = new LatencyProbe(fleet.probe, influx)
       await probe.connect(url, credentials)
+      activePath = { probe, ackedBefore: pool!.acked }
       log(`${name}: ${fleet.devices.length} devices connected in ${connectMs} ms`)
       const path: PathUnderTest = { name, pool: pool!, probe, tenant: fleet.tenant, backlogCap: cap }
       try {
         for (const mode of options.payloads) {
           const result =
-            options.kind === 'smoke' ? await runner.smoke(path, mode, mode === 'single' ? 100 : 20, mode === 'single' ? 200 : 40) : await runner.run(path, mode, quick)
+            options.kind === 'smoke' ? await pathRunner.smoke(path, mode, mode === 'single' ? 100 : 20, mode === 'single' ? 200 : 40) : await pathRunner.run(path, mode, quick)
           scenarios.push(result)
           log(describe(result))
         }
@@ -130,6 +139,38 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
 
     if (broker) {
       await runPath('aedes', aedesFleet, `mqtt://127.0.0.1:${brokerPort}`, true, (mode) => Math.ceil(aedesBacklogReadings / readingsPerMessage[mode]), false)
+    }
+    if (options.bare) {
+      // The same broker and checks, publishes handed to nothing: what it acknowledges is all there is to count.
+      const port = await freePort()
+      const bare = await startComponent('bare-broker', nodeArgs(launch, 'bare-broker', ['--import', 'tsx', 'bench/e2e/bare-broker.ts']), { ...env, MQTT_PORT: String(port) }, logDir)
+      procs.add(bare.name, bare.pid)
+      try {
+        await runPath('aedes-bare', bareFleet, `mqtt://127.0.0.1:${port}`, true, (mode) => Math.ceil(aedesBacklogReadings / readingsPerMessage[mode]), true, new ScenarioRunner({ options, procs, watch: countsOnly(pathAcked) }))
+      } finally {
+        await bare.stop()
+        procs.remove(bare.name)
+      }
+    }
+    if (mosquittoUrl && options.nodeRed) {
+      const red = ensureNodeRed(log)
+      const broker = new URL(mosquittoUrl)
+      const influxAt = new URL(influxUrl)
+      const nodeRed = await startNodeRed(red, {
+        mqtt: { host: broker.hostname, port: Number(broker.port || 1883), clientId: `${ids.groupPrefix}-node-red` },
+        influx: { host: influxAt.hostname, port: Number(influxAt.port || 8086), database: ids.database },
+        tenant: nodeRedFleet.tenant,
+        userDir: join(runDir, 'node-red'),
+        logDir,
+        uiPort: await freePort(),
+      })
+      procs.add(nodeRed.name, nodeRed.pid)
+      try {
+        await runPath('node-red', nodeRedFleet, mosquittoUrl, false, () => mosquittoBacklogPerBridge, false, new ScenarioRunner({ options, procs, watch: storeOnlyWatch(influx, nodeRedFleet.tenant, pathAcked) }))
+      } finally {
+        await nodeRed.stop()
+        procs.remove(nodeRed.name)
+      }
     }
     if (mosquittoUrl) {
       const largest = Math.max(...options.bridges)
@@ -174,6 +215,35 @@ export async function runEndToEnd(options: BenchOptions, log: (line: string) => 
     if (!options.keepLogs && problems.length === 0 && scenarios.every((s) => s.reconciliation.ok)) rmSync(runDir, { recursive: true, force: true })
   }
   return { ids, scenarios, peakMemory: procs.peaks(), problems, runDir, ...(profileDir ? { profileDir } : {}), mosquitto: options.mosquittoUrl ?? 'private' }
+}
+
+/**
+ * A path without a bus: every hop is what the broker acknowledged (the probe's included, through
+ * `acked`), and stored readings are acknowledged ones. Reconciles published = acknowledged only.
+ */
+function countsOnly(acked: () => number): PipelineWatch {
+  let perMessage = 1
+  const hops = (readingsPerMessage: number) => {
+    perMessage = readingsPerMessage
+    const a = acked()
+    return { raw: a, readingsRecords: a, deadLetters: 0, sinkCommitted: a }
+  }
+  return { hops: async (n) => hops(n), progress: async (n) => hops(n), stored: async () => acked() * perMessage }
+}
+
+/** A peer that writes InfluxDB itself (Node-RED): acknowledged messages are its only earlier hop; stored ones are counted in InfluxDB. */
+function storeOnlyWatch(influx: InfluxWatch, tenant: string, acked: () => number): PipelineWatch {
+  // Stored messages, counted from stored readings: earlier scenarios (drained) had another number of readings per message.
+  let mode = { perMessage: 0, readingsBefore: 0, messagesBefore: 0 }
+  const hops = async (readingsPerMessage: number) => {
+    const [stored, a] = [await influx.count(tenant), acked()]
+    if (readingsPerMessage !== mode.perMessage) {
+      const messages = mode.perMessage === 0 ? 0 : mode.messagesBefore + Math.floor((stored - mode.readingsBefore) / mode.perMessage)
+      mode = { perMessage: readingsPerMessage, readingsBefore: stored, messagesBefore: messages }
+    }
+    return { raw: a, readingsRecords: a, deadLetters: 0, sinkCommitted: mode.messagesBefore + Math.floor((stored - mode.readingsBefore) / readingsPerMessage) }
+  }
+  return { hops, progress: hops, stored: (t) => influx.count(t) }
 }
 
 /** Hop counters from Kafka (topic end offsets, the sink's committed offsets) and InfluxDB. */

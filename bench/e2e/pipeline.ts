@@ -9,7 +9,7 @@ export interface PipelineLaunch {
   readonly profileDir?: string
 }
 
-function nodeArgs(launch: PipelineLaunch, name: string, args: string[]): string[] {
+export function nodeArgs(launch: PipelineLaunch, name: string, args: string[]): string[] {
   if (!launch.profileDir) return args
   const dir = join(launch.profileDir, name)
   mkdirSync(dir, { recursive: true })

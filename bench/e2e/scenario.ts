@@ -325,7 +325,7 @@ export class ScenarioRunner {
       if (s.raw - from.raw >= acked && s.readingsRecords - from.readingsRecords >= acked && s.sinkCommitted >= s.readingsRecords) break
       if (Date.now() - started > timeoutMs) {
         throw new Error(
-          `${path.name}: the pipeline did not catch up within ${timeoutMs / 1000} s (acknowledged ${acked}, raw ${s.raw - from.raw}, readings ${s.readingsRecords - from.readingsRecords}, sink committed ${s.sinkCommitted - from.sinkCommitted}); see the components' logs`,
+          `${path.name}: the pipeline did not catch up within ${timeoutMs / 1000} s (acknowledged ${acked}, raw ${s.raw - from.raw}, readings ${s.readingsRecords - from.readingsRecords}, sink committed ${s.sinkCommitted - from.sinkCommitted}; in all: readings ${s.readingsRecords}, sink committed ${s.sinkCommitted}); see the components' logs`,
         )
       }
       await sleep(100)

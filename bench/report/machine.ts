@@ -28,6 +28,9 @@ export async function describeMachine(): Promise<Machine> {
       aedes: packageVersion('aedes'),
       mqtt: packageVersion('mqtt'),
       '@platformatic/kafka': packageVersion('@platformatic/kafka'),
+      // The Node-RED peer's own installation (bench/e2e/node-red.ts), when a run used it.
+      'node-red': packageVersion('node-red', '../../.cache/bench-node-red/node_modules'),
+      'node-red-contrib-influxdb': packageVersion('node-red-contrib-influxdb', '../../.cache/bench-node-red/node_modules'),
     },
   }
 }
@@ -56,9 +59,9 @@ async function influxVersion(): Promise<string> {
 }
 
 /** Read from the installed package.json: some packages (aedes) do not export it. */
-function packageVersion(name: string): string {
+function packageVersion(name: string, modules = '../../node_modules'): string {
   try {
-    return (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
+    return (JSON.parse(readFileSync(new URL(`${modules}/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
   } catch {
     return 'unknown'
   }

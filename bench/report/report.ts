@@ -31,8 +31,12 @@ export interface Report {
   }
   readonly payloads: Record<string, { format: string; bytes: number; readingsPerMessage: number }>
   readonly scenarios: ScenarioResult[]
-  /** aedes ÷ best Mosquitto + bridge, stored readings/s, per payload mode. */
-  readonly ratios: Record<string, number | undefined>
+  /**
+   * Per payload mode, the end-to-end aedes path's stored readings/s divided by: the bare broker's
+   * acknowledged readings/s (a fraction of what the broker alone can do), Node-RED's stored
+   * readings/s, and the best Mosquitto + bridge's. Ratios hold across machines better than rates.
+   */
+  readonly ratios: Record<string, Partial<Record<RatioPeer, number>>>
   readonly peakMemory: EndToEndResult['peakMemory']
   readonly profiles?: ProfileSummary[]
   readonly problems: string[]
@@ -83,12 +87,25 @@ export async function buildReport(options: BenchOptions, result: EndToEndResult,
   }
 }
 
-function ratios(scenarios: readonly ScenarioResult[]): Record<string, number | undefined> {
-  const out: Record<string, number | undefined> = {}
+export type RatioPeer = 'bare broker' | 'Node-RED' | 'Mosquitto + bridge'
+
+const peersOf: Record<RatioPeer, (path: string) => boolean> = {
+  'bare broker': (path) => path === 'aedes-bare',
+  'Node-RED': (path) => path === 'node-red',
+  'Mosquitto + bridge': (path) => path.startsWith('mosquitto+bridge'),
+}
+
+function ratios(scenarios: readonly ScenarioResult[]): Record<string, Partial<Record<RatioPeer, number>>> {
+  const out: Record<string, Partial<Record<RatioPeer, number>>> = {}
   for (const mode of ['single', 'pack']) {
     const aedes = scenarios.find((s) => s.path === 'aedes' && s.payload === mode)?.max.storedReadingsPerSec
-    const peer = Math.max(0, ...scenarios.filter((s) => s.path !== 'aedes' && s.payload === mode).map((s) => s.max.storedReadingsPerSec))
-    out[mode] = aedes !== undefined && peer > 0 ? Math.round((aedes / peer) * 10) / 10 : undefined
+    const row: Partial<Record<RatioPeer, number>> = {}
+    for (const [peer, matches] of Object.entries(peersOf) as [RatioPeer, (path: string) => boolean][]) {
+      const best = Math.max(0, ...scenarios.filter((s) => matches(s.path) && s.payload === mode).map((s) => s.max.storedReadingsPerSec))
+      // Below 1 the ratio needs two decimals: end to end ÷ bare broker is a fraction.
+      if (aedes !== undefined && best > 0) row[peer] = Math.round((aedes / best) * 100) / 100
+    }
+    out[mode] = row
   }
   return out
 }
