@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { PayloadMode } from './e2e/payloads.js'
 
 export interface BenchOptions {
-  readonly kind: 'full' | 'smoke' | 'profile' | 'micro'
+  readonly kind: 'full' | 'smoke' | 'profile' | 'micro' | 'recovery'
   /** The whole platform as `circular start` runs it: one process, embedded bus and store. */
   readonly embedded: boolean
   readonly devices: number
@@ -37,6 +37,8 @@ export const usage = `npm run bench -- [options]
                        store, no Kafka or InfluxDB (combines with --smoke and --profile; latency at 50 % only
                        unless --loads says otherwise)
   --micro              decoder and line-protocol micro-benchmarks only
+  --recovery           kills the local Kafka and footprint processors and measures how soon every
+                       consumer group commits again (not for a shared Kafka)
   --profile            short run with --cpu-prof on every component; prints top self-time functions
   --devices <n>        simulated devices per path (default 100)
   --generators <n>     load generator processes (default 2)
@@ -60,6 +62,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       smoke: { type: 'boolean' },
       micro: { type: 'boolean' },
       embedded: { type: 'boolean' },
+      recovery: { type: 'boolean' },
       profile: { type: 'boolean' },
       devices: { type: 'string' },
       generators: { type: 'string' },
@@ -85,7 +88,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     console.log(usage)
     process.exit(0)
   }
-  const kind = values.micro ? 'micro' : values.smoke ? 'smoke' : values.profile ? 'profile' : 'full'
+  const kind = values.recovery ? 'recovery' : values.micro ? 'micro' : values.smoke ? 'smoke' : values.profile ? 'profile' : 'full'
   const smoke = kind === 'smoke'
   const profile = kind === 'profile'
   const payloads = (values.payloads ?? 'single,pack').split(',').map((p) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { runEmbedded } from './e2e/embedded.js'
 import { runEndToEnd } from './e2e/orchestrator.js'
 import { runMicro } from './micro.js'
+import { recoveryMarkdown, runRecovery } from './recovery.js'
 import { parseOptions, usage } from './options.js'
 import { buildReport } from './report/report.js'
 import { renderMarkdown } from './report/markdown.js'
@@ -26,6 +27,15 @@ async function main(): Promise<number> {
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   mkdirSync(options.outDir, { recursive: true })
+  if (options.kind === 'recovery') {
+    const recovery = await runRecovery(log, { devices: options.devices, ratePerDevice: 20 })
+    const base = join(options.outDir, `recovery-${stamp}`)
+    writeFileSync(`${base}.json`, JSON.stringify(recovery, null, 2) + '\n')
+    writeFileSync(`${base}.md`, recoveryMarkdown(recovery))
+    console.log('\n' + recoveryMarkdown(recovery))
+    log(`wrote ${base}.json and ${base}.md`)
+    return recovery.results.every((r) => Object.values(r.progressAfterSeconds).every((v) => v !== null)) ? 0 : 1
+  }
   if (options.kind === 'micro') {
     const micro = await runMicro(log)
     const file = join(options.outDir, `micro-${stamp}.json`)

@@ -54,12 +54,12 @@ describe('createPlatform', () => {
 })
 
 describe('component starters', () => {
-  test('the store sink and the normaliser should register their counters, the sink its delays, under their names', async () => {
+  test('the store sink, the normaliser and its registry mirror should register their counters, the sink its delays, under their names', async () => {
     const p = platform()
     started.push(await startNormaliserComponent(p))
     started.push(await startSinkComponent(p))
     expect(started.map((s) => s.name)).toEqual(['normaliser', 'store-sink'])
-    expect(p.counters.map((c) => c.component)).toEqual(['normaliser', 'store-sink'])
+    expect(p.counters.map((c) => c.component)).toEqual(['normaliser', 'registry-mirror', 'store-sink'])
     expect(p.delays.map((d) => d.stage)).toEqual(['store-sink'])
   })
 
