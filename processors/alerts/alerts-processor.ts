@@ -244,10 +244,11 @@ export class AlertsProcessor {
   private forgetRemoved(record: IncomingRecord, events: AlertEvent[]): void {
     const state = this.store.get(record.key)
     if (state === undefined) return
+    const subject = state.subject
+    // The state goes right after, so resolving may change it.
     for (const [rule, ruleState] of Object.entries(state.rules) as [RuleName, RuleState][]) {
-      if (!state.subject || ruleState.alertId === undefined) continue
-      const transition = resolveFromOutside(structuredClone(ruleState), ruleState.alertId, record.timestamp, 'the device being removed from the registry', 0)
-      if (transition) events.push(alertEventOf(transition, rule, state.subject))
+      const transition = subject && ruleState.alertId !== undefined ? resolveFromOutside(ruleState, ruleState.alertId, record.timestamp, 'the device being removed from the registry', 0) : undefined
+      if (transition) events.push(alertEventOf(transition, rule, subject!))
     }
     this.store.delete(record.key)
     this.counters.add('devicesForgotten')
