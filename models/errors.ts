@@ -36,6 +36,7 @@ export const errorCatalogue = {
   BUS_LOCKED: { canRetry: false, summary: 'another live process holds the embedded bus file' },
   BUS_TOPIC_UNKNOWN: { canRetry: false, summary: 'the topic does not exist on the bus' },
   BUS_COMMIT_REFUSED: { canRetry: true, summary: "the bus did not commit a handled batch (its partition moved to another consumer, or Kafka refused): the batch's outputs were discarded and it comes again" },
+  BUS_FENCED: { canRetry: true, summary: 'a newer writer for the same work was opened (its partition went to another instance): nothing was written, and the new owner carries the work on' },
   BUS_STORAGE_FAILED: { canRetry: true, summary: 'the embedded bus could not read or write its file' },
   STORE_UNAVAILABLE: { canRetry: true, summary: 'the time-series store is unreachable or failing' },
   STORE_QUERY_FAILED: { canRetry: false, summary: 'the time-series store refused the query' },

@@ -22,6 +22,7 @@ const nowhere: Bus = {
   readAll: unsupported,
   ensureTopics: async () => undefined,
   ping: async () => true,
+  openFencedWriter: async () => ({ publish: async () => undefined, close: async () => undefined }),
   close: async () => undefined,
 }
 

@@ -118,6 +118,19 @@ export interface ReadAllOptions {
   readonly partitions?: readonly number[]
 }
 
+/**
+ * Publishes for work that belongs to one holder at a time but is done outside a consumer's batch
+ * (the notifier's outbox entries of one event partition, written as deliveries end). Opening a
+ * writer fences every writer opened earlier under the same id, in any process: their publishes
+ * fail with BUS_FENCED and write nothing, so an instance paused past its session cannot write
+ * after the new holder read the state back. Open it before reading that state.
+ */
+export interface FencedWriter {
+  /** Resolves once the records are durable; throws BUS_FENCED, having written nothing, once a newer writer of the id was opened. */
+  publish(records: readonly OutgoingRecord[]): Promise<void>
+  close(): Promise<void>
+}
+
 export interface Bus {
   /** Resolves once every record is durably stored (Kafka: acknowledged by all in-sync replicas). */
   publish(records: readonly OutgoingRecord[]): Promise<void>
@@ -138,5 +151,7 @@ export interface Bus {
   lag?(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>
   /** Whether the bus answers right now. */
   ping(): Promise<boolean>
+  /** Opens the writer for `id`, fencing the ones opened before it (see FencedWriter). */
+  openFencedWriter(id: string): Promise<FencedWriter>
   close(): Promise<void>
 }

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
-import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, ReadAllOptions, TopicSpec } from './bus.js'
+import type { Bus, ConsumeOptions, Consumption, FencedWriter, IncomingRecord, OutgoingRecord, PartitionLag, ReadAllOptions, TopicSpec } from './bus.js'
 import { ConsumerGroup } from './embedded/consumer-group.js'
 import { GroupConsumer, type FetchLimits } from './embedded/group-consumer.js'
 import { GroupOffsets } from './embedded/group-offsets.js'
@@ -52,6 +52,8 @@ export class EmbeddedBus implements Bus {
   private readonly maintenanceTimer: NodeJS.Timeout
   private maintaining: Promise<unknown> | undefined
   private closing: Promise<void> | undefined
+  /** The newest epoch of each fenced writer id: only the writer holding it may publish. */
+  private readonly writerEpochs = new Map<string, number>()
   /** Set once the consumers have stopped during close: their last batches may still publish. */
   private refusingPublishes = false
 
@@ -146,6 +148,24 @@ export class EmbeddedBus implements Bus {
     }
   }
 
+  /**
+   * One process holds the file, so the epochs live in memory. What earlier writers queued is
+   * written before this resolves: a holder that reads the state next sees it.
+   */
+  async openFencedWriter(id: string): Promise<FencedWriter> {
+    if (this.closing) throw closedError()
+    const epoch = (this.writerEpochs.get(id) ?? 0) + 1
+    this.writerEpochs.set(id, epoch)
+    await this.batcher.drain()
+    return {
+      publish: async (records) => {
+        if (this.writerEpochs.get(id) !== epoch) throw fencedError(id)
+        return this.publish(records)
+      },
+      close: async () => undefined,
+    }
+  }
+
   /** Per partition, how many records the group has not committed yet. */
   async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
     if (this.closing) throw closedError()
@@ -197,6 +217,10 @@ export class EmbeddedBus implements Bus {
     }
     this.wake.notify()
   }
+}
+
+function fencedError(id: string): PlatformError {
+  return new PlatformError('BUS_FENCED', `a newer writer for ${id} was opened: nothing was written`)
 }
 
 function closedError(): PlatformError {

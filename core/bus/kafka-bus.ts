@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
 import { PlatformError } from '../../models/errors.js'
 import type { Logger } from '../logger.js'
-import type { Bus, ConsumeOptions, Consumption, IncomingRecord, OutgoingRecord, PartitionLag, ReadAllOptions, TopicSpec } from './bus.js'
+import type { Bus, ConsumeOptions, Consumption, FencedWriter, IncomingRecord, OutgoingRecord, PartitionLag, ReadAllOptions, TopicSpec } from './bus.js'
 import { copartitionedAssigner, copartitionedProtocol } from './copartitioned-assigner.js'
 import { kafkaSecurity } from './kafka-security.js'
 import { retry, type RetryPolicy } from '../retry.js'
@@ -266,6 +266,14 @@ export class KafkaBus implements Bus {
     } finally {
       await admin.close().catch(() => undefined)
     }
+  }
+
+  /** A transactional producer of its own per id (see KafkaFencedWriter). */
+  async openFencedWriter(id: string): Promise<FencedWriter> {
+    const transactionalId = `${this.config.clientId}-writer-${id}`
+    const writer = new KafkaFencedWriter(transactionalId, (identity) => new Producer<string, Buffer, string, string>({ ...this.producerOptions(), transactionalId, ...identity }), this.maxRecordBytes)
+    await writer.open()
+    return writer
   }
 
   async close(): Promise<void> {
@@ -586,6 +594,88 @@ class PartitionLanes {
     for (const lane of this.lanes.values()) this.schedule(lane)
     if (this.held < heldRecordsMax / 2 && this.stream?.isPaused() && !this.stopping) this.stream.resume()
   }
+}
+
+/**
+ * A fenced writer on Kafka: a transactional producer whose id names the work. Opening it asks
+ * Kafka for the id's producer id with a new epoch, which fences the id's earlier producers and
+ * aborts a transaction one of them left open. Each publish is one transaction. After a failure
+ * that is not a fence (Kafka away), the next publish starts a producer that asks for the epoch
+ * after the one it held, which Kafka grants only if no newer writer took the id meanwhile; a
+ * fenced writer never asks again, as a fresh request would fence the newer one in turn.
+ */
+class KafkaFencedWriter implements FencedWriter {
+  private producer: KafkaProducer | undefined
+  private identity: { producerId: bigint; producerEpoch: number } = { producerId: -1n, producerEpoch: -1 }
+  private fenced = false
+  private turns: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly transactionalId: string,
+    private readonly makeProducer: (identity: { producerId: bigint; producerEpoch: number }) => KafkaProducer,
+    private readonly maxRecordBytes: number,
+  ) {}
+
+  /** Takes the id's next epoch now: a transaction begun and dropped before anything is sent (no EndTxn). */
+  async open(): Promise<void> {
+    const producer = this.makeProducer(this.identity)
+    try {
+      const transaction = await producer.beginTransaction()
+      await transaction.cancel()
+    } catch (error) {
+      await producer.close().catch(() => undefined)
+      throw new PlatformError('KAFKA_UNAVAILABLE', `cannot open the fenced writer ${this.transactionalId}: ${reason(error)}`, {}, { cause: error })
+    }
+    this.producer = producer
+    this.holdIdentity(producer)
+  }
+
+  publish(records: readonly OutgoingRecord[]): Promise<void> {
+    assertRecordsFit(records, this.maxRecordBytes)
+    const turn = this.turns.then(() => this.send(records))
+    this.turns = turn.catch(() => undefined)
+    return turn
+  }
+
+  async close(): Promise<void> {
+    await this.turns
+    await this.producer?.close().catch(() => undefined)
+    this.producer = undefined
+  }
+
+  private async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.fenced) throw this.fencedError()
+    if (records.length === 0) return
+    const producer = (this.producer ??= this.makeProducer(this.identity))
+    try {
+      const transaction = await producer.beginTransaction()
+      this.holdIdentity(producer)
+      for (const chunk of chunksByBytes(records, requestBytesMax)) await transaction.send({ messages: chunk.map(toMessage) })
+      await transaction.commit()
+    } catch (error) {
+      this.producer = undefined
+      await producer.transaction?.abort().catch(() => undefined)
+      await producer.close().catch(() => undefined)
+      if (producerFenced(error)) {
+        this.fenced = true
+        throw this.fencedError(error)
+      }
+      throw new PlatformError('KAFKA_UNAVAILABLE', `Kafka did not commit ${records.length} record(s) of the fenced writer ${this.transactionalId}: ${reason(error)}`, {}, { cause: error })
+    }
+  }
+
+  private holdIdentity(producer: KafkaProducer): void {
+    if (producer.producerId !== undefined && producer.producerEpoch !== undefined) this.identity = { producerId: producer.producerId, producerEpoch: producer.producerEpoch }
+  }
+
+  private fencedError(cause?: unknown): PlatformError {
+    return new PlatformError('BUS_FENCED', `a newer writer took ${this.transactionalId}: nothing was written`, {}, cause === undefined ? {} : { cause })
+  }
+}
+
+/** Kafka's answers to a producer whose epoch is no longer the id's newest. */
+function producerFenced(error: unknown): boolean {
+  return leafErrors(error).some((e) => ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED'].includes(String((e as { apiId?: unknown }).apiId)))
 }
 
 /** The client wraps what Kafka said in AggregateErrors; the innermost messages say what happened. */

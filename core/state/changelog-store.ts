@@ -90,18 +90,31 @@ export class ChangelogStore<State> {
    * turn comes, so a caller's flush resolves only once the keys it staged before calling are
    * written, even when several callers flush at once; a failed flush stages its keys again.
    * `publish` writes them another way than straight to the bus: a batch handler's context, so
-   * that they commit with its outputs and offsets.
+   * that they commit with its outputs and offsets, or a fenced writer. With `keys`, only those of
+   * the staged keys are written (the others stay staged): for keys that go through different
+   * writers.
    */
-  flush(publish?: (records: readonly OutgoingRecord[]) => void | Promise<void>): Promise<void> {
-    const turn = this.flushing.then(() => this.flushStaged(publish ?? ((records) => this.bus.publish(records))))
+  flush(publish?: (records: readonly OutgoingRecord[]) => void | Promise<void>, keys?: ReadonlySet<string>): Promise<void> {
+    const turn = this.flushing.then(() => this.flushStaged(publish ?? ((records) => this.bus.publish(records)), keys))
     this.flushing = turn.catch(() => undefined)
     return turn
   }
 
-  private async flushStaged(publish: (records: readonly OutgoingRecord[]) => void | Promise<void>): Promise<void> {
-    if (this.staged.size === 0) return
-    const ids = [...this.staged]
-    this.staged.clear()
+  /**
+   * Unstages `keys` without writing them, for a writer that may no longer write them (fenced):
+   * their states here are stale, and the next load takes what the topic holds.
+   */
+  discard(keys: Iterable<string>): void {
+    for (const key of keys) {
+      this.staged.delete(key)
+      this.touchedDuringLoad?.delete(key)
+    }
+  }
+
+  private async flushStaged(publish: (records: readonly OutgoingRecord[]) => void | Promise<void>, keys?: ReadonlySet<string>): Promise<void> {
+    const ids = keys === undefined ? [...this.staged] : [...this.staged].filter((key) => keys.has(key))
+    if (ids.length === 0) return
+    for (const id of ids) this.staged.delete(id)
     const records: OutgoingRecord[] = ids.map((id) => {
       const state = this.states.get(id)
       return state === undefined ? { topic: this.topic, key: id, value: Buffer.alloc(0), headers: {}, tombstone: true } : { topic: this.topic, key: id, value: Buffer.from(JSON.stringify(state)), headers: {} }

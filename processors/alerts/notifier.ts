@@ -1,4 +1,4 @@
-import type { AssignedPartition, BatchContext, Bus, Consumption, IncomingRecord } from '../../core/bus/bus.js'
+import type { AssignedPartition, BatchContext, Bus, Consumption, FencedWriter, IncomingRecord } from '../../core/bus/bus.js'
 import { pipelineTopics } from '../../core/bus/topics.js'
 import type { Config } from '../../core/config.js'
 import { Counters } from '../../core/counters.js'
@@ -66,12 +66,19 @@ export interface NotifierDeps {
  * Every attempt is recorded as it ends, so after a restart the notifier knows what was delivered
  * (and skips it), what is still to be sent, and how much of its retry budget is spent. An entry
  * belongs to the notifier instance that holds its event's partition; a rebalance hands the entries
- * over with the partitions. A notifier killed after sending but before recording sends again with
+ * over with the partitions. The entries of each event partition are written through a fenced
+ * writer of that partition, opened before the outbox is read back: an instance that lost the
+ * partition while paused (a long GC, a frozen VM) cannot record anything once the new holder read
+ * the outbox, so it never overwrites what the new holder records. A notifier killed (or paused)
+ * after sending but before recording leaves the entry to the next holder, which sends again with
  * the same idempotency key, which the receiver uses to drop the repeat. GeoReport v2 has no
  * idempotency key, so before each POST the outbox records that a request is being sent; finding
  * that record after a restart (or after an attempt without an answer), the notifier first looks
  * for the request by the alert marker in its description and sends only if the server does not
- * have it. The transitions of one alert reach each receiver in order.
+ * have it. What remains is a request that an instance posted after the new holder read the outbox
+ * (it recorded `sending` just before it lost the partition): the fence refuses its record, and
+ * the new holder, finding `sending`, looks for the request before filing one. The transitions of
+ * one alert reach each receiver in order.
  */
 export class AlertNotifier {
   readonly counters = new Counters(stage, notifierCounterNames)
@@ -85,6 +92,12 @@ export class AlertNotifier {
   private resuming: Promise<void> = Promise.resolve()
   private needsResume = false
   private loading: Promise<void> | undefined
+  /** The fenced writer of each event partition held (`topic:partition`), through which its entries are written. */
+  private readonly writers = new Map<string, FencedWriter>()
+  /** Partitions whose writer was fenced: another instance holds them now, whatever the last assignment here said. */
+  private readonly fencedOut = new Set<string>()
+  private writerTurn: Promise<void> = Promise.resolve()
+  private groupId: string | undefined
 
   constructor(private readonly deps: NotifierDeps) {
     this.outbox = new ChangelogStore<Delivery>(deps.bus, deps.config.alerts.topics.deliveries)
@@ -94,6 +107,7 @@ export class AlertNotifier {
 
   async start(groupId = this.deps.config.alerts.groups.notifier): Promise<Consumption> {
     const { bus, config } = this.deps
+    this.groupId = groupId
     await bus.ensureTopics(pipelineTopics(config.bus, config.alerts))
     const consumption = await bus.consume({
       groupId,
@@ -117,6 +131,7 @@ export class AlertNotifier {
         await this.stopDeliveries()
         await polling
         await this.resuming
+        await this.closeWriters()
       },
     }
   }
@@ -139,8 +154,10 @@ export class AlertNotifier {
   /** A new set of event partitions: reload the outbox, and queue what is still to be sent for them. */
   private assigned(assigned: readonly AssignedPartition[]): void {
     const held = new Set(assigned.filter((a) => a.topic === this.deps.config.alerts.topics.events).map((a) => `${a.topic}:${a.partition}`))
-    // A rejoin that hands back the same partitions changes nothing here.
-    if (this.held && held.size === this.held.size && [...held].every((p) => this.held!.has(p))) return
+    // A rejoin that hands back the same partitions changes nothing here, unless another instance fenced one of them meanwhile.
+    const regained = [...held].some((p) => this.fencedOut.has(p))
+    if (this.held && !regained && held.size === this.held.size && [...held].every((p) => this.held!.has(p))) return
+    for (const p of held) this.fencedOut.delete(p)
     this.held = held
     this.needsReload = true
     this.needsResume = true
@@ -159,7 +176,8 @@ export class AlertNotifier {
   }
 
   private holds(source: NonNullable<Delivery['source']>): boolean {
-    return this.held === undefined || this.held.has(`${source.topic}:${source.partition}`)
+    const partition = partitionOf(source)
+    return !this.fencedOut.has(partition) && (this.held === undefined || this.held.has(partition))
   }
 
   /**
@@ -171,6 +189,7 @@ export class AlertNotifier {
       await this.reloadIfNeeded()
       let tooOld = 0
       const queued: [string, string][] = []
+      const staged: [string, Delivery['source']][] = []
       for (const record of records) {
         this.counters.add('received')
         // By when the transition reached the bus, not when it was observed: a replayed or late reading may raise a new alert about the past.
@@ -188,17 +207,23 @@ export class AlertNotifier {
         for (const subscriber of this.deps.rules.webhooksFor(event.tenant, event.rule, event.phase)) {
           const entry: Delivery = { channel: 'webhook', subscriber: subscriber.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [] }
           const key = this.intake(`${subscriber.id}/${event.alertId}/${event.phase}`, entry, event, source)
-          if (key) queued.push([queueOf(event.tenant, entry), key])
+          if (key) {
+            queued.push([queueOf(event.tenant, entry), key])
+            staged.push([key, source])
+          }
         }
         const open311 = event.phase === 'firing' ? this.deps.rules.open311For(event.tenant, event.rule) : undefined
         if (open311) {
           const entry: Delivery = { channel: 'open311', subscriber: open311.channel.id, alertId: event.alertId, phase: event.phase, idempotencyKey: idempotencyKeyOf(event), status: 'pending', attempts: [], open311: { rule: event.rule, deviceId: event.deviceId, serviceCode: open311.serviceCode } }
           const key = this.intake(`${open311.channel.id}/${event.alertId}/${event.phase}`, entry, event, source)
-          if (key) queued.push([queueOf(event.tenant, entry), key])
+          if (key) {
+            queued.push([queueOf(event.tenant, entry), key])
+            staged.push([key, source])
+          }
         }
       }
       // The next hop: once the entries are durable, the events' offsets may be committed.
-      await this.outbox.flush()
+      await this.writeOutbox(staged)
       // Entries left by the partitions' previous owner go first, so each receiver gets an alert's transitions in order.
       await this.resuming
       await this.resumeIfNeeded()
@@ -406,19 +431,19 @@ export class AlertNotifier {
   async compactOutbox(now = Date.now()): Promise<number> {
     await this.reloadIfNeeded()
     const { maxAgeMs } = this.deps.config.alerts.delivery
-    let deleted = 0
+    const deleted: [string, Delivery['source']][] = []
     for (const [key, d] of this.outbox.entries()) {
       const ended = d.status === 'dead' || (d.status === 'delivered' && (d.channel !== 'open311' || d.open311?.closed === true))
       const endedAt = d.attempts.at(-1)?.at ?? d.deliveredAt ?? 0
       if (!ended || now - Math.max(endedAt, d.source?.timestamp ?? 0) <= maxAgeMs || (d.source && !this.holds(d.source))) continue
       this.outbox.delete(key)
-      deleted++
+      deleted.push([key, d.source])
     }
-    if (deleted > 0) {
-      await this.outbox.flush()
-      this.deps.logger.info({ entries: deleted }, 'ended deliveries older than ALERT_DELIVERY_MAX_AGE_MS removed from the outbox')
+    if (deleted.length > 0) {
+      await this.writeOutbox(deleted)
+      this.deps.logger.info({ entries: deleted.length }, 'ended deliveries older than ALERT_DELIVERY_MAX_AGE_MS removed from the outbox')
     }
-    return deleted
+    return deleted.length
   }
 
   /** Out of budget, or refused for good (by the receiver, or its target by the policy): park it where an operator looks, and move on. */
@@ -432,8 +457,13 @@ export class AlertNotifier {
     this.deps.logger.warn({ receiver, alertId: delivery.alertId, phase: delivery.phase, code }, `alert delivery dead-lettered: ${message}`)
   }
 
-  /** One load at a time, shared by all who need it; it keeps what this instance is writing (see ChangelogStore.load). */
+  /**
+   * One load at a time, shared by all who need it; it keeps what this instance is writing (see
+   * ChangelogStore.load). The writers of newly held partitions are opened first: what an earlier
+   * holder did not write by then, it can no longer write.
+   */
   private async reloadIfNeeded(): Promise<void> {
+    await this.openWriters()
     while (this.needsReload) {
       this.loading ??= (async () => {
         this.needsReload = false
@@ -456,9 +486,84 @@ export class AlertNotifier {
     // An instance that lost the partition leaves the entry to the new owner, which may be sending it already.
     if (delivery.source && !this.holds(delivery.source)) throw handedOver()
     this.outbox.stage(key, delivery)
-    await this.outbox.flush()
+    try {
+      await this.writeOutbox([[key, delivery.source]])
+    } catch (error) {
+      if (error instanceof PlatformError && error.code === 'BUS_FENCED') throw handedOver()
+      throw error
+    }
     const point = deliveryPoint(delivery)
     if (point) await this.deps.bus.publish([{ topic: this.deps.config.bus.topics.footprintPoints, key: delivery.alertId, value: encodePointsRecord([point]), headers: {} }])
+  }
+
+  /**
+   * Writes the staged entries `keys`, each through the fenced writer of its event's partition
+   * (entries without one, and every entry before the group assigned partitions, straight to the
+   * bus). Throws BUS_FENCED if a writer was fenced: its entries are dropped here and read back.
+   */
+  private async writeOutbox(entries: readonly (readonly [string, Delivery['source']])[]): Promise<void> {
+    const byPartition = new Map<string | undefined, Set<string>>()
+    for (const [key, source] of entries) {
+      const partition = source && this.held !== undefined ? partitionOf(source) : undefined
+      const keys = byPartition.get(partition) ?? new Set<string>()
+      byPartition.set(partition, keys.add(key))
+    }
+    await Promise.all(
+      [...byPartition].map(async ([partition, keys]) => {
+        if (partition === undefined) return this.outbox.flush(undefined, keys)
+        const writer = await this.writerOf(partition)
+        try {
+          await this.outbox.flush((records) => writer.publish(records), keys)
+        } catch (error) {
+          if (error instanceof PlatformError && error.code === 'BUS_FENCED') this.fenced(partition, keys)
+          throw error
+        }
+      }),
+    )
+  }
+
+  private async writerOf(partition: string): Promise<FencedWriter> {
+    if (!this.writers.has(partition) && !this.fencedOut.has(partition)) await this.openWriters()
+    const writer = this.writers.get(partition)
+    if (!writer) throw new PlatformError('BUS_FENCED', `event partition ${partition} is no longer held here: its outbox entries are the new holder's`, {})
+    return writer
+  }
+
+  /** Another instance opened the partition's writer: it holds the partition, and this instance's entries of it are stale. */
+  private fenced(partition: string, keys: Iterable<string>): void {
+    if (!this.fencedOut.has(partition)) this.deps.logger.warn({ partition }, 'another notifier took this event partition; its deliveries are handed over')
+    this.fencedOut.add(partition)
+    const writer = this.writers.get(partition)
+    this.writers.delete(partition)
+    void writer?.close().catch(() => undefined)
+    this.outbox.discard(keys)
+    this.needsReload = true
+  }
+
+  /** Opens a writer for each partition held that has none, and closes those of partitions no longer held; one turn at a time. */
+  private openWriters(): Promise<void> {
+    const turn = this.writerTurn.then(async () => {
+      const held = this.held
+      if (held === undefined) return
+      for (const [partition, writer] of this.writers) {
+        if (held.has(partition)) continue
+        this.writers.delete(partition)
+        await writer.close().catch(() => undefined)
+      }
+      for (const partition of held) {
+        if (this.writers.has(partition) || this.fencedOut.has(partition)) continue
+        this.writers.set(partition, await this.deps.bus.openFencedWriter(`notifier-outbox.${this.groupId ?? this.deps.config.alerts.groups.notifier}.${partition.replace(':', '.')}`))
+      }
+    })
+    this.writerTurn = turn.catch(() => undefined)
+    return turn
+  }
+
+  private async closeWriters(): Promise<void> {
+    await this.writerTurn
+    const writers = [...this.writers.values()]
+    this.writers.clear()
+    await Promise.all(writers.map((w) => w.close().catch(() => undefined)))
   }
 
   /**
@@ -483,6 +588,10 @@ export class AlertNotifier {
   private mustHold(delivery: Delivery): void {
     if (delivery.source && !this.holds(delivery.source)) throw handedOver()
   }
+}
+
+function partitionOf(source: NonNullable<Delivery['source']>): string {
+  return `${source.topic}:${source.partition}`
 }
 
 function handedOver(): PlatformError {

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import mqtt from 'mqtt'
 import { signature } from '../../processors/alerts/webhook.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
-import { spawnCircular, type Running } from '../support/circular-process.js'
+import { spawnCircular, start, type Running } from '../support/circular-process.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import { ensureAlertTopics, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
+import { KafkaBus } from '../../core/bus/kafka-bus.js'
+import { ensureAlertTopics, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
 
 const minute = 60_000
 const t0 = Date.parse('2026-11-03T08:00:00Z')
@@ -207,4 +208,63 @@ describe('alerts: a notifier killed between sending and recording', () => {
     expect(receiver.received.filter((r) => r.body.phase === 'resolved')).toHaveLength(1)
     expect(receiver.received.every((r) => r.validSignature)).toBe(true)
   }, 120_000)
+})
+
+describe('alerts: a notifier frozen between sending and recording while its partition moves on', () => {
+  const rulesFile = join(tmpdir(), `circular-webhook-rules-${randomBytes(4).toString('hex')}.json`)
+  // The broker's smallest session timeout: the frozen member is dropped soon.
+  const { config, env, cleanup } = isolatedConfig(alertsEnv(rulesFile, { ALERT_GROUPS_START_AT: 'earliest', KAFKA_SESSION_TIMEOUT_MS: '6000', CIRCULAR_LOG_LEVEL: 'info' }))
+  const receiver = new Receiver()
+  let pipeline: InProcessPipeline
+  let zombie: Running | undefined
+  let successor: Running | undefined
+  let bin: TestDevice
+
+  beforeAll(async () => {
+    const url = await receiver.start()
+    writeFileSync(rulesFile, JSON.stringify({ version: 1, tenants: { pausecity: { webhooks: [{ id: 'ops', url: `${url}/ops`, secret }] } } }))
+    await ensureAlertTopics(config)
+    bin = await registerDevice(config, { id: 'bin-pause', kind: 'waste_container', format: 'senml', tenant: 'pausecity', site: 'east' })
+    pipeline = await startInProcess(config, ['broker', 'normaliser', 'alerts'])
+  })
+  afterAll(async () => {
+    if (zombie?.process.pid && zombie.process.exitCode === null) zombie.process.kill('SIGCONT')
+    await Promise.all([zombie?.kill('SIGKILL'), successor?.kill('SIGTERM')])
+    await pipeline?.stop()
+    await receiver.stop()
+    rmSync(rulesFile, { force: true })
+    cleanup()
+  })
+
+  test('the successor delivers with the same idempotency key, and the thawed instance records nothing over it: one delivered entry', async () => {
+    zombie = start(['--import', 'tsx', 'test/support/notifier-zombie.ts'], { ...process.env, ...env } as Record<string, string>, { echo: true })
+    const { send, end } = await fillSender(pipeline, bin)
+    await send(0, 0.95)
+    await end()
+    await zombie.waitForOutput(/^FROZEN$/m, 60_000)
+    expect(receiver.accepted.size).toBe(1)
+    const [firing] = [...receiver.accepted.values()]
+
+    // The group drops the frozen member once its session runs out; the successor finds the entry unrecorded and sends it again.
+    successor = spawnCircular(['process', 'alert-notifier'], env)
+    const entry = `ops/${firing!.body.alertId}/firing`
+    const statuses = async (): Promise<string[]> => {
+      const bus = new KafkaBus(config.kafka, testLogger)
+      try {
+        return (await bus.readAll(config.alerts.topics.deliveries)).filter((r) => r.key === entry && !r.tombstone).map((r) => (JSON.parse(r.value.toString()) as { status: string }).status)
+      } finally {
+        await bus.close()
+      }
+    }
+    await waitFor(async () => (await statuses()).includes('delivered'), 60_000, 'the successor recording the delivery')
+    expect(receiver.received.filter((r) => r.key === firing!.key)).toHaveLength(2)
+    expect(receiver.accepted.size).toBe(1)
+
+    // Thawed: the webhook it sent was accepted, and it goes on to record that, through the writer the successor fenced.
+    zombie.process.kill('SIGCONT')
+    await zombie.waitForOutput(/another notifier took this event partition/, 20_000).catch(() => undefined)
+    expect(await statuses()).toEqual(['pending', 'delivered'])
+    expect(receiver.received.filter((r) => r.key === firing!.key)).toHaveLength(2)
+    expect(zombie.stdout()).toMatch(/another notifier took this event partition/)
+  }, 180_000)
 })

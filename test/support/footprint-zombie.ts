@@ -31,6 +31,7 @@ const bus: Bus = {
   ensureTopics: (specs) => kafka.ensureTopics(specs),
   lag: (group, topics) => kafka.lag(group, topics),
   ping: () => kafka.ping(),
+  openFencedWriter: (id) => kafka.openFencedWriter(id),
   close: () => kafka.close(),
   consume: (options) =>
     kafka.consume({

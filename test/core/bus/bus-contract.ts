@@ -411,6 +411,29 @@ export function busContract(implementation: string, makeSubject: () => BusUnderT
       expect(await bus.readAll(output)).toEqual([])
     })
 
+    it('a writer opened later under the same id should fence the earlier: its publishes throw BUS_FENCED and write nothing, also when tried again, while the newer and other ids write', async () => {
+      const bus = await open()
+      const topic = name('fenced')
+      await bus.ensureTopics([{ topic, partitions }])
+      const id = name('writer')
+      const earlier = await bus.openFencedWriter(id)
+      await earlier.publish(values(topic, 'bin-1', ['earlier-1', 'earlier-2']))
+      const newer = await bus.openFencedWriter(id)
+      await expect(earlier.publish([record(topic, 'bin-1', 'earlier-3')])).rejects.toMatchObject({ code: 'BUS_FENCED' })
+      await newer.publish([record(topic, 'bin-1', 'newer-1')])
+      await expect(earlier.publish([record(topic, 'bin-1', 'earlier-4')])).rejects.toMatchObject({ code: 'BUS_FENCED' })
+      await newer.publish([record(topic, 'bin-1', 'newer-2')])
+      const other = await bus.openFencedWriter(name('writer'))
+      await other.publish([record(topic, 'bin-1', 'other-1')])
+      await Promise.all([earlier.close(), newer.close(), other.close()])
+
+      const written = ['earlier-1', 'earlier-2', 'newer-1', 'newer-2', 'other-1']
+      expect((await bus.readAll(topic)).map((r) => r.value.toString())).toEqual(written)
+      const { seen } = await consumeInto(bus, name('group'), [topic])
+      await until('the written records', () => seen.length >= written.length)
+      expect(seen.map((r) => r.value.toString())).toEqual(written)
+    })
+
     it('records, partitions and committed offsets should survive closing and reopening the bus', async () => {
       let bus = await open()
       const topic = name('durable')

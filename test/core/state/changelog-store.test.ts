@@ -57,6 +57,26 @@ describe('ChangelogStore', () => {
     expect(await records(b)).toEqual([['bin-1', '{"n":1}']])
   })
 
+  test('a flush with keys should write only those of the staged keys; discarded keys should never be written, and a load should take what the topic holds for them', async () => {
+    const b = await bus()
+    const store = new ChangelogStore<Count>(b, topic)
+    store.stage('bin-1', { n: 1 })
+    store.stage('bin-2', { n: 1 })
+    await store.flush(undefined, new Set(['bin-1']))
+    expect(await records(b)).toEqual([['bin-1', '{"n":1}']])
+    store.stage('bin-1', { n: 9 })
+    store.discard(['bin-1'])
+    await store.flush()
+    expect((await records(b)).sort()).toEqual([
+      ['bin-1', '{"n":1}'],
+      ['bin-2', '{"n":1}'],
+    ])
+    store.stage('bin-1', { n: 10 })
+    store.discard(['bin-1'])
+    await store.load({ keepLocal: true })
+    expect(store.get('bin-1')).toEqual({ n: 1 })
+  })
+
   test('an empty record should delete its key on load', async () => {
     const b = await bus()
     await b.publish([
