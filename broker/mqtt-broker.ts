@@ -8,7 +8,7 @@ import type { DeviceRegistry } from '../core/registry/registry.js'
 import { verifySecret } from '../core/registry/secret.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
 import type { Ingest } from '../ingest/ingest.js'
-import { maySubscribe, parseTelemetryTopic } from '../ingest/topic-scheme.js'
+import { maySubscribe, parseTelemetryTopic, publishRefusal } from '../ingest/topic-scheme.js'
 import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
 import { startListeners } from './listeners.js'
 import { guardPacketSize, packetOverheadBytes } from './packet-size-guard.js'
@@ -106,7 +106,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     }
     if (!device) return refuse('acl_refused', 'not authenticated')
     if (!stillRegistered(device)) return refuse('auth_refused', 'the device was revoked or registered again since it connected')
-    const refusal = topicRefusal(device, packet)
+    const refusal = publishRefusal(packet.topic, device)
     if (refusal) return refuse('acl_refused', refusal)
     const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
     if (admission.kind === 'refused') return refuse(admission.counter, admission.reason)
@@ -203,14 +203,6 @@ function isTls(client: Client): boolean {
   return (client.conn as unknown) instanceof TLSSocket
 }
 
-/** Why a device may not publish on this topic, or undefined when it may. */
-function topicRefusal(device: Device, packet: PublishPacket): string | undefined {
-  const topic = parseTelemetryTopic(packet.topic)
-  if (!topic) return `"${packet.topic}" is not a telemetry topic`
-  if (topic.deviceId !== device.id) return `device "${device.id}" may not publish for "${topic.deviceId}"`
-  if (topic.apiKey !== undefined && topic.apiKey !== device.apiKey) return 'API key in the topic does not match the device'
-  return undefined
-}
 
 function payloadSize(packet: PublishPacket): number {
   return typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length

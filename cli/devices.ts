@@ -39,7 +39,7 @@ export function registerDeviceCommands(program: Command): void {
     .requiredOption('--site <site>', 'site the device is installed at')
     .requiredOption('--kind <kind>', `one of ${deviceKinds.join(', ')}`)
     .option('--format <format>', `payload format: ${payloadFormats.join(', ')}`, 'auto')
-    .option('--api-key <key>', 'FIWARE IoT Agent API key for /json/<apiKey>/… topics (default: the tenant)')
+    .option('--api-key <key>', 'FIWARE IoT Agent API key for /json/<apiKey>/… topics; it belongs to one tenant, and json and ul are refused (default: the tenant)')
     .option('--lat <latitude>', 'latitude in decimal degrees (WGS 84)')
     .option('--lon <longitude>', 'longitude in decimal degrees (WGS 84)')
     .option('--entity-id <urn>', 'NGSI-LD entity id the device reports as')

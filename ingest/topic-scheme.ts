@@ -1,4 +1,5 @@
 import type { PayloadFormat } from '../models/reading.js'
+import { reservedApiKeys } from '../core/registry/device.js'
 
 /**
  * The MQTT topics devices publish on. Each names the device, so the broker can check that a
@@ -45,11 +46,35 @@ export function parseTelemetryTopic(topic: string): TelemetryTopic | undefined {
   return { deviceId, apiKey, format, ...(attribute !== undefined ? { attribute } : {}) }
 }
 
+/** Why a device may not publish on this topic, or undefined when it may: only on its own telemetry topics. */
+export function publishRefusal(topic: string, device: { id: string; apiKey: string }): string | undefined {
+  const parsed = parseTelemetryTopic(topic)
+  if (!parsed) return `"${topic}" is not a telemetry topic`
+  if (parsed.deviceId !== device.id) return `device "${device.id}" may not publish for "${parsed.deviceId}"`
+  if (parsed.apiKey !== undefined && parsed.apiKey !== device.apiKey) return 'API key in the topic does not match the device'
+  return undefined
+}
+
 /**
- * Whether a device may subscribe to a topic filter: only inside its own namespaces (commands and
- * configuration sent to it), never with a wildcard before its own id.
+ * The topics the platform and IoT Agents send to a device, below each of its prefixes: commands
+ * (`cmd`; the device answers on `cmdexe`) and configuration (`config` on the platform's own
+ * scheme; `configuration/values`, the IoT Agent's answer to `configuration/commands`).
  */
+const ownTopics = { devices: ['cmd', 'config'], iotAgent: ['cmd', 'configuration/values'] } as const
+
+/**
+ * The topic filters a device may subscribe to: exactly its own command and configuration topics,
+ * below its own prefixes. No wildcard, so no filter reaches past them. The legacy prefix without
+ * protocol is left out for an API key spelled like a protocol prefix (registration refuses those
+ * now; devices registered before keep the other prefixes): `/json/<deviceId>/…` would be the
+ * `/json/…` namespace of the devices whose API key is that id.
+ */
+export function subscribableTopics(device: { id: string; apiKey: string }): string[] {
+  const iotAgent = [`/json/${device.apiKey}/${device.id}/`, `/ul/${device.apiKey}/${device.id}/`, ...(reservedApiKeys.includes(device.apiKey) ? [] : [`/${device.apiKey}/${device.id}/`])]
+  return [...ownTopics.devices.map((t) => `devices/${device.id}/${t}`), ...iotAgent.flatMap((prefix) => ownTopics.iotAgent.map((t) => prefix + t))]
+}
+
+/** Whether a device may subscribe to a topic filter (see `subscribableTopics`). */
 export function maySubscribe(filter: string, device: { id: string; apiKey: string }): boolean {
-  const own = [`devices/${device.id}/`, `/${device.apiKey}/${device.id}/`, `/json/${device.apiKey}/${device.id}/`, `/ul/${device.apiKey}/${device.id}/`]
-  return own.some((prefix) => filter.startsWith(prefix) && filter.length > prefix.length)
+  return subscribableTopics(device).includes(filter)
 }

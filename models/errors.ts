@@ -8,6 +8,7 @@ export const errorCatalogue = {
   REGISTRY_INVALID: { canRetry: false, summary: 'the device registry file is invalid' },
   DEVICE_EXISTS: { canRetry: false, summary: 'a device with this id already exists' },
   DEVICE_UNKNOWN: { canRetry: false, summary: 'no device with this id is registered' },
+  API_KEY_TAKEN: { canRetry: false, summary: "the IoT Agent API key is another tenant's or a protocol prefix of the topic scheme: every API key belongs to one tenant" },
   PAYLOAD_MALFORMED: { canRetry: false, summary: 'the payload cannot be parsed' },
   PAYLOAD_TOO_LARGE: { canRetry: false, summary: 'the payload exceeds the size limit' },
   FORMAT_UNKNOWN: { canRetry: false, summary: 'the payload format cannot be determined' },

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { PlatformError } from '../models/errors.js'
 import type { Device } from '../core/registry/device.js'
 import { FileRegistry } from '../core/registry/file-registry.js'
+import { apiKeyRefusal } from '../core/registry/device-registration.js'
 import { generateSecret, hashSecret, verifySecret } from '../core/registry/secret.js'
 import { registeredFormat } from './encode/variants.js'
 import type { DevicePlan } from './fleet.js'
@@ -53,7 +54,16 @@ export async function ensureRegistered(plans: readonly DevicePlan[], tenant: str
   if (missing.length > 0) writeState(stateFile, { version: 1, secrets: { ...state.secrets, ...Object.fromEntries(secrets) } })
   const createdAt = new Date().toISOString()
   const hashes = await Promise.all(missing.map((plan) => hashSecret(secrets.get(plan.id)!)))
-  missing.forEach((plan, i) => registry.add(deviceFor(plan, tenant, hashes[i]!, createdAt)))
+  missing.forEach((plan, i) => {
+    const device = deviceFor(plan, tenant, hashes[i]!, createdAt)
+    // The API key is the tenant's name: refused like a registration's when another tenant holds it.
+    registry.add(device, {
+      admit: (current) => {
+        const refusal = apiKeyRefusal(device, current)
+        if (refusal) throw new PlatformError('API_KEY_TAKEN', `cannot simulate tenant "${tenant}": ${refusal.replace(/; choose .*$/, '')}; simulate another tenant (--tenant)`, { apiKey: device.apiKey })
+      },
+    })
+  })
   return { secrets, added: missing.length }
 }
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import { PlatformError } from '../../models/errors.js'
 import type { AuditLog } from './audit-log.js'
-import { device, type Device } from './device.js'
+import { device, reservedApiKeys, type Device } from './device.js'
 import type { FileRegistry } from './file-registry.js'
 import { generateSecret, hashSecret } from './secret.js'
 import type { TenantPolicies } from './tenants.js'
@@ -15,7 +15,7 @@ export const deviceRegistration = device
   .omit({ secretHash: true, createdAt: true })
   .extend({
     format: device.shape.format.default('auto'),
-    apiKey: device.shape.apiKey.optional().describe('FIWARE IoT Agent API key for /json/<apiKey>/… topics; default the tenant'),
+    apiKey: device.shape.apiKey.optional().describe('FIWARE IoT Agent API key for /json/<apiKey>/… topics; default the tenant. It belongs to one tenant: another tenant\'s key or name, and json or ul, are refused (409 API_KEY_TAKEN)'),
   })
   .strict()
 export type DeviceRegistration = z.input<typeof deviceRegistration>
@@ -33,8 +33,9 @@ export interface NewDevice {
 }
 
 /**
- * Registers a device: checks it, refuses it when its tenant has `maxDevices` registered already,
- * stores it with a new secret's scrypt hash, and records who did it in the audit log.
+ * Registers a device: checks it, refuses it when its tenant has `maxDevices` registered already
+ * or its API key is not the tenant's to use (see `apiKeyRefusal`), stores it with a new secret's
+ * scrypt hash, and records who did it in the audit log.
  */
 export async function registerDevice(deps: RegistrationDeps, input: z.output<typeof deviceRegistration>, actor: string, now = Date.now()): Promise<NewDevice> {
   const secret = generateSecret()
@@ -43,6 +44,8 @@ export async function registerDevice(deps: RegistrationDeps, input: z.output<typ
   deps.registry.add(candidate, {
     // Checked against the registry as it is written, not as it was read before hashing the secret.
     admit: (current) => {
+      const refusal = apiKeyRefusal(candidate, current, deps.tenants.named())
+      if (refusal) throw new PlatformError('API_KEY_TAKEN', refusal, { parameter: 'apiKey', apiKey: candidate.apiKey })
       const registered = current.filter((d) => d.tenant === candidate.tenant).length
       if (registered >= maxDevices) {
         throw new PlatformError('TENANT_LIMIT_REACHED', `tenant "${candidate.tenant}" has its maximum of ${maxDevices} devices registered; remove one or raise limits.maxDevices in the tenants file`, {
@@ -55,6 +58,23 @@ export async function registerDevice(deps: RegistrationDeps, input: z.output<typ
   })
   deps.audit.append({ actor, action: 'device.add', tenant: candidate.tenant, target: candidate.id, details: { site: candidate.site, kind: candidate.kind } }, now)
   return { device: candidate, secret }
+}
+
+/**
+ * Why a device may not use its API key, if it may not. An API key names one tenant's IoT Agent
+ * namespace (`/json/<apiKey>/…`), so it belongs to the first tenant that registers a device with
+ * it, and to no other; a tenant's name, which is its devices' default key, is that tenant's alone
+ * (`tenants` are the names the tenants file lists; tenants with devices count anyway); and no key
+ * may be spelled like a protocol prefix (see `reservedApiKeys`). The message does not say which
+ * tenant holds a key.
+ */
+export function apiKeyRefusal(candidate: Pick<Device, 'tenant' | 'apiKey'>, current: readonly Pick<Device, 'tenant' | 'apiKey'>[], tenants: readonly string[] = []): string | undefined {
+  const { apiKey, tenant } = candidate
+  if (reservedApiKeys.includes(apiKey)) return `API key "${apiKey}" is a protocol prefix of the topic scheme (${reservedApiKeys.map((k) => `/${k}/…`).join(', ')}) and cannot be a device's API key; choose another with --api-key (API: apiKey)`
+  const othersName = apiKey !== tenant && (tenants.includes(apiKey) || current.some((d) => d.tenant === apiKey))
+  const othersKey = current.some((d) => d.apiKey === apiKey && d.tenant !== tenant)
+  if (othersName || othersKey) return `API key "${apiKey}" belongs to another tenant; choose another with --api-key (API: apiKey)`
+  return undefined
 }
 
 /**

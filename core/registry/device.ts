@@ -8,6 +8,13 @@ export const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
 
 export { geoPoint }
 
+/**
+ * The FIWARE IoT Agent protocol prefixes of the topic scheme (`/json/…`, `/ul/…`). No API key may
+ * be spelled like one: the legacy topic `/<apiKey>/<deviceId>/…` of a device with API key `json`
+ * would read as `/json/<apiKey>/…`, the namespace of every device whose API key is its id.
+ */
+export const reservedApiKeys: readonly string[] = ['json', 'ul']
+
 export const device = z.object({
   id: identifier,
   tenant: identifier,

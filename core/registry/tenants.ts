@@ -61,6 +61,11 @@ export class TenantPolicies {
     return { ...this.builtIn, ...content.defaults?.limits, ...content.tenants[tenant]?.limits }
   }
 
+  /** The tenants the file names, whose names (their devices' default API keys) no other tenant may take. */
+  named(): readonly string[] {
+    return Object.keys(this.file.readCurrent().tenants)
+  }
+
   /** The metric ids the tenant publishes as open data, in the order the file lists them. */
   publicMetrics(tenant: string): readonly string[] {
     return this.file.read().tenants[tenant]?.openData?.metrics ?? []

@@ -14,10 +14,14 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
   let pipeline: InProcessPipeline
   let alice: TestDevice
   let bob: TestDevice
+  let alias: TestDevice
 
   beforeAll(async () => {
     alice = await registerDevice(config, { id: 'alice-bin' })
     bob = await registerDevice(config, { id: 'bob-bin', tenant: 'othercity' })
+    // Written straight into the registry, as a registration from before such keys were refused:
+    // its legacy prefix /<apiKey>/<id>/ spells othercity's IoT Agent JSON namespace /json/othercity/.
+    alias = await registerDevice(config, { id: 'othercity', extra: { apiKey: 'json' } })
     pipeline = await startInProcess(config, ['broker'])
   })
   afterAll(async () => {
@@ -68,6 +72,23 @@ describe('MQTT broker: device authentication, topic ACL and hand-over to Kafka',
     expect(raw.map((r) => r.key)).toEqual([alice.device.id])
     expect(raw[0]!.headers).toMatchObject({ [header.tenant]: 'testcity', [header.device]: 'alice-bin', [header.format]: 'senml', [header.mqttTopic]: 'devices/alice-bin/senml' })
     expect(Number(raw[0]!.headers[header.receivedAt])).toBeGreaterThan(Date.now() - 60_000)
+  })
+
+  test("a device registered to alias another tenant's IoT Agent namespace should be refused every filter into it, and a spy on it should receive nothing", async () => {
+    const spy = await connect({ clientId: alias.device.id, username: alias.device.id, password: alias.secret })
+    const received: string[] = []
+    spy.on('message', (topic) => received.push(topic))
+    const into = ['/json/othercity/#', '/json/othercity/bob-bin/#', '/json/othercity/bob-bin/attrs', '/json/othercity/bob-bin/cmd', '/json/othercity/+/attrs', '/othercity/bob-bin/attrs', 'devices/bob-bin/senml', '#']
+    const refusal = (await spy.subscribeAsync([...into, '/json/json/othercity/cmd'], { qos: 1 }).catch((e: unknown) => e)) as { packet?: { granted: number[] } }
+    expect(refusal.packet?.granted).toEqual([...into.map(() => 128), 1])
+
+    const victim = await connect({ clientId: bob.device.id, username: bob.device.id, password: bob.secret })
+    for (const topic of ['/json/othercity/bob-bin/attrs', '/othercity/bob-bin/attrs', 'devices/bob-bin/attrs']) await victim.publishAsync(topic, JSON.stringify({ t: 21 }), { qos: 1 })
+    await victim.endAsync()
+    // The messages went to Kafka; had any filter been granted, the broker would have forwarded them at once.
+    await collectTopic(config, config.bus.topics.raw, (records) => records.filter((r) => r.key === bob.device.id).length >= 3)
+    expect(received).toEqual([])
+    await spy.endAsync()
   })
 
   test('the PUBACK of a QoS 1 publish should wait until Kafka has the record', async () => {

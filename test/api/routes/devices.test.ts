@@ -93,6 +93,20 @@ describe('POST /v1/devices and DELETE /v1/devices/:id: devices managed by admins
     expect(taken.json()).toEqual({ error: { code: 'DEVICE_EXISTS', message: 'device "alpha-bin-1" is already registered' } })
   })
 
+  test("an API key spelled like a protocol prefix, or another tenant's, is refused with 409 API_KEY_TAKEN, which does not say whose it is", async () => {
+    const gamma = f.as('admin', 'gamma')
+    for (const apiKey of ['json', 'ul', 'beta-key', 'alpha']) {
+      const refused = await register(gamma, { id: `gamma-${apiKey}`, site: 'east', kind: 'generic', apiKey })
+      expect(refused.statusCode, apiKey).toBe(409)
+      const { error } = refused.json<{ error: { code: string; parameter: string; message: string } }>()
+      expect([error.code, error.parameter]).toEqual(['API_KEY_TAKEN', 'apiKey'])
+      expect(error.message).toMatch(apiKey === 'json' || apiKey === 'ul' ? /protocol prefix/ : /belongs to another tenant/)
+      expect(error.message).not.toContain('"beta"')
+      expect(f.registry.get(`gamma-${apiKey}`)).toBeUndefined()
+    }
+    expect((await register(gamma, { id: 'gamma-own', site: 'east', kind: 'generic', apiKey: 'gamma-key' })).statusCode).toBe(201)
+  })
+
   test("a tenant at its maxDevices is refused with 409 TENANT_LIMIT_REACHED; after a revocation it may register again", async () => {
     expect((await register(alphaAdmin, { id: 'alpha-bin-2', site: 'north', kind: 'generic' })).statusCode).toBe(201)
     await addDevice(f.registry, { id: 'alpha-bin-3', tenant: 'alpha' })

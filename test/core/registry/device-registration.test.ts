@@ -48,6 +48,34 @@ describe('device registration, shared by `circular devices add` and POST /v1/dev
     await registerDevice(deps, input('w', 'big'), 'cli:tester')
   })
 
+  test('an API key is one tenant’s: a protocol prefix, a key or a name of another tenant is refused with API_KEY_TAKEN, and nothing is stored', async () => {
+    const keyed = (id: string, tenant: string, apiKey?: string) => deviceRegistration.parse({ id, tenant, site: 'north', kind: 'waste_container', ...(apiKey !== undefined ? { apiKey } : {}) })
+    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({ version: 1, defaults: { limits: { maxDevices: 2 } }, tenants: { 'tenant-b': { limits: { maxDevices: 3 } }, quiet: {} } }))
+    await registerDevice(deps, keyed('b-1', 'tenant-b'), 'cli:tester')
+    await registerDevice(deps, keyed('b-2', 'tenant-b', 'b-gateways'), 'cli:tester')
+    const refusals: [ReturnType<typeof keyed>, RegExp][] = [
+      [keyed('a-1', 'tenant-a', 'json'), /protocol prefix/],
+      [keyed('a-2', 'tenant-a', 'ul'), /protocol prefix/],
+      // A tenant named like a prefix has no default key: it must choose one.
+      [keyed('j-1', 'json'), /protocol prefix/],
+      [keyed('a-3', 'tenant-a', 'tenant-b'), /belongs to another tenant/],
+      [keyed('a-4', 'tenant-a', 'b-gateways'), /belongs to another tenant/],
+      // Named in the tenants file, though it has no device yet.
+      [keyed('a-5', 'tenant-a', 'quiet'), /belongs to another tenant/],
+    ]
+    for (const [registration, reason] of refusals) {
+      const refused = registerDevice(deps, registration, 'cli:tester')
+      await expect(refused, registration.id).rejects.toMatchObject({ code: 'API_KEY_TAKEN', details: { parameter: 'apiKey' } })
+      await expect(refused).rejects.toThrow(reason)
+      expect(deps.registry.get(registration.id)).toBeUndefined()
+    }
+    // The tenant's own keys, and keys nobody holds, are fine.
+    await registerDevice(deps, keyed('b-3', 'tenant-b', 'b-gateways'), 'cli:tester')
+    await registerDevice(deps, keyed('a-6', 'tenant-a', 'a-gateways'), 'cli:tester')
+    await registerDevice(deps, keyed('quiet-1', 'quiet'), 'cli:tester')
+    expect(deps.registry.list().map((d) => d.id).sort()).toEqual(['a-6', 'b-1', 'b-2', 'b-3', 'quiet-1'])
+  })
+
   test('revoking refuses a device of another tenant like a missing one', () => {
     return registerDevice(deps, input('mine', 'small'), 'cli:tester').then(() => {
       expect(() => revokeDevice(deps, 'mine', 'cli:tester', 'big')).toThrow(expect.objectContaining({ code: 'DEVICE_UNKNOWN' }))
