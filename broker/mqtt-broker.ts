@@ -10,6 +10,7 @@ import { TenantPolicies } from '../core/registry/tenants.js'
 import type { Ingest } from '../ingest/ingest.js'
 import { maySubscribe, parseTelemetryTopic, publishRefusal } from '../ingest/topic-scheme.js'
 import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
+import { InboundPublishes } from './inbound-publishes.js'
 import { startListeners } from './listeners.js'
 import { guardPacketSize, packetOverheadBytes } from './packet-size-guard.js'
 import { TenantGate } from '../ingest/tenant-gate.js'
@@ -56,6 +57,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const counters = new RefusalCounters()
   const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   const devices = new WeakMap<Client, Device>()
+  const inbound = new InboundPublishes()
   const certificatesOnly = config.mqtt.tls?.clientCerts === 'required'
 
   const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
@@ -97,38 +99,45 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, done) => {
     if (!client) return done(null)
     const device = devices.get(client)
-    const refuse = (counter: RefusalCounter, reason: string): void => {
+    const refuse = (counter: RefusalCounter, reason: string): Error => {
       counters.count(counter, device?.tenant)
       logger.warn({ deviceId: device?.id, tenant: device?.tenant, topic: packet.topic }, `publish refused: ${reason}`)
       // MQTT-3.3.5-2: a refused PUBLISH cannot be answered in 3.1.1; closing the connection
       // tells the device, no PUBACK is sent, and nothing reaches the bus.
-      done(new Error(`publish refused: ${reason}`))
+      return new Error(`publish refused: ${reason}`)
     }
-    if (!device) return refuse('acl_refused', 'not authenticated')
-    if (!stillRegistered(device)) return refuse('auth_refused', 'the device was revoked or registered again since it connected')
+    if (!device) return done(refuse('acl_refused', 'not authenticated'))
+    if (!stillRegistered(device)) return done(refuse('auth_refused', 'the device was revoked or registered again since it connected'))
     const refusal = publishRefusal(packet.topic, device)
-    if (refusal) return refuse('acl_refused', refusal)
-    const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
-    if (admission.kind === 'refused') return refuse(admission.counter, admission.reason)
-    const handOver = (): void => {
-      // Cut off while held back (a later publish was refused): no PUBACK can reach the device,
-      // which sends the message again after reconnecting, so it must not reach the bus now.
-      if (client.closed) return done(new Error('connection closed while the publish was held back'))
+    if (refusal) return done(refuse('acl_refused', refusal))
+    const handOver = async (): Promise<void> => {
+      const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
+      if (admission.kind === 'refused') throw refuse(admission.counter, admission.reason)
+      if (admission.kind === 'after') {
+        counters.count('throttled', device.tenant)
+        await new Promise((resolve) => setTimeout(resolve, admission.waitMs))
+        // Cut off while held back (a later publish was refused): no PUBACK can reach the device,
+        // which sends the message again after reconnecting, so it must not reach the bus now.
+        if (client.closed) throw new Error('connection closed while the publish was held back')
+      }
       const topic = parseTelemetryTopic(packet.topic)!
       // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
       packet.retain = false
-      ingest.accept({ device, mqttTopic: packet.topic, format: topic.format, payload: toBuffer(packet.payload), receivedAt: Date.now() }).then(
-        () => done(null),
-        (error: unknown) => {
-          // No PUBACK: the device keeps the message and sends it again after reconnecting.
-          logger.error({ err: error, deviceId: device.id }, 'hand-over to the bus failed; message not acknowledged')
-          done(error as Error)
-        },
-      )
+      try {
+        await ingest.accept({ device, mqttTopic: packet.topic, format: topic.format, payload: toBuffer(packet.payload), receivedAt: Date.now() })
+      } catch (error) {
+        // No PUBACK: the device keeps the message and sends it again after reconnecting.
+        logger.error({ err: error, deviceId: device.id }, 'hand-over to the bus failed; message not acknowledged')
+        throw error
+      }
     }
-    if (admission.kind === 'now') return handOver()
-    counters.count('throttled', device.tenant)
-    setTimeout(handOver, admission.waitMs)
+    inbound.handOverOnce(client, packet, handOver).then(
+      (outcome) => {
+        if (outcome === 'repeat') logger.debug({ deviceId: device.id, messageId: packet.messageId, qos: packet.qos }, 'repeated packet id in flight: acknowledged, not handed over again')
+        done(null)
+      },
+      (error: unknown) => done(error as Error),
+    )
   }
 
   const authorizeSubscribe: AedesOptions['authorizeSubscribe'] = (client, subscription: Subscription, done) => {
