@@ -13,6 +13,7 @@ import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters
 import { InboundPublishes } from './inbound-publishes.js'
 import { startListeners } from './listeners.js'
 import { guardPacketSize, packetOverheadBytes } from './packet-size-guard.js'
+import { guardProtocolLevel } from './protocol-level-guard.js'
 import { TenantGate } from '../ingest/tenant-gate.js'
 
 // MQTT 3.1.1 CONNACK return codes (§3.2.2.3).
@@ -178,6 +179,10 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       const device = client === undefined ? undefined : devices.get(client)
       counters.count('payload_too_large', device?.tenant)
       logger.warn({ deviceId: device?.id, tenant: device?.tenant, clientId: client?.id, announcedBytes: announced, maxPacketBytes }, 'connection closed: an MQTT packet larger than the limit was announced')
+    })
+    guardProtocolLevel(socket, (level) => {
+      counters.count('protocol_refused')
+      logger.warn({ level, remoteAddress: socket.remoteAddress }, `connection refused: MQTT protocol level ${level} is not spoken here (3.1 and 3.1.1 are)`)
     })
     connection.client = aedes.handle(socket)
   }
