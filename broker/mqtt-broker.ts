@@ -12,7 +12,7 @@ import { maySubscribe, parseTelemetryTopic, publishRefusal } from '../ingest/top
 import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
 import { InboundPublishes } from './inbound-publishes.js'
 import { startListeners } from './listeners.js'
-import { guardPacketSize, packetOverheadBytes } from './packet-size-guard.js'
+import { guardPacketSize } from './packet-size-guard.js'
 import { guardProtocolLevel } from './protocol-level-guard.js'
 import { TenantGate } from '../ingest/tenant-gate.js'
 
@@ -112,8 +112,13 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const refusal = publishRefusal(packet.topic, device)
     if (refusal) return done(refuse('acl_refused', refusal))
     const handOver = async (): Promise<void> => {
-      const admission = gate.admitPublish(device, payloadSize(packet), Date.now())
+      const bytes = payloadSize(packet)
+      const maxPayloadBytes = tenants.limitsFor(device.tenant).maxPayloadBytes
+      // Too large, but read already: charged to the rate like any publish, then acknowledged with
+      // a dead letter, so that the device does not send it again and again.
+      const admission = gate.admitPublish(device, bytes > maxPayloadBytes ? 0 : bytes, Date.now())
       if (admission.kind === 'refused') throw refuse(admission.counter, admission.reason)
+      if (bytes > maxPayloadBytes) return deadLetterOversized(device, packet, bytes, maxPayloadBytes)
       if (admission.kind === 'after') {
         counters.count('throttled', device.tenant)
         await new Promise((resolve) => setTimeout(resolve, admission.waitMs))
@@ -139,6 +144,15 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       },
       (error: unknown) => done(error as Error),
     )
+  }
+
+  const deadLetterOversized = async (device: Device, packet: PublishPacket, bytes: number, maxPayloadBytes: number): Promise<void> => {
+    counters.count('payload_too_large', device.tenant)
+    // Only the first bytes: the whole payload may be more than the bus takes in one record.
+    const kept = toBuffer(packet.payload).subarray(0, maxPayloadBytes)
+    const reason = `payload of ${bytes} bytes exceeds the tenant's limit of ${maxPayloadBytes}; the first ${kept.length} bytes are kept`
+    logger.warn({ deviceId: device.id, tenant: device.tenant, topic: packet.topic }, `publish dead-lettered: ${reason}`)
+    await ingest.refuse({ deviceId: device.id, mqttTopic: packet.topic, payload: kept, receivedAt: Date.now(), code: 'PAYLOAD_TOO_LARGE', reason })
   }
 
   const authorizeSubscribe: AedesOptions['authorizeSubscribe'] = (client, subscription: Subscription, done) => {
@@ -169,8 +183,8 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const device = devices.get(client)
     if (device) gate.disconnect(device)
   })
-  // No tenant may raise its payload limit above MQTT_MAX_PAYLOAD_BYTES: bigger packets are cut off before they are read.
-  const maxPacketBytes = config.mqtt.maxPayloadBytes + packetOverheadBytes
+  // Above the hard cap a packet is cut off before it is read; below it, an oversized payload is dead-lettered (see handOver).
+  const maxPacketBytes = config.mqtt.maxPacketBytes
   const handle = (socket: Socket): void => {
     // Guarded before aedes reads anything; the client it creates is known by the time a packet is refused.
     const connection: { client?: Client } = {}

@@ -1,12 +1,6 @@
 import type { Socket } from 'node:net'
 
 /**
- * Room for what an MQTT packet carries besides a publish's payload: the topic (at most a few
- * hundred bytes in the topic scheme), the packet id, a CONNECT's client id, user name and secret.
- */
-export const packetOverheadBytes = 4096
-
-/**
  * Follows the MQTT framing of a byte stream (MQTT 3.1.1 §2.2: one type byte, then the remaining
  * length in 1–4 bytes of 7 bits each, then that many bytes) without parsing the packets, so a
  * packet announcing more than `maxRemainingBytes` is caught from its first five bytes.

@@ -83,6 +83,8 @@ const environmentSchema = z.object({
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   MQTT_PORT: port.optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
+  /** Default: four times MQTT_MAX_PAYLOAD_BYTES, plus room for topic and header. */
+  MQTT_MAX_PACKET_BYTES: positiveInt.optional(),
   BUS_MAX_RECORD_BYTES: positiveInt.default(defaultMaxRecordBytes),
 
   BRIDGE_MQTT_URL: z.string().regex(/^mqtts?:\/\/.+/, 'mqtt://host:port or mqtts://host:port').default('mqtt://127.0.0.1:1883'),
@@ -206,6 +208,11 @@ export interface Config {
     /** Port for the broker; undefined means 1883, or a free port when 1883 is taken. */
     readonly port?: number
     readonly maxPayloadBytes: number
+    /**
+     * The hard cap: a packet announcing more closes the connection before it is read. Between the
+     * payload limit and this, a publish is acknowledged and dead-lettered with its first bytes.
+     */
+    readonly maxPacketBytes: number
     /** Whether the plain-text listener runs; production deployments turn it off and use `tls`. */
     readonly plain: boolean
     readonly tls?: {
@@ -376,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.MQTT_HOST,
       port: e.MQTT_PORT,
       maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
+      maxPacketBytes: e.MQTT_MAX_PACKET_BYTES ?? 4 * e.MQTT_MAX_PAYLOAD_BYTES + mqttPacketOverheadBytes,
       plain: e.MQTT_PLAIN,
       tls:
         e.MQTT_TLS_CERT_FILE && e.MQTT_TLS_KEY_FILE
@@ -431,8 +439,17 @@ function settingPairingProblems(e: Environment): string[] {
   if (e.MQTT_MAX_PAYLOAD_BYTES + rawRecordAllowanceBytes > e.BUS_MAX_RECORD_BYTES) {
     problems.push(`MQTT_MAX_PAYLOAD_BYTES: ${e.MQTT_MAX_PAYLOAD_BYTES} bytes of payload and up to ${rawRecordAllowanceBytes} bytes of topic and headers do not fit in a bus record of BUS_MAX_RECORD_BYTES (${e.BUS_MAX_RECORD_BYTES}); lower the one or raise the other`)
   }
+  if (e.MQTT_MAX_PACKET_BYTES !== undefined && e.MQTT_MAX_PACKET_BYTES < e.MQTT_MAX_PAYLOAD_BYTES + mqttPacketOverheadBytes) {
+    problems.push(`MQTT_MAX_PACKET_BYTES: ${e.MQTT_MAX_PACKET_BYTES} bytes leave no room for a payload of MQTT_MAX_PAYLOAD_BYTES (${e.MQTT_MAX_PAYLOAD_BYTES}) and ${mqttPacketOverheadBytes} bytes of topic and header; raise it or leave it unset`)
+  }
   return problems
 }
+
+/**
+ * Room for what an MQTT packet carries besides a publish's payload: the topic (at most a few
+ * hundred bytes in the topic scheme), the packet id, a CONNECT's client id, user name and secret.
+ */
+export const mqttPacketOverheadBytes = 4096
 
 /** What a raw record holds besides the payload: the MQTT topic (the broker lets 4 KiB of packet through besides the payload) and the ingest headers. */
 const rawRecordAllowanceBytes = 8 * 1024

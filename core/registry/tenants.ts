@@ -58,7 +58,9 @@ export class TenantPolicies {
   }
 
   private limitsIn(content: TenantsFile, tenant: string): TenantLimits {
-    return { ...this.builtIn, ...content.defaults?.limits, ...content.tenants[tenant]?.limits }
+    const limits = { ...this.builtIn, ...content.defaults?.limits, ...content.tenants[tenant]?.limits }
+    // MQTT_MAX_PAYLOAD_BYTES is the most any tenant gets: the bus record is sized for it.
+    return { ...limits, maxPayloadBytes: Math.min(limits.maxPayloadBytes, this.builtIn.maxPayloadBytes) }
   }
 
   /** The tenants the file names, whose names (their devices' default API keys) no other tenant may take. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import type { RefusalCounters } from '../../ingest/refusal-counters.js'
+import { header } from '../../core/bus/topics.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 
@@ -74,13 +75,30 @@ describe('MQTT broker: per-tenant limits and refusals between tenants', () => {
     await first.endAsync()
   })
 
-  test("a payload over the tenant's limit closes the connection without PUBACK and nothing reaches Kafka", async () => {
-    const client = await connect(a1)
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
-    client.publish(`devices/${a1.device.id}/senml`, JSON.stringify([{ n: 'temperature', u: 'Cel', v: 1, vs: 'x'.repeat(600) }]), { qos: 1 })
-    await closed
-    client.end(true)
+  test("a payload over the tenant's limit is acknowledged once and dead-lettered with its first bytes; the device does not loop and stays connected", async () => {
+    // A client that reconnects at once, as devices do: a refused publish would come back again and again.
+    const client = await mqtt.connectAsync(pipeline.mqttUrl, { protocolVersion: 4, reconnectPeriod: 100, connectTimeout: 5000, clientId: a1.device.id, username: a1.device.id, password: a1.secret })
+    let connects = 1
+    client.on('connect', () => connects++)
+    const oversized = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 1, vs: 'x'.repeat(600) }])
+    await client.publishAsync(`devices/${a1.device.id}/senml`, oversized, { qos: 1 })
+    const marker = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 2 }])
+    await client.publishAsync(`devices/${a1.device.id}/senml`, marker, { qos: 1 })
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    expect(client.connected).toBe(true)
+    expect(connects).toBe(1)
+    await client.endAsync()
     expect(counters().get('payload_too_large.alpha')).toBe(1)
+
+    const dead = await collectTopic(config, config.bus.topics.deadLetter, (records) => records.some((r) => r.key === a1.device.id))
+    const letters = dead.filter((r) => r.key === a1.device.id)
+    expect(letters).toHaveLength(1)
+    expect(letters[0]!.headers[header.dlqCode]).toBe('PAYLOAD_TOO_LARGE')
+    expect(letters[0]!.headers[header.dlqReasons]).toContain(`payload of ${oversized.length} bytes exceeds the tenant's limit of 512; the first 512 bytes are kept`)
+    expect(letters[0]!.value.toString()).toBe(oversized.slice(0, 512))
+    // Nothing of it on the raw topic; the next publish went on as usual.
+    const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
+    expect(raw.filter((r) => r.key === a1.device.id).map((r) => r.value.toString())).toEqual([marker])
   })
 
   test('a device over its rate is held back to the rate, not dropped: every message reaches Kafka and the excess is counted as throttled', async () => {

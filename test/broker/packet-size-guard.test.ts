@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { RefusalCounters } from '../../ingest/refusal-counters.js'
 import { PacketFraming } from '../../broker/packet-size-guard.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
-import { isolatedConfig, registerDevice, type TestDevice } from '../support/pipeline.js'
+import { collectTopic, isolatedConfig, registerDevice, type TestDevice } from '../support/pipeline.js'
+import { header } from '../../core/bus/topics.js'
 
 /** MQTT's remaining length: 7 bits a byte, low bits first (MQTT 3.1.1 §2.2.3). */
 function remainingLength(value: number): Buffer {
@@ -126,5 +127,18 @@ describe('MQTT broker: a packet over the size limit closes the connection before
     await client.publishAsync(`devices/${bin.device.id}/senml`, JSON.stringify([{ n: 'temperature', u: 'Cel', v: 20, vs: 'x'.repeat(maxPayload - 100) }]), { qos: 1 })
     await client.endAsync()
     expect(counters().get('payload_too_large.guarded')).toBe(1)
+  })
+
+  test('a publish over MQTT_MAX_PAYLOAD_BYTES but under the hard cap is read, acknowledged and dead-lettered with its first bytes', async () => {
+    const before = counters().get('payload_too_large.guarded')
+    const client = await mqtt.connectAsync(pipeline.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, clientId: bin.device.id, username: bin.device.id, password: bin.secret })
+    const payload = JSON.stringify([{ n: 'temperature', u: 'Cel', v: 21, vs: 'y'.repeat(2 * maxPayload) }])
+    expect(payload.length + 100).toBeLessThan(config.mqtt.maxPacketBytes)
+    await client.publishAsync(`devices/${bin.device.id}/senml`, payload, { qos: 1 })
+    expect(client.connected).toBe(true)
+    await client.endAsync()
+    expect(counters().get('payload_too_large.guarded')).toBe(before + 1)
+    const dead = await collectTopic(config, config.bus.topics.deadLetter, (records) => records.some((r) => r.key === bin.device.id))
+    expect(dead.filter((r) => r.key === bin.device.id).map((r) => [r.headers[header.dlqCode], r.value.length])).toEqual([['PAYLOAD_TOO_LARGE', maxPayload]])
   })
 })

@@ -49,6 +49,15 @@ describe('config', () => {
   })
 })
 
+describe('config: the MQTT hard cap on packets', () => {
+  test('should default to four payload limits plus room for topic and header, and refuse one that leaves no room for a payload', () => {
+    expect(loadConfig({}).mqtt.maxPacketBytes).toBe(4 * 256 * 1024 + 4096)
+    expect(loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '1000' }).mqtt.maxPacketBytes).toBe(8096)
+    expect(loadConfig({ MQTT_MAX_PACKET_BYTES: '300000' }).mqtt.maxPacketBytes).toBe(300_000)
+    expect(() => loadConfig({ MQTT_MAX_PACKET_BYTES: '262144' })).toThrow(/MQTT_MAX_PACKET_BYTES: 262144 bytes leave no room for a payload of MQTT_MAX_PAYLOAD_BYTES \(262144\)/)
+  })
+})
+
 describe('config: the largest bus record', () => {
   test('should default to what Kafka takes by default, and be settable', () => {
     expect(loadConfig({}).bus.maxRecordBytes).toBe(1_000_000)

@@ -39,6 +39,12 @@ describe('TenantPolicies', () => {
     expect(policies.currentLimitsFor('bruges')).toEqual({ ...builtIn, maxDevices: 500, burstMessages: 40 })
   })
 
+  test("no tenant's payload limit should exceed the broker's, whatever the file says", () => {
+    const policies = new TenantPolicies(file({ version: 1, defaults: { limits: { maxPayloadBytes: 1_000_000 } }, tenants: { ghent: { limits: { maxPayloadBytes: 2048 } } } }), 65_536)
+    expect(policies.limitsFor('antwerp').maxPayloadBytes).toBe(65_536)
+    expect(policies.limitsFor('ghent').maxPayloadBytes).toBe(2048)
+  })
+
   test('the open-data metrics should be exactly those the tenant lists, in its order', () => {
     const policies = new TenantPolicies(file({ version: 1, tenants: { ghent: { openData: { metrics: ['recycling_rate', 'electricity_co2e'] } }, antwerp: { limits: { maxDevices: 3 } } } }), 1024)
     expect(policies.publicMetrics('ghent')).toEqual(['recycling_rate', 'electricity_co2e'])
