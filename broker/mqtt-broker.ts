@@ -5,12 +5,14 @@ import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
-import { verifySecret } from '../core/registry/secret.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
 import type { Ingest } from '../ingest/ingest.js'
 import { maySubscribe, parseTelemetryTopic, publishRefusal } from '../ingest/topic-scheme.js'
 import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
+import { DeviceSessions } from './device-sessions.js'
+import { FailedLogins } from './failed-logins.js'
 import { InboundPublishes } from './inbound-publishes.js'
+import { SecretChecks } from './secret-checks.js'
 import { startListeners } from './listeners.js'
 import { guardPacketSize } from './packet-size-guard.js'
 import { guardProtocolLevel } from './protocol-level-guard.js'
@@ -58,6 +60,12 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const counters = new RefusalCounters()
   const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   const devices = new WeakMap<Client, Device>()
+  const checks = new SecretChecks()
+  const logins = new FailedLogins()
+  const sessions = new DeviceSessions(config.mqtt.maxSessionsPerDevice, (client, deviceId) => {
+    logger.info({ deviceId, clientId: client.id }, `session taken over: the device opened more than MQTT_MAX_SESSIONS_PER_DEVICE (${config.mqtt.maxSessionsPerDevice})`)
+    client.close()
+  })
   const inbound = new InboundPublishes()
   const certificatesOnly = config.mqtt.tls?.clientCerts === 'required'
 
@@ -85,16 +93,45 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const admit = (d: Device): void => {
       if (!gate.connect(d)) return refuse(serverUnavailable, `tenant "${d.tenant}" has its maximum number of devices connected`, d.tenant)
       devices.set(client, d)
+      sessions.opened(d.id, client)
       done(null, true)
     }
     if (certificateName !== undefined) return admit(device)
     if (certificatesOnly && isTls(client)) return refuse(notAuthorized, 'this listener accepts client certificates only', device.tenant)
     if (!password) return refuse(badUsernameOrPassword, 'missing secret', device.tenant)
     const known = device
-    verifySecret(password.toString('utf8'), known.secretHash).then(
-      (ok) => (ok ? admit(known) : refuse(badUsernameOrPassword, 'wrong secret', known.tenant)),
-      () => refuse(notAuthorized, 'secret check failed', known.tenant),
-    )
+    const secret = password.toString('utf8')
+    const address = addressOf(client)
+    const succeed = (): void => {
+      logins.succeeded(known.id)
+      admit(known)
+    }
+    const fail = (): void => {
+      logins.failed(known.id, address)
+      const next = logins.gate(known.id, address)
+      // A wrong secret is answered late once its device or address has failed a few times: guessing costs time, the broker nothing.
+      const wait = next.kind === 'delayed' ? next.delayMs : 0
+      setTimeout(() => refuse(badUsernameOrPassword, 'wrong secret', known.tenant), wait)
+    }
+    const throttled = (retryAfterMs: number): void => {
+      counters.count('auth_throttled', known.tenant)
+      refuse(notAuthorized, `too many failed attempts from ${address ?? 'this address'}; refused unchecked for ${Math.ceil(retryAfterMs / 1000)} s`, known.tenant)
+    }
+    const check = async (): Promise<void> => {
+      const cheap = await checks.cheap(known, secret)
+      if (cheap === true) return succeed()
+      const entry = logins.gate(known.id, address)
+      if (entry.kind === 'refused') return throttled(entry.retryAfterMs)
+      if (cheap === false) return fail()
+      if (entry.kind === 'delayed') await new Promise((resolve) => setTimeout(resolve, entry.delayMs))
+      const ok = await checks.slow(known, secret, () => logins.gate(known.id, address).kind !== 'refused')
+      if (ok === undefined) {
+        const now = logins.gate(known.id, address)
+        return throttled(now.kind === 'refused' ? now.retryAfterMs : 0)
+      }
+      return ok ? succeed() : fail()
+    }
+    check().catch(() => refuse(notAuthorized, 'secret check failed', known.tenant))
   }
 
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, done) => {
@@ -181,7 +218,9 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const aedes = await Aedes.createBroker({ authenticate, authorizePublish, authorizeSubscribe, maxClientsIdLength: 256 })
   aedes.on('clientDisconnect', (client) => {
     const device = devices.get(client)
-    if (device) gate.disconnect(device)
+    if (!device) return
+    gate.disconnect(device)
+    sessions.closed(device.id, client)
   })
   // Above the hard cap a packet is cut off before it is read; below it, an oversized payload is dead-lettered (see handOver).
   const maxPacketBytes = config.mqtt.maxPacketBytes
@@ -225,6 +264,11 @@ function verifiedCertificateName(client: Client): string | undefined {
   if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined
   const name = socket.getPeerCertificate().subject?.CN
   return typeof name === 'string' && name.length > 0 ? name : undefined
+}
+
+/** The remote address of the client's connection, for counting failed attempts per address. */
+function addressOf(client: Client): string | undefined {
+  return (client.conn as unknown as { remoteAddress?: string }).remoteAddress
 }
 
 function isTls(client: Client): boolean {

@@ -83,6 +83,7 @@ const environmentSchema = z.object({
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   MQTT_PORT: port.optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
+  MQTT_MAX_SESSIONS_PER_DEVICE: positiveInt.max(1000).default(1),
   /** Default: four times MQTT_MAX_PAYLOAD_BYTES, plus room for topic and header. */
   MQTT_MAX_PACKET_BYTES: positiveInt.optional(),
   BUS_MAX_RECORD_BYTES: positiveInt.default(defaultMaxRecordBytes),
@@ -213,6 +214,8 @@ export interface Config {
      * payload limit and this, a publish is acknowledged and dead-lettered with its first bytes.
      */
     readonly maxPacketBytes: number
+    /** Connections one device may hold at once (client ids `<id>` and `<id>:…`); one more takes over the oldest. */
+    readonly maxSessionsPerDevice: number
     /** Whether the plain-text listener runs; production deployments turn it off and use `tls`. */
     readonly plain: boolean
     readonly tls?: {
@@ -384,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.MQTT_PORT,
       maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES ?? 4 * e.MQTT_MAX_PAYLOAD_BYTES + mqttPacketOverheadBytes,
+      maxSessionsPerDevice: e.MQTT_MAX_SESSIONS_PER_DEVICE,
       plain: e.MQTT_PLAIN,
       tls:
         e.MQTT_TLS_CERT_FILE && e.MQTT_TLS_KEY_FILE

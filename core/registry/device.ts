@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { geoPoint } from '../../models/geo.js'
 import { deviceKind, payloadFormat } from '../../models/reading.js'
 import { meterType, storedWasteKind } from '../../models/vocabulary.js'
+import { secretHashPrefixes } from './secret.js'
 
 /** Ids that are safe in MQTT topics, Kafka keys and InfluxDB tags without escaping surprises. */
 export const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128), starting with a letter or digit')
@@ -36,8 +37,8 @@ export const device = z.object({
   meterType: meterType.optional(),
   /** Fill ratio 0..1 at which the container counts as full. */
   fullnessThreshold: z.number().min(0).max(1).optional(),
-  /** scrypt hash of the device secret; the secret itself is never stored. */
-  secretHash: z.string().startsWith('scrypt$'),
+  /** Keyed hash of the device secret (`sha256$…`, or `scrypt$…` from earlier registries, see secret.ts); the secret itself is never stored. */
+  secretHash: z.string().refine((h) => secretHashPrefixes.some((p) => h.startsWith(p)), 'a sha256$… or scrypt$… hash'),
   createdAt: z.iso.datetime(),
 })
 export type Device = z.infer<typeof device>

@@ -31,7 +31,7 @@ describe('GET /v1/devices', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
     })
     expect(response.body).not.toContain('secretHash')
-    expect(response.body).not.toContain('scrypt$')
+    expect(response.body).not.toMatch(/scrypt\$|sha256\$|secretHash/)
   })
 
   it('should filter by tenant, site and kind together', async () => {

@@ -26,8 +26,9 @@ describe('identifier', () => {
 })
 
 describe('device', () => {
-  test('should hold only a scrypt hash of the secret and a location within the globe', () => {
+  test('should hold only a hash of the secret (sha256, or scrypt from before) and a location within the globe', () => {
     expect(device.safeParse(registered).success).toBe(true)
+    expect(device.safeParse({ ...registered, secretHash: 'sha256$c2FsdA$aGFzaA' }).success).toBe(true)
     expect(device.safeParse({ ...registered, secretHash: 'plain-secret' }).success).toBe(false)
     expect(device.safeParse({ ...registered, location: { type: 'Point', coordinates: [51.0543, 93.7] } }).success).toBe(false)
     expect(device.safeParse({ ...registered, fullnessThreshold: 1.2 }).success).toBe(false)
