@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { PayloadMode } from './e2e/payloads.js'
 
 export interface BenchOptions {
-  readonly kind: 'full' | 'smoke' | 'profile' | 'micro' | 'recovery'
+  readonly kind: 'full' | 'smoke' | 'profile' | 'micro' | 'recovery' | 'connect-storm'
   /** The whole platform as `circular start` runs it: one process, embedded bus and store. */
   readonly embedded: boolean
   readonly devices: number
@@ -39,6 +39,9 @@ export const usage = `npm run bench -- [options]
   --micro              decoder and line-protocol micro-benchmarks only
   --recovery           kills the local Kafka and footprint processors and measures how soon every
                        consumer group commits again (not for a shared Kafka)
+  --connect-storm      a fleet of --devices (default here 10000) reconnecting at once with 2000 wrong secrets
+                       beside it: the platform broker with current and earlier (scrypt, 1000 devices) secrets,
+                       and an anonymous Mosquitto as the ceiling
   --profile            short run with --cpu-prof on every component; prints top self-time functions
   --devices <n>        simulated devices per path (default 100)
   --generators <n>     load generator processes (default 2)
@@ -63,6 +66,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       micro: { type: 'boolean' },
       embedded: { type: 'boolean' },
       recovery: { type: 'boolean' },
+      'connect-storm': { type: 'boolean' },
       profile: { type: 'boolean' },
       devices: { type: 'string' },
       generators: { type: 'string' },
@@ -88,7 +92,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     console.log(usage)
     process.exit(0)
   }
-  const kind = values.recovery ? 'recovery' : values.micro ? 'micro' : values.smoke ? 'smoke' : values.profile ? 'profile' : 'full'
+  const kind = values['connect-storm'] ? 'connect-storm' : values.recovery ? 'recovery' : values.micro ? 'micro' : values.smoke ? 'smoke' : values.profile ? 'profile' : 'full'
   const smoke = kind === 'smoke'
   const profile = kind === 'profile'
   const payloads = (values.payloads ?? 'single,pack').split(',').map((p) => {
@@ -96,11 +100,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     return p
   })
   const embedded = values.embedded === true
-  if (embedded && kind === 'micro') throw new Error('--embedded does not apply to --micro')
+  if (embedded && (kind === 'micro' || kind === 'connect-storm')) throw new Error(`--embedded does not apply to --${kind}`)
   return {
     kind,
     embedded,
-    devices: positive('--devices', values.devices, smoke ? 5 : 100),
+    devices: positive('--devices', values.devices, smoke ? 5 : kind === 'connect-storm' ? 10_000 : 100),
     generators: positive('--generators', values.generators, smoke ? 1 : 2),
     window: positive('--window', values.window, 10),
     payloads,

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { runEmbedded } from './e2e/embedded.js'
 import { runEndToEnd } from './e2e/orchestrator.js'
 import { runMicro } from './micro.js'
+import { connectStormMarkdown, runConnectStorm } from './connect-storm.js'
 import { recoveryMarkdown, runRecovery } from './recovery.js'
 import { parseOptions, usage } from './options.js'
 import { buildReport } from './report/report.js'
@@ -35,6 +36,15 @@ async function main(): Promise<number> {
     console.log('\n' + recoveryMarkdown(recovery))
     log(`wrote ${base}.json and ${base}.md`)
     return recovery.results.every((r) => Object.values(r.progressAfterSeconds).every((v) => v !== null)) ? 0 : 1
+  }
+  if (options.kind === 'connect-storm') {
+    const storm = await runConnectStorm(log, { devices: options.devices, scryptDevices: Math.min(options.devices, 1000), wrongSecrets: 2000, concurrency: 100 })
+    const base = join(options.outDir, `connect-storm-${stamp}`)
+    writeFileSync(`${base}.json`, JSON.stringify(storm, null, 2) + '\n')
+    writeFileSync(`${base}.md`, connectStormMarkdown(storm))
+    console.log('\n' + connectStormMarkdown(storm))
+    log(`wrote ${base}.json and ${base}.md`)
+    return storm.paths.every((p) => p.refusedLegitimate === 0) ? 0 : 1
   }
   if (options.kind === 'micro') {
     const micro = await runMicro(log)

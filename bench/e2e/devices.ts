@@ -24,8 +24,8 @@ export function fleetFor(runId: string, tag: string, count: number, secret: stri
 }
 
 /**
- * Writes the registry file for all fleets at once. Every bench device shares one secret so that
- * only one scrypt hash is computed at set-up; the broker still verifies it on every connection.
+ * Writes the registry file for all fleets at once. Every bench device shares one secret and its
+ * hash; the broker still verifies it on every connection.
  */
 export async function writeRegistry(path: string, fleets: readonly Fleet[], secret: string): Promise<void> {
   const secretHash = await hashSecret(secret)

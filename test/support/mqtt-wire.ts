@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import { waitFor } from './pipeline.js'
+export { connectPacket, publishPacket, pubrelPacket } from './mqtt-packets.js'
 
 /** MQTT 3.1.1 control packet types (§2.2.1) that the tests read back. */
 const typeNames: Record<number, string> = { 2: 'connack', 4: 'puback', 5: 'pubrec', 7: 'pubcomp', 9: 'suback', 13: 'pingresp' }
@@ -62,37 +63,6 @@ export class WireClient {
       this.buffered = this.buffered.subarray(1 + length.bytes + length.value)
     }
   }
-}
-
-export function connectPacket(o: { clientId: string; username: string; password: string; level?: number }): Buffer {
-  const body = Buffer.concat([text('MQTT'), Buffer.from([o.level ?? 4, 0x80 | 0x40 | 0x02, 0, 60]), text(o.clientId), text(o.username), text(o.password)])
-  return packet(0x10, body)
-}
-
-export function publishPacket(o: { topic: string; payload: string; qos: 0 | 1 | 2; id?: number; dup?: boolean }): Buffer {
-  const id = o.qos > 0 ? Buffer.from([(o.id ?? 1) >> 8, (o.id ?? 1) & 0xff]) : Buffer.alloc(0)
-  return packet(0x30 | (o.dup ? 0x08 : 0) | (o.qos << 1), Buffer.concat([text(o.topic), id, Buffer.from(o.payload)]))
-}
-
-export function pubrelPacket(id: number): Buffer {
-  return packet(0x62, Buffer.from([id >> 8, id & 0xff]))
-}
-
-function packet(first: number, body: Buffer): Buffer {
-  const length: number[] = []
-  let n = body.length
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    length.push(byte)
-  } while (n > 0)
-  return Buffer.concat([Buffer.from([first, ...length]), body])
-}
-
-function text(s: string): Buffer {
-  const bytes = Buffer.from(s, 'utf8')
-  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes])
 }
 
 function remainingLength(buffer: Buffer): { value: number; bytes: number } | undefined {
