@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { loadConfig, type Config } from '../core/config.js'
 import { PlatformError } from '../models/errors.js'
 import { startSimulation } from '../simulator/index.js'
@@ -101,11 +101,10 @@ export function startBanner(config: Config, started: readonly Started[]): string
 }
 
 /**
- * The live view's address. With the bootstrap admin key of a local installation it goes in the
- * fragment, which browsers never send to the server; the page keeps it for the session only.
+ * The live view's address, and where the bootstrap admin key of a local installation is: never
+ * the key itself, which would land in every log the banner goes to. The page asks for it once.
  */
 function liveViewUrl(config: Config, api: string, tenant: string | undefined): string {
   const keyFile = `${config.stateDir}/admin-key`
-  const key = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined
-  return `${api}/${tenant ? `?tenant=${tenant}` : ''}${key ? `#key=${key}` : ''}`
+  return `${api}/${tenant ? `?tenant=${tenant}` : ''}${existsSync(keyFile) ? `  (admin key in ${keyFile}; the page asks for it once)` : ''}`
 }

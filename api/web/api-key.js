@@ -1,5 +1,6 @@
-// The API key, when the API asks for one. It arrives in the URL fragment (`/#key=…`), which
-// browsers never send to a server, is kept for this tab only and leaves the address bar at once.
+// The API key, when the API asks for one. It is typed into the page once (see main.js) or
+// arrives in the URL fragment (`/#key=…`), which browsers never send to a server; it is kept for
+// this tab only, and a key from the fragment leaves the address bar at once.
 
 const storageKey = 'circular.apiKey'
 
@@ -14,4 +15,9 @@ export function takeApiKey() {
     history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`)
   }
   return sessionStorage.getItem(storageKey) ?? undefined
+}
+
+/** Keeps a key typed into the page for this tab. */
+export function rememberApiKey(key) {
+  sessionStorage.setItem(storageKey, key.trim())
 }

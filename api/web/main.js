@@ -2,7 +2,7 @@
 // when data is stale or the API answered with an error.
 
 import { apiClient, ApiError } from './api-client.js'
-import { takeApiKey } from './api-key.js'
+import { rememberApiKey, takeApiKey } from './api-key.js'
 import { h, replace } from './dom.js'
 import { ago } from './format.js'
 import { alertsPanel } from './panels/alerts.js'
@@ -24,6 +24,8 @@ const view = {
   tenant: new URLSearchParams(location.search).get('tenant') ?? undefined,
   lastComplete: undefined,
   refreshing: false,
+  /** The form that asks for the API key, kept across refreshes so that what is typed stays. */
+  keyForm: undefined,
 }
 
 const statusLine = document.getElementById('status')
@@ -49,12 +51,38 @@ function showTenants(devices) {
   if (view.tenant !== undefined) tenantSelect.value = view.tenant
 }
 
+/**
+ * Asks for the API key once, when the API wants one: kept for this tab only and sent only as a
+ * request header. On the machine that runs the platform, the admin key is in its state directory
+ * (`admin-key`), which the start banner names.
+ */
+function keyForm() {
+  if (view.keyForm) return view.keyForm
+  const input = h('input', { type: 'password', id: 'api-key', name: 'key', autocomplete: 'off', required: true, spellcheck: 'false' })
+  const form = h(
+    'form',
+    { class: 'problem key-form' },
+    h('label', { for: 'api-key' }, 'The API asks for a key: '),
+    input,
+    ' ',
+    h('button', { type: 'submit' }, 'Use this key'),
+    h('span', {}, ' It stays in this tab and is sent only as a request header.'),
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    if (!input.value.trim()) return
+    rememberApiKey(input.value)
+    location.reload()
+  })
+  return (view.keyForm = form)
+}
+
 /** Problems that belong to no panel, and a hint when the API wants a key. */
 function showProblems(general, all) {
   const needsKey = all.some((e) => e instanceof ApiError && e.needsKey)
   replace(
     problems,
-    needsKey ? h('p', { class: 'problem' }, 'The API asks for a key. Open this page as ', h('code', {}, `${location.origin}/#key=<your API key>`), ': the key stays in this tab and is sent only as a request header.') : null,
+    needsKey ? keyForm() : null,
     general.map((e) => h('p', { class: 'problem' }, e.message)),
   )
 }

@@ -46,11 +46,12 @@ describe('startBanner', () => {
     expect(lines.filter((l) => l.startsWith('  note: '))).toEqual(['  note: MQTT also at mqtts://127.0.0.1:8883', '  note: first start: a platform admin API key is in x'])
   })
 
-  test('the live view address should carry the local admin key in its fragment, never in the query', () => {
+  test('the banner should name the file with the local admin key, never print the key', () => {
     const stateDir = dirs.make()
     writeFileSync(join(stateDir, 'admin-key'), 'ck_0123456789abcdef_secret\n')
     const banner = startBanner(loadConfig({ CIRCULAR_STATE_DIR: stateDir }), [component('api', 'http://127.0.0.1:8080'), component('demo city', 'tenant demo-city, 16 devices')])
-    expect(banner).toContain('  live view    http://127.0.0.1:8080/?tenant=demo-city#key=ck_0123456789abcdef_secret\n')
+    expect(banner).toContain(`  live view    http://127.0.0.1:8080/?tenant=demo-city  (admin key in ${stateDir}/admin-key; the page asks for it once)\n`)
+    expect(banner).not.toContain('ck_0123456789abcdef')
   })
 
   test('components that are not running should say so', () => {

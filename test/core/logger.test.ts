@@ -49,6 +49,15 @@ describe('createLogger', () => {
     expect(line).toMatchObject({ webhook: { url: 'https://example.org/hook', secret: '[redacted]' }, config: { kafka: { sasl: { username: 'u', password: '[redacted]' } } } })
   })
 
+  test('a logged HTTP request should keep method, path and harmless parameters, and lose credential parameters and headers', () => {
+    const { logger, lines } = captured('info')
+    logger.info({ req: { method: 'GET', url: '/v1/footprint?tenant=gent&key=ck_1&api_key=ck_2&access_token=t3&Token=t4&keyword=fill', host: 'api', ip: '10.0.0.5', headers: { authorization: 'Bearer a3' } } }, 'incoming request')
+    logger.flush()
+    const [line] = lines()
+    expect(line!.req).toEqual({ method: 'GET', url: '/v1/footprint?tenant=gent&key=[redacted]&api_key=[redacted]&access_token=[redacted]&Token=[redacted]&keyword=fill', host: 'api', remoteAddress: '10.0.0.5' })
+    expect(JSON.stringify(line)).not.toMatch(/ck_1|ck_2|t3|t4|a3/)
+  })
+
   test('should refuse a level pino does not know', () => {
     expect(() => createLogger('chatty')).toThrow(/chatty/)
   })

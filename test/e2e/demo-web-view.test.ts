@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -82,7 +82,8 @@ describe('demo run: the live view shows the demo city with the API figures', () 
   test('the banner names the MQTT port it took, and its steps connect a device', async () => {
     const line = (label: string): string => banner.split('\n').find((l) => l.trimStart().startsWith(label)) ?? ''
     expect(line('MQTT broker')).toBe(`  MQTT broker  mqtt://127.0.0.1:${mqttPort}`)
-    expect(line('live view')).toBe(`  live view    ${child.apiUrl}/?tenant=${tenant}#key=${child.adminKey()}`)
+    expect(line('live view')).toBe(`  live view    ${child.apiUrl}/?tenant=${tenant}  (admin key in ${stateDir}/admin-key; the page asks for it once)`)
+    expect(banner).not.toContain(child.adminKey())
     expect(line('demo city')).toBe(`  demo city    tenant ${tenant}, 16 devices`)
     expect(line('bus')).toBe(`  bus          embedded (${stateDir}/bus.sqlite)`)
     expect(line('store')).toBe(`  store        embedded (${stateDir}/store.sqlite)`)
@@ -128,12 +129,17 @@ describe('demo run: the live view shows the demo city with the API figures', () 
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text())
     })
-    const liveView = /live view\s+(\S+)/.exec(banner)![1]!
-    await page.goto(liveView)
+    const [, liveView, keyFile] = /live view\s+(\S+)\s+\(admin key in (\S+);/.exec(banner)!
+    await page.goto(liveView!)
+    // As an operator would: the page asks for the key once, and it comes from the file the banner names.
+    await page.locator('#api-key').fill(readFileSync(keyFile!, 'utf8').trim())
+    await page.getByRole('button', { name: 'Use this key' }).click()
     await page.waitForSelector('#status[data-state="live"]')
     await page.waitForSelector('#containers li[data-device]')
-    // The key moved from the address into the tab's session storage.
+    expect(await page.evaluate("sessionStorage.getItem('circular.apiKey')")).toBe(child.adminKey())
     expect(page.url()).toBe(`${child.apiUrl}/?tenant=${tenant}`)
+    // The browser reported the API's 401s before the key was given; from here on, nothing may go wrong.
+    pageErrors.length = 0
     expect(await page.locator('#tenant').inputValue()).toBe(tenant)
 
     await eventually('the containers to show the forecasts', () => checkContainers(page))

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { dirname } from 'node:path'
 import Database, { SqliteError } from 'better-sqlite3'
 import { PlatformError } from '../../../models/errors.js'
+import { ensurePrivateFile } from '../../private-file.js'
 
 export type SqliteDatabase = Database.Database
 
@@ -75,7 +75,7 @@ interface Owner {
  * dies, so the lock of a killed process is never stale and a restart takes the file over.
  */
 export function openLogFile(path: string, sync: SyncLevel): { db: SqliteDatabase; previousOwner: Owner | undefined } {
-  mkdirSync(dirname(path), { recursive: true })
+  ensurePrivateFile(path)
   // No busy timeout: a file held by another process is an error to report, not to wait for.
   const db = new Database(path, { timeout: 0 })
   try {
@@ -96,7 +96,7 @@ export function openLogFile(path: string, sync: SyncLevel): { db: SqliteDatabase
     throw storageFailure(error, `open ${path}`)
   }
   const previousOwner = readOwner(path)
-  writeFileSync(ownerPath(path), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Owner) + '\n')
+  writeFileSync(ownerPath(path), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Owner) + '\n', { mode: 0o600 })
   return { db, previousOwner }
 }
 

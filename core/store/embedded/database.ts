@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { PlatformError } from '../../../models/errors.js'
+import { ensurePrivateFile } from '../../private-file.js'
 
 export type SqliteDatabase = Database.Database
 
@@ -60,7 +59,7 @@ CREATE TABLE value (
 
 /** Opens (creating if needed) the store's database file in WAL mode with its tables. */
 export function openStoreDatabase(path: string, sync: SyncLevel, busyTimeoutMs: number): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') ensurePrivateFile(path)
   const db = new Database(path)
   try {
     // Waits for another connection's write lock instead of failing at once with SQLITE_BUSY.
