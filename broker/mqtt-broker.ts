@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes'
 import type { Config } from '../core/config.js'
@@ -13,7 +12,7 @@ import { DeviceSessions } from './device-sessions.js'
 import { FailedLogins } from './failed-logins.js'
 import { InboundPublishes } from './inbound-publishes.js'
 import { SecretChecks } from './secret-checks.js'
-import { startListeners } from './listeners.js'
+import { startListeners, type Connection } from './listeners.js'
 import { guardPacketSize } from './packet-size-guard.js'
 import { guardProtocolLevel } from './protocol-level-guard.js'
 import { TenantGate } from '../ingest/tenant-gate.js'
@@ -60,6 +59,8 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const counters = new RefusalCounters()
   const gate = new TenantGate((tenant) => tenants.limitsFor(tenant))
   const devices = new WeakMap<Client, Device>()
+  /** What each client came in over: its address (failed attempts are counted per address) and whether over TLS. */
+  const connections = new WeakMap<Client, Connection>()
   const checks = new SecretChecks()
   const logins = new FailedLogins()
   const sessions = new DeviceSessions(config.mqtt.maxSessionsPerDevice, (client, deviceId) => {
@@ -97,11 +98,11 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       done(null, true)
     }
     if (certificateName !== undefined) return admit(device)
-    if (certificatesOnly && isTls(client)) return refuse(notAuthorized, 'this listener accepts client certificates only', device.tenant)
+    if (certificatesOnly && connections.get(client)?.secure === true) return refuse(notAuthorized, 'this listener accepts client certificates only', device.tenant)
     if (!password) return refuse(badUsernameOrPassword, 'missing secret', device.tenant)
     const known = device
     const secret = password.toString('utf8')
-    const address = addressOf(client)
+    const address = connections.get(client)?.remoteAddress
     const succeed = (): void => {
       logins.succeeded(known.id)
       admit(known)
@@ -224,7 +225,8 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   })
   // Above the hard cap a packet is cut off before it is read; below it, an oversized payload is dead-lettered (see handOver).
   const maxPacketBytes = config.mqtt.maxPacketBytes
-  const handle = (socket: Socket): void => {
+  const handle = (incoming: Connection): void => {
+    const socket = incoming.stream
     // Guarded before aedes reads anything; the client it creates is known by the time a packet is refused.
     const connection: { client?: Client } = {}
     guardPacketSize(socket, maxPacketBytes, (announced) => {
@@ -235,9 +237,10 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     })
     guardProtocolLevel(socket, (level) => {
       counters.count('protocol_refused')
-      logger.warn({ level, remoteAddress: socket.remoteAddress }, `connection refused: MQTT protocol level ${level} is not spoken here (3.1 and 3.1.1 are)`)
+      logger.warn({ level, remoteAddress: incoming.remoteAddress }, `connection refused: MQTT protocol level ${level} is not spoken here (3.1 and 3.1.1 are)`)
     })
     connection.client = aedes.handle(socket)
+    connections.set(connection.client, incoming)
   }
   const listeners = await startListeners(config.mqtt, handle)
   const first = listeners[0]
@@ -252,7 +255,10 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     counters,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const l of listeners) l.server.close()
+        for (const l of listeners) {
+          l.webSockets?.close()
+          l.server.close()
+        }
         aedes.close(() => resolve())
       }),
   }
@@ -266,14 +272,6 @@ function verifiedCertificateName(client: Client): string | undefined {
   return typeof name === 'string' && name.length > 0 ? name : undefined
 }
 
-/** The remote address of the client's connection, for counting failed attempts per address. */
-function addressOf(client: Client): string | undefined {
-  return (client.conn as unknown as { remoteAddress?: string }).remoteAddress
-}
-
-function isTls(client: Client): boolean {
-  return (client.conn as unknown) instanceof TLSSocket
-}
 
 
 function payloadSize(packet: PublishPacket): number {

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 
 /**
  * Follows the MQTT framing of a byte stream (MQTT 3.1.1 §2.2: one type byte, then the remaining
@@ -54,7 +54,7 @@ export class PacketFraming {
  * MQTT's remaining length can say) before the payload limit is checked. aedes and mqtt-packet
  * have no such limit of their own; aedes reads the socket with `read()`, which this wraps.
  */
-export function guardPacketSize(socket: Socket, maxRemainingBytes: number, onOversized: (remainingBytes: number) => void): void {
+export function guardPacketSize(socket: Duplex, maxRemainingBytes: number, onOversized: (remainingBytes: number) => void): void {
   const framing = new PacketFraming(maxRemainingBytes)
   const read = socket.read.bind(socket)
   socket.read = (size?: number): unknown => {

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 
 /** Protocol levels the broker speaks: MQTT 3.1 (`MQIsdp`) and 3.1.1. */
 const supportedLevels = new Set([3, 4])
@@ -40,7 +40,7 @@ export function connectLevel(bytes: Uint8Array): number | null | undefined {
  * first bytes of the connection before aedes does (aedes reads the socket with `read()`, which
  * this wraps), holding them back until the level can be read.
  */
-export function guardProtocolLevel(socket: Socket, onRefused: (level: number) => void): void {
+export function guardProtocolLevel(socket: Duplex, onRefused: (level: number) => void): void {
   const read = socket.read.bind(socket)
   let held: Buffer | undefined = Buffer.alloc(0)
   socket.read = (size?: number): unknown => {

@@ -117,6 +117,10 @@ const environmentSchema = z.object({
   OIDC_PLATFORM_TENANT: z.string().min(1).optional(),
   MQTT_PLAIN: flag.default(true),
   MQTT_TLS_PORT: port.default(8883),
+  /** MQTT over WebSocket (`ws://…/mqtt`); off unless set. */
+  MQTT_WS_PORT: port.optional(),
+  /** MQTT over secure WebSocket (`wss://…/mqtt`) with the MQTT TLS certificate; off unless set. */
+  MQTT_WSS_PORT: port.optional(),
   MQTT_TLS_CERT_FILE: optionalFile,
   MQTT_TLS_KEY_FILE: optionalFile,
   MQTT_TLS_CA_FILE: optionalFile,
@@ -216,6 +220,10 @@ export interface Config {
     readonly maxPacketBytes: number
     /** Connections one device may hold at once (client ids `<id>` and `<id>:…`); one more takes over the oldest. */
     readonly maxSessionsPerDevice: number
+    /** MQTT over WebSocket on this port (path `/mqtt`), with the same authentication and topic checks. */
+    readonly wsPort?: number
+    /** MQTT over secure WebSocket on this port, with the TLS listener's certificate. */
+    readonly wssPort?: number
     /** Whether the plain-text listener runs; production deployments turn it off and use `tls`. */
     readonly plain: boolean
     readonly tls?: {
@@ -388,6 +396,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES ?? 4 * e.MQTT_MAX_PAYLOAD_BYTES + mqttPacketOverheadBytes,
       maxSessionsPerDevice: e.MQTT_MAX_SESSIONS_PER_DEVICE,
+      ...(e.MQTT_WS_PORT !== undefined ? { wsPort: e.MQTT_WS_PORT } : {}),
+      ...(e.MQTT_WSS_PORT !== undefined ? { wssPort: e.MQTT_WSS_PORT } : {}),
       plain: e.MQTT_PLAIN,
       tls:
         e.MQTT_TLS_CERT_FILE && e.MQTT_TLS_KEY_FILE
@@ -438,6 +448,7 @@ function settingPairingProblems(e: Environment): string[] {
   together(['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'])
   together(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'])
   if (!e.MQTT_PLAIN && e.MQTT_TLS_CERT_FILE === undefined) problems.push('MQTT_PLAIN: false needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or devices could not connect at all')
+  if (e.MQTT_WSS_PORT !== undefined && e.MQTT_TLS_CERT_FILE === undefined) problems.push('MQTT_WSS_PORT: needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, the certificate it serves')
   if (e.MQTT_TLS_CLIENT_CERTS !== 'off' && e.MQTT_TLS_CA_FILE === undefined) problems.push('MQTT_TLS_CLIENT_CERTS: needs MQTT_TLS_CA_FILE, the CA that signs device certificates')
   // A raw record is the payload as it came, with the MQTT topic and the ingest headers beside it.
   if (e.MQTT_MAX_PAYLOAD_BYTES + rawRecordAllowanceBytes > e.BUS_MAX_RECORD_BYTES) {

@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { startListeners, type Listener } from '../../broker/listeners.js'
+import { startListeners, type Connection, type Listener } from '../../broker/listeners.js'
 import { loadConfig } from '../../core/config.js'
 import { createTestCa, type TestCa } from '../support/test-ca.js'
 
@@ -16,7 +16,8 @@ describe('broker listeners', () => {
   let ca: TestCa
   let listeners: Listener[] = []
   const accepted: Accepted[] = []
-  const handle = (socket: Socket): void => {
+  const handle = ({ stream }: Connection): void => {
+    const socket = stream as Socket
     const tls = 'encrypted' in socket
     const cn: unknown = tls ? (socket as TLSSocket).getPeerCertificate().subject?.CN : undefined
     const peer = typeof cn === 'string' ? cn : undefined

@@ -31,6 +31,8 @@ export interface InProcessPipeline {
   readonly platform: Platform
   readonly mqttUrl: string
   readonly apiUrl: string
+  /** The components as they started: names, addresses and notes (the broker's other listeners). */
+  readonly started: readonly Started[]
   /** Headers of a platform admin API key, which may call every endpoint. */
   readonly authHeaders: { authorization: string }
   stop(): Promise<void>
@@ -46,6 +48,7 @@ export async function startInProcess(config: Config, parts: Part[] = ['broker', 
     platform,
     mqttUrl: address('broker'),
     apiUrl: address('api'),
+    started,
     authHeaders: adminHeaders(config),
     stop: async () => {
       for (const s of started.reverse()) await s.stop()
