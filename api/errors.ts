@@ -30,6 +30,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   STORE_AUTH_FAILED: 502,
   STORE_REQUEST_REFUSED: 502,
   STORE_UNAVAILABLE: 503,
+  FILE_LOCKED: 503,
   SHUTTING_DOWN: 503,
 }
 

@@ -6,6 +6,7 @@
 export const errorCatalogue = {
   CONFIG_INVALID: { canRetry: false, summary: 'configuration is invalid' },
   REGISTRY_INVALID: { canRetry: false, summary: 'the device registry file is invalid' },
+  FILE_LOCKED: { canRetry: true, summary: 'a shared file (registry, keys, rules, tenants) is being changed by another process' },
   DEVICE_EXISTS: { canRetry: false, summary: 'a device with this id already exists' },
   DEVICE_UNKNOWN: { canRetry: false, summary: 'no device with this id is registered' },
   API_KEY_TAKEN: { canRetry: false, summary: "the IoT Agent API key is another tenant's or a protocol prefix of the topic scheme: every API key belongs to one tenant" },

@@ -11,10 +11,9 @@ const demoOpenMetrics = ['recycling_rate', 'landfill_diversion_rate', 'waste_rec
  */
 export function grantReplayAllowance(tenantsFilePath: string, tenant: string): void {
   const file = new WatchedJsonFile<TenantsFile>(tenantsFilePath, tenantsFile, () => ({ version: 1, tenants: {} }), 'TENANTS_INVALID')
-  const content = file.readFresh()
-  if (content.tenants[tenant] !== undefined) return
-  file.write({
-    ...content,
-    tenants: { ...content.tenants, [tenant]: { limits: { messagesPerSecondPerDevice: 10_000, burstMessages: 100_000 }, openData: { metrics: demoOpenMetrics } } },
-  })
+  file.update((content) =>
+    content.tenants[tenant] !== undefined
+      ? undefined
+      : { ...content, tenants: { ...content.tenants, [tenant]: { limits: { messagesPerSecondPerDevice: 10_000, burstMessages: 100_000 }, openData: { metrics: demoOpenMetrics } } } },
+  )
 }

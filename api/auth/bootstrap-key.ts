@@ -11,7 +11,10 @@ import { AuditLog } from '../../core/registry/audit-log.js'
 export function ensureBootstrapKey(config: Config): string | undefined {
   const keys = new FileApiKeys(config.auth.apiKeysFile)
   if (!keys.isEmpty()) return undefined
-  const { key, token } = keys.create({ name: 'bootstrap admin (created at first start)', role: 'admin', createdBy: 'cli:start' })
+  const created = keys.createFirst({ name: 'bootstrap admin (created at first start)', role: 'admin', createdBy: 'cli:start' })
+  // Another process starting at the same time made it.
+  if (created === undefined) return undefined
+  const { key, token } = created
   const path = `${config.stateDir}/admin-key`
   writeFileSync(path, token + '\n', { mode: 0o600 })
   new AuditLog(config.auth.auditLogFile).append({ actor: 'cli:start', action: 'key.create', target: key.id, details: { role: 'admin', name: key.name } })

@@ -67,13 +67,13 @@ export const alertRuleRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, dep
       const tenant = tenantOf(caller, request.query.tenant)
       const rules = request.body
       await refuseForbiddenTargets(rules, targets)
-      // Read and written without yielding, so two requests to this API cannot interleave.
-      const file = open()
-      const current = file.readFresh()
-      const { [tenant]: _previous, ...others } = current.tenants ?? {}
-      const tenants = isEmpty(rules) ? others : { ...others, [tenant]: rules }
-      const { tenants: _tenants, ...rest } = current
-      file.write({ ...rest, ...(Object.keys(tenants).length > 0 ? { tenants } : {}) })
+      // Under the file's lock: another tenant's rules written meanwhile, by this API or another process, stay.
+      open().update((current) => {
+        const { [tenant]: _previous, ...others } = current.tenants ?? {}
+        const tenants = isEmpty(rules) ? others : { ...others, [tenant]: rules }
+        const { tenants: _tenants, ...rest } = current
+        return { ...rest, ...(Object.keys(tenants).length > 0 ? { tenants } : {}) }
+      })
       deps.audit.append({
         actor: caller.subject,
         action: 'alert-rules.replace',

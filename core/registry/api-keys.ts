@@ -35,6 +35,15 @@ export class FileApiKeys {
 
   /** Creates a key and returns it with the token, which is not stored and cannot be shown again. */
   create(request: NewKey, now = Date.now()): { key: ApiKeyView; token: string } {
+    return this.createUnless(() => false, request, now)!
+  }
+
+  /** Creates the first key of an installation; undefined when any key exists, decided under the file's lock so two processes starting at once make one. */
+  createFirst(request: NewKey, now = Date.now()): { key: ApiKeyView; token: string } | undefined {
+    return this.createUnless((keys) => keys.length > 0, request, now)
+  }
+
+  private createUnless(refuse: (keys: readonly ApiKeyRecord[]) => boolean, request: NewKey, now: number): { key: ApiKeyView; token: string } | undefined {
     const { id, token, hash } = newKeyMaterial()
     const record = apiKeyRecord.parse({
       id,
@@ -46,9 +55,13 @@ export class FileApiKeys {
       createdBy: request.createdBy,
       ...(request.expiresAt !== undefined ? { expiresAt: new Date(request.expiresAt).toISOString() } : {}),
     })
-    const current = this.file.readFresh()
-    this.file.write({ version: 1, keys: [...current.keys, record] })
-    return { key: keyView(record), token }
+    let created = false
+    this.file.update((current) => {
+      if (refuse(current.keys)) return undefined
+      created = true
+      return { version: 1, keys: [...current.keys, record] }
+    })
+    return created ? { key: keyView(record), token } : undefined
   }
 
   list(): readonly ApiKeyView[] {
@@ -62,13 +75,19 @@ export class FileApiKeys {
 
   /** Revokes a key for good; revoking it again changes nothing. */
   revoke(id: string, now = Date.now()): ApiKeyView {
-    const current = this.file.readFresh()
-    const key = current.keys.find((k) => k.id === id)
-    if (!key) throw new PlatformError('KEY_UNKNOWN', `no API key "${id}"`, { keyId: id })
-    if (key.revokedAt !== undefined) return keyView(key)
-    const revoked = { ...key, revokedAt: new Date(now).toISOString() }
-    this.file.write({ version: 1, keys: current.keys.map((k) => (k.id === id ? revoked : k)) })
-    return keyView(revoked)
+    let view: ApiKeyView | undefined
+    this.file.update((current) => {
+      const key = current.keys.find((k) => k.id === id)
+      if (!key) throw new PlatformError('KEY_UNKNOWN', `no API key "${id}"`, { keyId: id })
+      if (key.revokedAt !== undefined) {
+        view = keyView(key)
+        return undefined
+      }
+      const revoked = { ...key, revokedAt: new Date(now).toISOString() }
+      view = keyView(revoked)
+      return { version: 1, keys: current.keys.map((k) => (k.id === id ? revoked : k)) }
+    })
+    return view!
   }
 
   /** Checks a presented token: shaped right, known, secret matching, not revoked, not expired. */

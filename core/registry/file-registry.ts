@@ -5,8 +5,9 @@ import type { DeviceRegistry } from './registry.js'
 
 /**
  * The device registry kept in one JSON file. Several processes read it (broker, normaliser, API)
- * and pick up changes made by `circular devices add` without a restart; writes replace the file
- * atomically so a reader never sees half of one.
+ * and pick up changes made by `circular devices add` without a restart; every change is made
+ * under the file's lock on its newest content (see `WatchedJsonFile`), so concurrent writers in
+ * several processes lose nothing, and a removed device is never written back by another's add.
  */
 export class FileRegistry implements DeviceRegistry {
   private readonly file: WatchedJsonFile<RegistryFile>
@@ -31,10 +32,11 @@ export class FileRegistry implements DeviceRegistry {
    * registry as read just before the write and throws to refuse the device (a tenant's limit).
    */
   add(device: Device, options: { admit?: (current: readonly Device[]) => void } = {}): void {
-    const current = this.file.readFresh()
-    if (this.byId(current).has(device.id)) throw new PlatformError('DEVICE_EXISTS', `device "${device.id}" is already registered`, { deviceId: device.id })
-    options.admit?.(current.devices)
-    this.file.write({ version: 1, devices: [...current.devices, device] })
+    this.file.update((current) => {
+      if (this.byId(current).has(device.id)) throw new PlatformError('DEVICE_EXISTS', `device "${device.id}" is already registered`, { deviceId: device.id })
+      options.admit?.(current.devices)
+      return { version: 1, devices: [...current.devices, device] }
+    })
   }
 
   /** Removes a device; returns whether it existed. */
@@ -44,11 +46,14 @@ export class FileRegistry implements DeviceRegistry {
 
   /** Removes a device and returns it as it was registered; undefined when there was none or `admit` refuses it. */
   take(id: string, admit: (device: Device) => boolean = () => true): Device | undefined {
-    const current = this.file.readFresh()
-    const existing = this.byId(current).get(id)
-    if (existing === undefined || !admit(existing)) return undefined
-    this.file.write({ version: 1, devices: current.devices.filter((d) => d.id !== id) })
-    return existing
+    let taken: Device | undefined
+    this.file.update((current) => {
+      const existing = this.byId(current).get(id)
+      if (existing === undefined || !admit(existing)) return undefined
+      taken = existing
+      return { version: 1, devices: current.devices.filter((d) => d.id !== id) }
+    })
+    return taken
   }
 
   private byId(content: RegistryFile): ReadonlyMap<string, Device> {

@@ -30,4 +30,16 @@ describe('API keys file', () => {
   test('a key without a tenant must be an admin key', () => {
     expect(() => new FileApiKeys(path('k.json')).create({ name: 'x', role: 'analyst', createdBy: 'cli:ops' })).toThrow(/platform key/)
   })
+
+  test('createFirst should make a key only while there is none, as seen under the lock by two instances', () => {
+    const file = path('api-keys.json')
+    const first = new FileApiKeys(file)
+    const second = new FileApiKeys(file)
+    // Both saw an empty file before either wrote.
+    expect(first.list()).toEqual([])
+    expect(second.list()).toEqual([])
+    expect(first.createFirst({ name: 'bootstrap', role: 'admin', createdBy: 'cli:start' })).toBeDefined()
+    expect(second.createFirst({ name: 'bootstrap', role: 'admin', createdBy: 'cli:start' })).toBeUndefined()
+    expect(new FileApiKeys(file).list()).toHaveLength(1)
+  })
 })

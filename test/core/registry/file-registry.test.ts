@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { FileRegistry } from '../../../core/registry/file-registry.js'
+import { start } from '../../support/circular-process.js'
 import type { Device } from '../../../core/registry/device.js'
 
 const device = (id: string): Device => ({
@@ -45,4 +46,17 @@ describe('file registry', () => {
     expect(registry.remove('bin-1')).toBe(false)
     expect(registry.get('bin-1')).toBeUndefined()
   })
+
+  test('two processes adding and revoking at once should lose no device and bring back no revoked one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-'))
+    const env = { ...process.env, CIRCULAR_STATE_DIR: dir, CIRCULAR_LOG_LEVEL: 'warn' } as Record<string, string>
+    const writers = ['a', 'b'].map((prefix) => start(['--import', 'tsx', 'test/support/registry-writer.ts', prefix, '100', '20'], env))
+    const results = await Promise.all(writers.map((w) => w.finished))
+    for (const r of results) expect(r.code, r.stderr).toBe(0)
+    const revoked = results.flatMap((r) => (JSON.parse(r.stdout.trim()) as { revoked: string[] }).revoked)
+    expect(revoked).toHaveLength(40)
+    const ids = new FileRegistry(join(dir, 'registry.json')).list().map((d) => d.id)
+    expect(ids).toHaveLength(160)
+    expect(ids.filter((id) => revoked.includes(id))).toEqual([])
+  }, 120_000)
 })

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, readdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
@@ -80,5 +80,40 @@ describe('WatchedJsonFile', () => {
     doc.write({ version: 1, names: ['a'] })
     rmSync(file)
     expect(doc.readCurrent()).toEqual(empty())
+  })
+
+  test('update should change the newest content, so another instance\'s write in between is kept', () => {
+    const file = path()
+    const mine = new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID')
+    mine.write({ version: 1, names: ['a'] })
+    new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID').update((c) => ({ ...c, names: [...c.names, 'b'] }))
+    // `mine` last read ['a'] and would not look again within the second.
+    mine.update((c) => ({ ...c, names: [...c.names, 'c'] }))
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, names: ['a', 'b', 'c'] })
+  })
+
+  test('a change that throws or returns nothing should write nothing and leave no lock behind', () => {
+    const file = path()
+    const doc = new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID')
+    doc.write({ version: 1, names: ['a'] })
+    expect(() =>
+      doc.update(() => {
+        throw new Error('refused')
+      }),
+    ).toThrow('refused')
+    doc.update(() => undefined)
+    expect(readdirSync(join(file, '..'))).toEqual(['doc.json'])
+    doc.update((c) => ({ ...c, names: [...c.names, 'b'] }))
+    expect(doc.read()).toEqual({ version: 1, names: ['a', 'b'] })
+  })
+
+  test('a lock left by a writer that died should be taken once it is stale', () => {
+    const file = path()
+    const doc = new WatchedJsonFile(file, schema, empty, 'REGISTRY_INVALID')
+    mkdirSync(`${file}.lock`, { recursive: true })
+    const longAgo = new Date(Date.now() - 60_000)
+    utimesSync(`${file}.lock`, longAgo, longAgo)
+    doc.update((c) => ({ ...c, names: ['after'] }))
+    expect(doc.read()).toEqual({ version: 1, names: ['after'] })
   })
 })
