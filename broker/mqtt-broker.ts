@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { TLSSocket } from 'node:tls'
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes'
 import type { Config } from '../core/config.js'
@@ -6,8 +7,11 @@ import type { Device } from '../core/registry/device.js'
 import type { DeviceRegistry } from '../core/registry/registry.js'
 import { TenantPolicies } from '../core/registry/tenants.js'
 import type { Ingest } from '../ingest/ingest.js'
-import { maySubscribe, parseTelemetryTopic, publishRefusal } from '../ingest/topic-scheme.js'
+import { maySubscribe, parseTelemetryTopic, publishRefusal, statusTopic } from '../ingest/topic-scheme.js'
+import { reportedStatus, type ConnectionEvent } from '../models/device-status.js'
 import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
+import { retry, type RetryPolicy } from '../core/retry.js'
+import { ConnectionEvents } from './connection-events.js'
 import { DeviceSessions } from './device-sessions.js'
 import { FailedLogins } from './failed-logins.js'
 import { InboundPublishes } from './inbound-publishes.js'
@@ -16,6 +20,9 @@ import { startListeners, type Connection } from './listeners.js'
 import { guardPacketSize } from './packet-size-guard.js'
 import { guardProtocolLevel } from './protocol-level-guard.js'
 import { TenantGate } from '../ingest/tenant-gate.js'
+
+/** A status event the bus does not take is tried again for about a minute, then counted as lost. */
+const statusRetryPolicy: RetryPolicy = { baseMs: 200, factor: 2, capMs: 10_000, jitter: 0.25, maxAttempts: 10, retryable: () => true }
 
 // MQTT 3.1.1 CONNACK return codes (§3.2.2.3).
 const identifierRejected = 2
@@ -64,9 +71,23 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const checks = new SecretChecks()
   const logins = new FailedLogins()
   const sessions = new DeviceSessions(config.mqtt.maxSessionsPerDevice, (client, deviceId) => {
-    logger.info({ deviceId, clientId: client.id }, `session taken over: the device opened more than MQTT_MAX_SESSIONS_PER_DEVICE (${config.mqtt.maxSessionsPerDevice})`)
+    const why = `session taken over: the device opened more than MQTT_MAX_SESSIONS_PER_DEVICE (${config.mqtt.maxSessionsPerDevice})`
+    logger.info({ deviceId, clientId: client.id }, why)
+    statusEvents.closedByBroker(client, why)
     client.close()
   })
+  // Names this broker instance in the sessions it tells of.
+  const brokerId = randomUUID().slice(0, 8)
+  const statusEvents = new ConnectionEvents(brokerId)
+  /** Set while the broker shuts down: its devices did not go offline, the broker did. */
+  let closing = false
+  const tellConnection = (event: ConnectionEvent): void => {
+    // Retried for about a minute: the bus may be restarting; the device does not send these again.
+    retry(() => ingest.connectionEvent(event), statusRetryPolicy).catch((error: unknown) => {
+      counters.count('status_event_lost', event.tenant)
+      logger.error({ err: error, deviceId: event.deviceId, connection: event.connection, reason: event.reason, session: event.session }, 'device status event not recorded: the bus did not take it')
+    })
+  }
   const inbound = new InboundPublishes()
   const certificatesOnly = config.mqtt.tls?.clientCerts === 'required'
 
@@ -138,9 +159,13 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, done) => {
     if (!client) return done(null)
     const device = devices.get(client)
+    // aedes asks about the Last Will only once the connection is closed; nothing else is authorised then.
+    const lastWill = client.closed
     const refuse = (counter: RefusalCounter, reason: string): Error => {
       counters.count(counter, device?.tenant)
-      logger.warn({ deviceId: device?.id, tenant: device?.tenant, topic: packet.topic }, `publish refused: ${reason}`)
+      logger.warn({ deviceId: device?.id, tenant: device?.tenant, topic: packet.topic, lastWill }, `${lastWill ? 'last will' : 'publish'} refused: ${reason}`)
+      if (lastWill) statusEvents.noteWill(client, `last will on "${packet.topic}" refused: ${reason}`)
+      else statusEvents.closedByBroker(client, `publish refused: ${reason}`)
       // MQTT-3.3.5-2: a refused PUBLISH cannot be answered in 3.1.1; closing the connection
       // tells the device, no PUBACK is sent, and nothing reaches the bus.
       return new Error(`publish refused: ${reason}`)
@@ -149,6 +174,19 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     if (!stillRegistered(device)) return done(refuse('auth_refused', 'the device was revoked or registered again since it connected'))
     const refusal = publishRefusal(packet.topic, device)
     if (refusal) return done(refuse('acl_refused', refusal))
+    if (lastWill) {
+      // A will is a stream event, like telemetry: kept as retained, it would tell a stale status.
+      packet.retain = false
+      const text = toBuffer(packet.payload).toString('utf8')
+      // On its status topic the will is told in the device's offline event (one status event per
+      // dropped connection); one that cannot be read as a status goes on to be dead-lettered.
+      const status = packet.topic === statusTopic(device.id) ? reportedStatus(text) : undefined
+      if (typeof status === 'string') {
+        statusEvents.holdWill(client, status)
+        return done(null)
+      }
+      statusEvents.noteWill(client, `last will handed over on "${packet.topic}"`)
+    }
     const handOver = async (): Promise<void> => {
       const bytes = payloadSize(packet)
       const maxPayloadBytes = tenants.limitsFor(device.tenant).maxPayloadBytes
@@ -162,7 +200,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
         await new Promise((resolve) => setTimeout(resolve, admission.waitMs))
         // Cut off while held back (a later publish was refused): no PUBACK can reach the device,
         // which sends the message again after reconnecting, so it must not reach the bus now.
-        if (client.closed) throw new Error('connection closed while the publish was held back')
+        if (client.closed && !lastWill) throw new Error('connection closed while the publish was held back')
       }
       const topic = parseTelemetryTopic(packet.topic)!
       // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
@@ -216,12 +254,27 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     }
   }
 
-  const aedes = await Aedes.createBroker({ authenticate, authorizePublish, authorizeSubscribe, maxClientsIdLength: 256 })
+  const aedes = await Aedes.createBroker({ id: brokerId, authenticate, authorizePublish, authorizeSubscribe, maxClientsIdLength: 256 })
+  aedes.on('clientReady', (client) => {
+    const device = devices.get(client)
+    // A connection that closed between CONNACK and here has ended already, untold.
+    if (!device || client.closed) return
+    const connection = connections.get(client)
+    const over = connection === undefined ? '' : `${connection.webSocket ? 'WebSocket' : 'MQTT'}${connection.secure ? ' over TLS' : ''} from ${connection.remoteAddress ?? 'an unknown address'}`
+    tellConnection(statusEvents.started(client, device, Date.now(), over === '' ? '' : `connected over ${over}`))
+  })
+  aedes.on('clientError', (client, error) => statusEvents.lost(client, error.message))
   aedes.on('clientDisconnect', (client) => {
     const device = devices.get(client)
     if (!device) return
     gate.disconnect(device)
     sessions.closed(device.id, client)
+    // Offline only once the device holds no other session here (a takeover leaves it online).
+    const ended = statusEvents.ended(client, device, Date.now(), sessions.count(device.id) === 0)
+    if (ended === undefined || closing) return
+    // A revoked device is gone, not offline: nothing could be stored for it.
+    if (!stillRegistered(device)) return
+    tellConnection(ended)
   })
   // Above the hard cap a packet is cut off before it is read; below it, an oversized payload is dead-lettered (see handOver).
   const maxPacketBytes = config.mqtt.maxPacketBytes
@@ -233,6 +286,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       const client = connection.client
       const device = client === undefined ? undefined : devices.get(client)
       counters.count('payload_too_large', device?.tenant)
+      if (client) statusEvents.closedByBroker(client, `an MQTT packet of ${announced} bytes was announced; the limit is ${maxPacketBytes}`)
       logger.warn({ deviceId: device?.id, tenant: device?.tenant, clientId: client?.id, announcedBytes: announced, maxPacketBytes }, 'connection closed: an MQTT packet larger than the limit was announced')
     })
     guardProtocolLevel(socket, (level) => {
@@ -255,6 +309,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     counters,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true
         for (const l of listeners) {
           l.webSockets?.close()
           l.server.close()

@@ -47,6 +47,7 @@ const environmentSchema = z.object({
   TOPIC_FOOTPRINT_POINTS: topicName.default('footprint.points'),
   TOPIC_FOOTPRINT_STATE: topicName.default('footprint.state'),
   TOPIC_DEVICES: topicName.default('registry.devices'),
+  TOPIC_DEVICE_STATUS: topicName.default('devices.status'),
   REGISTRY_MIRROR_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   FOOTPRINT_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(2 * 86_400_000),
   FOOTPRINT_DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. BE').default('BE'),
@@ -151,6 +152,8 @@ export interface BusTopics {
    * is removed; the processors forget a removed device's state when its tombstone reaches them.
    */
   readonly devices: string
+  /** The brokers' connection events (a device session began or ended), keyed by device. */
+  readonly deviceStatus: string
 }
 
 /** The bus in use and what every implementation of it is configured with. */
@@ -363,6 +366,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         footprintPoints: e.TOPIC_FOOTPRINT_POINTS,
         footprintState: e.TOPIC_FOOTPRINT_STATE,
         devices: e.TOPIC_DEVICES,
+        deviceStatus: e.TOPIC_DEVICE_STATUS,
       },
     },
     store: e.INFLUX_URL ? { kind: 'influxdb' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/store.sqlite` },

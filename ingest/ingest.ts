@@ -4,16 +4,17 @@ import type { Config } from '../core/config.js'
 import { Counters } from '../core/counters.js'
 import type { ErrorCode } from '../models/errors.js'
 import type { Device } from '../core/registry/device.js'
-import type { PayloadFormat } from '../models/reading.js'
+import type { ConnectionEvent } from '../models/device-status.js'
+import type { RecordFormat } from '../models/reading.js'
 
-export const ingestCounterNames = ['received', 'accepted', 'deadLettered'] as const
+export const ingestCounterNames = ['received', 'accepted', 'deadLettered', 'connectionEvents'] as const
 export type IngestCounters = Counters<(typeof ingestCounterNames)[number]>
 
 export interface AcceptedMessage {
   readonly device: Device
   readonly mqttTopic: string
   /** The format the topic names; `auto` falls back to the device's registered format. */
-  readonly format: PayloadFormat
+  readonly format: RecordFormat
   readonly payload: Buffer
   readonly receivedAt: number
 }
@@ -47,6 +48,23 @@ export class Ingest {
     this.counters.add('accepted')
   }
 
+  /**
+   * A device's session began or ended, as the broker saw it: a record on the device status topic,
+   * keyed by the device, apart from its messages (the raw topic holds what devices sent, one record
+   * per acknowledged message). Resolves once the bus holds it.
+   */
+  async connectionEvent(event: ConnectionEvent): Promise<void> {
+    await this.bus.publish([
+      {
+        topic: this.topics.deviceStatus,
+        key: event.deviceId,
+        value: Buffer.from(JSON.stringify(event)),
+        headers: { [header.tenant]: event.tenant, [header.site]: event.site, [header.device]: event.deviceId },
+      },
+    ])
+    this.counters.add('connectionEvents')
+  }
+
   /** A message the broker or bridge took but cannot attribute (e.g. an unknown device on the bridge). */
   async refuse(message: RefusedMessage): Promise<void> {
     this.counters.add('received')
@@ -71,7 +89,7 @@ export class Ingest {
 }
 
 /** The original payload bytes, untouched, keyed by device so one device's messages stay in order. */
-function rawRecord(topic: string, message: AcceptedMessage, format: PayloadFormat): OutgoingRecord {
+function rawRecord(topic: string, message: AcceptedMessage, format: RecordFormat): OutgoingRecord {
   return {
     topic,
     key: message.device.id,

@@ -1,4 +1,4 @@
-import type { PayloadFormat } from '../models/reading.js'
+import type { PayloadFormat, RecordFormat } from '../models/reading.js'
 import { reservedApiKeys } from '../core/registry/device.js'
 
 /**
@@ -8,6 +8,7 @@ import { reservedApiKeys } from '../core/registry/device.js'
  *   devices/<deviceId>/ngsi-ld            NGSI-LD entity (normalized, concise or keyValues)
  *   devices/<deviceId>/senml              SenML JSON pack (RFC 8428)
  *   devices/<deviceId>/attrs              the format the device was registered with
+ *   devices/<deviceId>/status             the device's own status text (its Last Will, `online`, …)
  *   /json/<apiKey>/<deviceId>/attrs[/a]   FIWARE IoT Agent JSON (one attribute with /a)
  *   /ul/<apiKey>/<deviceId>/attrs[/a]     FIWARE Ultralight 2.0
  *   /<apiKey>/<deviceId>/attrs            legacy IoT Agent topic without protocol prefix
@@ -16,13 +17,18 @@ export interface TelemetryTopic {
   readonly deviceId: string
   /** Present on IoT Agent topics; must match the device's registered API key. */
   readonly apiKey?: string
-  /** `auto` where the topic does not say: the device's registered format, then content sniffing. */
-  readonly format: PayloadFormat
+  /** `auto` where the topic does not say: the device's registered format, then content sniffing. `device-status` on the status topic. */
+  readonly format: RecordFormat
   /** IoT Agent single-attribute topics carry the attribute name. */
   readonly attribute?: string
 }
 
 const segment = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+
+/** The topic a device reports its own status on, where its Last Will usually goes. */
+export function statusTopic(deviceId: string): string {
+  return `devices/${deviceId}/status`
+}
 
 /** Reads a PUBLISH topic; undefined when it is not a telemetry topic of this scheme. */
 export function parseTelemetryTopic(topic: string): TelemetryTopic | undefined {
@@ -33,6 +39,7 @@ export function parseTelemetryTopic(topic: string): TelemetryTopic | undefined {
     if (kind === 'ngsi-ld') return { deviceId, format: 'ngsi-ld' }
     if (kind === 'senml') return { deviceId, format: 'senml' }
     if (kind === 'attrs') return { deviceId, format: 'auto' }
+    if (kind === 'status') return { deviceId, format: 'device-status' }
     return undefined
   }
   if (parts[0] !== '') return undefined

@@ -91,7 +91,7 @@ function isIotaJson(ctx: DecodeContext): boolean {
 }
 
 /** Content first, then the registration (data-models §8.1). */
-function detectFormat(document: unknown, registered: PayloadFormat | undefined): DecodedFormat {
+function detectFormat(document: unknown, registered: PayloadFormat | undefined): Exclude<DecodedFormat, 'device-status'> {
   const sniffed = sniffFormat(document)
   if (sniffed !== 'unknown' || registered === undefined || registered === 'auto') return sniffed
   return registered

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './errors.js'
-import type { CanonicalReading, DeviceKind, PayloadFormat } from './reading.js'
+import type { CanonicalReading, DeviceKind, PayloadFormat, RecordFormat } from './reading.js'
 import type { MeterType } from './vocabulary.js'
 
 /** What the decoder knows about the message besides its bytes. */
@@ -32,7 +32,7 @@ export interface Rejection {
  * attribute is listed with its reason and goes to the dead-letter topic.
  */
 export interface DecodeResult {
-  readonly format: Exclude<PayloadFormat, 'auto'> | 'unknown'
+  readonly format: Exclude<RecordFormat, 'auto'> | 'unknown'
   readonly entityType?: string
   readonly entityId?: string
   readonly readings: CanonicalReading[]

@@ -7,6 +7,14 @@ export const payloadFormats = ['ngsi-ld', 'senml', 'iota-json', 'ultralight', 'a
 export const payloadFormat = z.enum(payloadFormats)
 export type PayloadFormat = z.infer<typeof payloadFormat>
 
+/**
+ * What a raw record or a readings envelope carries: a device's payload in one of the formats, or
+ * a device status event (`models/device-status.ts`), which no device is registered with.
+ */
+export const recordFormats = [...payloadFormats, 'device-status'] as const
+export const recordFormat = z.enum(recordFormats)
+export type RecordFormat = z.infer<typeof recordFormat>
+
 /** What a device is; decides which data model a payload without an entity type follows. */
 export const deviceKinds = ['waste_container', 'energy_meter', 'heat_meter', 'gas_meter', 'weighing_device', 'generic'] as const
 export const deviceKind = z.enum(deviceKinds)
@@ -49,7 +57,7 @@ export const readingEnvelope = z.object({
   site: z.string().min(1),
   deviceId: z.string().min(1),
   kind: deviceKind,
-  format: payloadFormat,
+  format: recordFormat,
   entityType: z.string().optional(),
   entityId: z.string().optional(),
   receivedAt: z.number().int(),

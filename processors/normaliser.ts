@@ -9,7 +9,9 @@ import { parseTelemetryTopic } from '../ingest/topic-scheme.js'
 import { meterTypeForKind } from '../models/catalogue.js'
 import { decodePayload } from '../models/decode.js'
 import type { DecodeResult, Rejection } from '../models/decoding.js'
-import { payloadFormat, type ReadingEnvelope } from '../models/reading.js'
+import { decodeDeviceStatus } from '../models/device-status.js'
+import { recordFormat, type PayloadFormat, type ReadingEnvelope } from '../models/reading.js'
+import type { MeterType } from '../models/vocabulary.js'
 import { groupIds } from './group-ids.js'
 import { recordBytes } from '../core/bus/record-size.js'
 import { deadLetterRecord } from './dead-letter.js'
@@ -83,29 +85,16 @@ export class Normaliser {
   normalise(record: IncomingRecord): { envelope?: ReadingEnvelope; reasons: Rejection[] } {
     const deviceId = record.headers[header.device]
     const receivedAt = Number(record.headers[header.receivedAt])
-    const format = payloadFormat.safeParse(record.headers[header.format])
+    const format = recordFormat.safeParse(record.headers[header.format])
     if (!deviceId || !Number.isFinite(receivedAt) || !format.success) {
       return { reasons: [{ code: 'RECORD_INVALID', message: `raw record lacks a valid ${header.device}, ${header.receivedAt} or ${header.format} header` }] }
     }
     const device = this.lookUp(deviceId)
     if (!device) return { reasons: [{ code: 'DEVICE_UNKNOWN', message: `device "${deviceId}" is not registered` }] }
-    const mqttTopic = record.headers[header.mqttTopic] ?? ''
-    // Ingest puts the registered format in the header where the topic names none; the decoder
-    // looks at the content before falling back to it (data-models §8.1).
-    const topicNamesNoFormat = parseTelemetryTopic(mqttTopic)?.format === 'auto'
     const meterType = device.meterType ?? meterTypeForKind(device.kind)
     let result: DecodeResult
     try {
-      result = decodePayload(record.value, {
-        deviceId,
-        kind: device.kind,
-        format: topicNamesNoFormat ? 'auto' : format.data,
-        ...(topicNamesNoFormat ? { registeredFormat: format.data } : {}),
-        ...(meterType !== undefined ? { meterType } : {}),
-        topic: mqttTopic,
-        receivedAt,
-        maxFutureSkewMs: this.deps.config.normaliser.maxFutureSkewMs,
-      })
+      result = format.data === 'device-status' ? decodeDeviceStatus(record.value, receivedAt) : this.decode(record, device, format.data, meterType, receivedAt)
     } catch (error) {
       this.deps.logger.error({ err: error, deviceId }, 'decoder threw; record goes to the dead-letter topic')
       return { reasons: [{ code: 'DECODER_FAILED', message: `decoding failed: ${(error as Error).message}` }] }
@@ -132,6 +121,23 @@ export class Normaliser {
       ...enrichment(device, meterType),
     }
     return { envelope, reasons: result.rejections }
+  }
+
+  private decode(record: IncomingRecord, device: Device, format: PayloadFormat, meterType: MeterType | undefined, receivedAt: number): DecodeResult {
+    const mqttTopic = record.headers[header.mqttTopic] ?? ''
+    // Ingest puts the registered format in the header where the topic names none; the decoder
+    // looks at the content before falling back to it (data-models §8.1).
+    const topicNamesNoFormat = parseTelemetryTopic(mqttTopic)?.format === 'auto'
+    return decodePayload(record.value, {
+      deviceId: device.id,
+      kind: device.kind,
+      format: topicNamesNoFormat ? 'auto' : format,
+      ...(topicNamesNoFormat ? { registeredFormat: format } : {}),
+      ...(meterType !== undefined ? { meterType } : {}),
+      topic: mqttTopic,
+      receivedAt,
+      maxFutureSkewMs: this.deps.config.normaliser.maxFutureSkewMs,
+    })
   }
 
   private lookUp(deviceId: string): Device | undefined {

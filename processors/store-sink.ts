@@ -5,6 +5,7 @@ import { Counters } from '../core/counters.js'
 import { PlatformError, isRetryable } from '../models/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Point, Store } from '../core/store/store.js'
+import { connectionEvent, connectionEventFields, deviceStatusMeasurement, type ConnectionEvent } from '../models/device-status.js'
 import { readingEnvelope } from '../models/reading.js'
 import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
@@ -52,7 +53,7 @@ export class StoreSink {
     // Batches share no state, so one partition's store write may overlap another's.
     return bus.consume({
       groupId,
-      topics: [config.bus.topics.readings, config.bus.topics.footprintPoints],
+      topics: [config.bus.topics.readings, config.bus.topics.footprintPoints, config.bus.topics.deviceStatus],
       partitionsInParallel: config.bus.partitions,
       handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
     })
@@ -93,6 +94,10 @@ export class StoreSink {
   /** The points a record asks to store, or why it cannot be read. Computed points carry no readings of their own. */
   private pointsOf(record: IncomingRecord): CountedPoint[] | string {
     const parsed = parseJsonOrUndefined(record.value)
+    if (record.topic === this.deps.config.bus.topics.deviceStatus) {
+      const event = connectionEvent.safeParse(parsed)
+      return event.success ? [{ point: connectionPoint(event.data), readings: 0 }] : `not a valid ${record.topic} record: ${event.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
+    }
     const result = record.topic === this.deps.config.bus.topics.footprintPoints ? pointsRecord.safeParse(parsed) : readingEnvelope.safeParse(parsed)
     if (!result.success) return `not a valid ${record.topic} record: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
     return 'readings' in result.data ? envelopeToPoints(result.data) : result.data.points.map((point) => ({ point, readings: 0 }))
@@ -120,6 +125,11 @@ export class StoreSink {
       wait: (delay) => waitInSlices(delay, 1000, { after: heartbeat }),
     })
   }
+}
+
+/** A broker's connection event as the point stored beside the device's readings. */
+function connectionPoint(event: ConnectionEvent): Point {
+  return { measurement: deviceStatusMeasurement, tags: { tenant: event.tenant, site: event.site, device: event.deviceId }, fields: connectionEventFields(event), time: event.at }
 }
 
 /** Retryable store failures are retried until the store is back or the sink stops; others fail the batch. */

@@ -21,6 +21,7 @@ export const routeAccess: Readonly<Record<string, Access>> = {
   'DELETE /v1/devices/:id': 'admin',
   'GET /v1/devices/:id/latest': 'analyst',
   'GET /v1/devices/:id/readings': 'analyst',
+  'GET /v1/devices/:id/status': 'analyst',
   'GET /v1/footprint': 'analyst',
   'GET /v1/sites/:id/kpis': 'analyst',
   'GET /v1/containers/forecast': 'analyst',

@@ -12,6 +12,25 @@ import type { RouteDeps } from '../deps.js'
 import { devicesBody, deviceParams, devicesQuery, errorResponses, latestBody, readingsBody, readingsQuery } from '../schemas.js'
 import { storedMeasurements, unitOf } from '../stored-fields.js'
 import { readingsRange } from '../time-range.js'
+import { connectionReasons, connectionStates, deviceStatusFields, deviceStatusMeasurement } from '../../models/device-status.js'
+
+const statusQuery = readingsQuery.pick({ from: true, to: true, limit: true })
+const isoDate = z.iso.datetime().describe('ISO 8601, UTC')
+const statusEntry = z.object({
+  time: isoDate,
+  connection: z.enum(connectionStates).optional().describe('The broker\'s word: a session began (online) or ended (offline)'),
+  reason: z.enum(connectionReasons).optional(),
+  detail: z.string().optional(),
+  session: z.string().optional().describe('<broker>:<client id>:<connected at>'),
+  reported: z.string().optional().describe('What the device said on its status topic, or in its Last Will'),
+})
+const statusBody = z.object({
+  deviceId: z.string(),
+  from: isoDate,
+  to: isoDate,
+  connection: z.enum(connectionStates).optional().describe('As of the newest connection event in the range'),
+  events: z.array(statusEntry).describe('Oldest first'),
+})
 
 /** The registration of `circular devices add`; the tenant defaults to the caller's own. */
 const registerBody = deviceRegistration.extend({
@@ -124,6 +143,46 @@ export const deviceRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) 
       }
     },
   )
+
+  app.get(
+    '/v1/devices/:id/status',
+    {
+      schema: {
+        summary: 'Connection events of a device (its broker\'s online and offline, with the reason) and the statuses it reported, oldest first',
+        tags: ['devices'],
+        params: deviceParams,
+        querystring: statusQuery,
+        response: { 200: statusBody, ...errorResponses(400, 401, 403, 404, 502, 503) },
+      },
+    },
+    async (request) => {
+      const device = visibleDevice(deps.registry, request.params.id, optionalTenantOf(identityOf(request), undefined))
+      const { from, to } = readingsRange(request.query.from, request.query.to, Date.now())
+      const points = await tenantReader(deps.store, device.tenant).points({ measurement: deviceStatusMeasurement, tags: { device: device.id }, from, to, limit: request.query.limit })
+      const events = points.sort((a, b) => a.time - b.time).map((p) => statusEntryOf(p.fields, p.time))
+      const connection = events.findLast((e) => e.connection !== undefined)?.connection
+      return { deviceId: device.id, from: isoTime(from), to: isoTime(to), ...(connection !== undefined ? { connection } : {}), events }
+    },
+  )
+}
+
+/** A stored `device_status` point as the status route answers it. */
+function statusEntryOf(fields: Readonly<Record<string, string | number | boolean>>, time: number): z.infer<typeof statusEntry> {
+  const text = (part: keyof typeof deviceStatusFields): string | undefined => {
+    const value = fields[deviceStatusFields[part].field]
+    return typeof value === 'string' ? value : undefined
+  }
+  const connection = connectionStates.find((c) => c === text('connection'))
+  const reason = connectionReasons.find((r) => r === text('reason'))
+  const [detail, session, reported] = [text('detail'), text('session'), text('reported')]
+  return {
+    time: isoTime(time),
+    ...(connection !== undefined ? { connection } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+    ...(session !== undefined ? { session } : {}),
+    ...(reported !== undefined ? { reported } : {}),
+  }
 }
 
 /**

@@ -41,6 +41,7 @@ export function pipelineEnv(ids: BenchIds, registryFile: string, stateDir: strin
     TOPIC_FOOTPRINT_POINTS: `${t}footprint-points`,
     TOPIC_FOOTPRINT_STATE: `${t}footprint-state`,
     TOPIC_DEVICES: `${t}devices`,
+    TOPIC_DEVICE_STATUS: `${t}device-status`,
     INFLUX_URL: influxUrl,
     INFLUX_DB: ids.database,
   }

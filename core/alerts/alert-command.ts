@@ -33,13 +33,21 @@ const lidCheck = z.object({
   at: z.number().int(),
 })
 
+/** Asks whether a device whose session ended is still offline past its grace period as of `at` (wall clock). */
+const offlineCheck = z.object({
+  schema: z.literal('circular.alert-command/v1'),
+  command: z.literal('check-offline'),
+  deviceId: z.string().min(1),
+  at: z.number().int(),
+})
+
 /**
  * A command to the alerts processor, keyed by device so that it is ordered with the device's
  * readings and applied to the same state: an acknowledgement (API), a resolution because the
  * municipal service closed its service request (Open311), or a check the processor's
- * own clock asks for (silence, a lid left open).
+ * own clock asks for (silence, a lid left open, a device offline past its grace).
  */
-export const alertCommand = z.discriminatedUnion('command', [alertDecision, silenceCheck, lidCheck])
+export const alertCommand = z.discriminatedUnion('command', [alertDecision, silenceCheck, lidCheck, offlineCheck])
 export type AlertCommand = z.infer<typeof alertCommand>
 
 export function alertCommandRecord(topic: string, command: AlertCommand): OutgoingRecord {

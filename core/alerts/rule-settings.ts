@@ -3,7 +3,7 @@ import { deviceKinds, type DeviceKind } from '../../models/reading.js'
 import { wasteContainerStatuses } from '../../models/vocabulary.js'
 
 /** The rule kinds the alerts processor evaluates on the live readings stream. */
-export const ruleNames = ['fill', 'fire', 'tamper', 'low_battery', 'silence', 'energy_anomaly', 'mass_balance'] as const
+export const ruleNames = ['fill', 'fire', 'tamper', 'low_battery', 'silence', 'offline', 'energy_anomaly', 'mass_balance'] as const
 export type RuleName = (typeof ruleNames)[number]
 
 const ratio = z.number().min(0).max(1)
@@ -52,6 +52,17 @@ const settingsSchema = z.strictObject({
     /** Raised once nothing arrived for this many expected intervals; resolved by the next reading. */
     missedIntervals: z.number().positive().max(1000),
   }),
+  offline: z.strictObject({
+    /**
+     * Off by default: many devices connect only to report. Raised once the device's newest MQTT
+     * session ended (its broker's offline status event) and no new one began for `graceMinutes`;
+     * resolved when it connects again.
+     */
+    enabled: z.boolean(),
+    graceMinutes: minutes,
+    /** Also after a DISCONNECT the device sent itself; by default only a connection lost or closed by the broker counts. */
+    onDisconnect: z.boolean(),
+  }),
   energy_anomaly: z.strictObject({
     enabled: z.boolean(),
     /**
@@ -96,6 +107,7 @@ export const builtInSettings: RuleSettings = {
   tamper: { enabled: true, statuses: ['dropped', 'moved', 'vandalized'], lidOpenGraceMinutes: 15 },
   low_battery: { enabled: true, below: 0.15, hysteresis: 0.05 },
   silence: { enabled: true, expectedIntervalMinutes: 60, missedIntervals: 3 },
+  offline: { enabled: false, graceMinutes: 5, onDisconnect: false },
   energy_anomaly: { enabled: true, above: 1, below: 0.8, hysteresis: 0.2, baselineWeeks: 4, minWeeks: 3, minBaseline: 0.1, maxReadingGapMinutes: 120 },
   mass_balance: { enabled: false, windowHours: 24, closeAfterMinutes: 60, tolerance: 0.05, minKg: 50, hysteresis: 0.02 },
   cooldownMinutes: 30,
@@ -108,6 +120,7 @@ const settingsOverride = z.strictObject({
   tamper: settingsSchema.shape.tamper.partial().optional(),
   low_battery: settingsSchema.shape.low_battery.partial().optional(),
   silence: settingsSchema.shape.silence.partial().optional(),
+  offline: settingsSchema.shape.offline.partial().optional(),
   energy_anomaly: settingsSchema.shape.energy_anomaly.partial().optional(),
   mass_balance: settingsSchema.shape.mass_balance.partial().optional(),
   cooldownMinutes: minutes.optional(),
@@ -199,6 +212,7 @@ function overlay(base: RuleSettings, layer: SettingsOverride): RuleSettings {
     tamper: { ...base.tamper, ...layer.tamper },
     low_battery: { ...base.low_battery, ...layer.low_battery },
     silence: { ...base.silence, ...layer.silence },
+    offline: { ...base.offline, ...layer.offline },
     energy_anomaly: { ...base.energy_anomaly, ...layer.energy_anomaly },
     mass_balance: { ...base.mass_balance, ...layer.mass_balance },
     cooldownMinutes: layer.cooldownMinutes ?? base.cooldownMinutes,

@@ -13,6 +13,7 @@ export function pipelineTopics(bus: Pick<Config['bus'], 'topics' | 'partitions'>
     { topic: bus.topics.footprintPoints, partitions: bus.partitions },
     { topic: bus.topics.footprintState, partitions: bus.partitions, compacted: true },
     { topic: bus.topics.devices, partitions: bus.partitions, compacted: true },
+    { topic: bus.topics.deviceStatus, partitions: bus.partitions },
     ...(alerts
       ? [
           { topic: alerts.topics.events, partitions: bus.partitions },

@@ -10,7 +10,8 @@ import { ChangelogStore } from '../../core/state/changelog-store.js'
 import { encodePointsRecord } from '../points-record.js'
 import { alertCommand, alertCommandRecord, type AlertCommand } from '../../core/alerts/alert-command.js'
 import { alertPoint, alertRecord, type AlertEvent, type AlertSubject } from '../../core/alerts/alert-event.js'
-import { evaluate, lidOpenDueAt, observe, silenceDueAt, silenceVerdict } from './conditions.js'
+import { evaluate, lidOpenDueAt, observe, observeConnection, offlineDueAt, offlineVerdict, silenceDueAt, silenceVerdict } from './conditions.js'
+import { connectionEvent, type ConnectionEvent } from '../../models/device-status.js'
 import { emptyEnergyBaseline, energyVerdicts } from './energy-baseline.js'
 import { acknowledge, alertEventOf, resolveFromOutside, step } from './lifecycle.js'
 import { addFlow, balanceVerdict, closeWindows, emptySiteBalance } from './mass-balance.js'
@@ -24,9 +25,9 @@ import { poisonGuarded } from '../poison-records.js'
 export const alertsCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'ignored', 'fired', 'acknowledged', 'resolved', 'stateReloads', 'siteFlowsLate', 'devicesForgotten'] as const
 
 /** Rules judged on something other than the newest instant: a clock, a complete hour, a closed window. */
-const notPerInstant: ReadonlySet<RuleName> = new Set(['silence', 'energy_anomaly', 'mass_balance'])
+const notPerInstant: ReadonlySet<RuleName> = new Set(['silence', 'offline', 'energy_anomaly', 'mass_balance'])
 
-type Input = { kind: 'readings'; envelope: ReadingEnvelope } | { kind: 'command'; command: AlertCommand } | { kind: 'flow'; flow: SiteFlow }
+type Input = { kind: 'readings'; envelope: ReadingEnvelope } | { kind: 'command'; command: AlertCommand } | { kind: 'flow'; flow: SiteFlow } | { kind: 'connection'; event: ConnectionEvent }
 
 const stage = 'alerts'
 
@@ -70,7 +71,7 @@ export class AlertsProcessor {
     const consumption = await bus.consume({
       groupId,
       // The devices topic brings removals, on the partition of the device's readings.
-      topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows, config.bus.topics.devices],
+      topics: [config.bus.topics.readings, config.alerts.topics.commands, config.alerts.topics.siteFlows, config.bus.topics.devices, config.bus.topics.deviceStatus],
       handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
       // Partitions may have moved: another instance may have advanced their devices' state.
       onAssignment: (assigned) => {
@@ -115,7 +116,7 @@ export class AlertsProcessor {
           this.counters.add('ignored')
           continue
         }
-        const deviceId = input.kind === 'readings' ? input.envelope.deviceId : input.kind === 'flow' ? siteKeyOf(input.flow.tenant, input.flow.site) : input.command.deviceId
+        const deviceId = input.kind === 'readings' ? input.envelope.deviceId : input.kind === 'flow' ? siteKeyOf(input.flow.tenant, input.flow.site) : input.kind === 'connection' ? input.event.deviceId : input.command.deviceId
         const position = `${record.topic}:${record.partition}`
         const previous = this.store.get(deviceId)
         const applied = previous?.positions[position]
@@ -132,6 +133,7 @@ export class AlertsProcessor {
         else if (verdict === 'unknowable') this.counters.add('ignored')
         else if (input.kind === 'readings') this.applyReadings(state, input.envelope, record, events, flows)
         else if (input.kind === 'flow') this.applyFlow(state, deviceId, input.flow, events)
+        else if (input.kind === 'connection') this.applyConnection(state, input.event, events)
         else this.applyCommand(state, input.command, events)
         state.positions[position] = record.offset
         this.store.stage(deviceId, state)
@@ -164,6 +166,10 @@ export class AlertsProcessor {
     if (record.topic === this.deps.config.alerts.topics.siteFlows) {
       const parsed = siteFlow.safeParse(json)
       return parsed.success ? { kind: 'flow', flow: parsed.data } : undefined
+    }
+    if (record.topic === this.deps.config.bus.topics.deviceStatus) {
+      const parsed = connectionEvent.safeParse(json)
+      return parsed.success ? { kind: 'connection', event: parsed.data } : undefined
     }
     if (record.topic === this.deps.config.alerts.topics.commands) {
       const parsed = alertCommand.safeParse(json)
@@ -198,6 +204,8 @@ export class AlertsProcessor {
     const settings = this.deps.rules.settingsFor({ tenant: envelope.tenant, kind: envelope.kind, fullnessThreshold: envelope.fullnessThreshold })
     const subject: AlertSubject = { tenant: envelope.tenant, site: envelope.site, deviceId: envelope.deviceId, kind: envelope.kind, ...(envelope.location ? { location: envelope.location } : {}) }
     state.subject = subject
+    // What a device says on its status topic is no telemetry: no rule reads it (the broker's connection events feed `offline`).
+    if (envelope.format === 'device-status') return
     for (const [time, readings] of byInstant(envelope.readings)) {
       // Alerts are about the present: a reading older than what the device already told changes nothing.
       if (state.latestTime !== undefined && time < state.latestTime) continue
@@ -220,12 +228,32 @@ export class AlertsProcessor {
     this.advance(state, 'silence', evaluate('silence', state.observations, envelope.receivedAt, settings), envelope.receivedAt, settings, events)
   }
 
+  /**
+   * A session of the device began or ended on its broker. Stamped by the broker's clock, not the
+   * device's: kept apart from the readings' event time, the repeat check and the silence rule.
+   */
+  private applyConnection(state: AlertDeviceState, event: ConnectionEvent, events: AlertEvent[]): void {
+    const subject = state.subject ?? { tenant: event.tenant, site: event.site, deviceId: event.deviceId, kind: 'generic' as const }
+    state.subject = subject
+    const settings = this.deps.rules.settingsFor(subject)
+    observeConnection(state.observations, event, event.at)
+    if (settings.offline.enabled) this.advance(state, 'offline', offlineVerdict(state.observations, event.at, settings), event.at, settings, events)
+  }
+
   private applyCommand(state: AlertDeviceState, command: AlertCommand, events: AlertEvent[]): void {
     const subject = state.subject
     if (!subject) return
     const settings = this.deps.rules.settingsFor(subject)
     if (command.command === 'check-silence') {
       if (settings.silence.enabled) this.advance(state, 'silence', silenceVerdict(state.observations, command.at, settings), command.at, settings, events)
+      return
+    }
+    if (command.command === 'check-offline') {
+      // Raised at the moment the grace ran out, if the device is still offline by this state.
+      const due = offlineDueAt(state.observations, settings)
+      // Due within a cooldown, it fires once the cooldown is over: the clock asks again until then.
+      const at = Math.max(due ?? 0, state.rules.offline?.quietUntil ?? 0)
+      if (settings.offline.enabled && due !== undefined && at <= command.at) this.advance(state, 'offline', offlineVerdict(state.observations, command.at, settings), at, settings, events)
       return
     }
     if (command.command === 'check-lid') {
@@ -274,7 +302,8 @@ export class AlertsProcessor {
 
   /**
    * Asks, through the commands topic, whether devices that should have reported by now have gone
-   * silent, and whether lids seen open are open past their grace period. The checks go through
+   * silent, whether lids seen open are open past their grace period, and whether devices whose
+   * session ended are still offline past theirs. The checks go through
    * the bus like any input, so their effect is applied once, in order with the device's readings,
    * and survives restarts like the rest of the state. Every instance checks every state it has
    * loaded; the owner of the device applies the check against its own, current state, so a check
@@ -283,7 +312,7 @@ export class AlertsProcessor {
   async checkClocks(now: number): Promise<number> {
     await this.reloadIfNeeded()
     const checks: OutgoingRecord[] = []
-    const check = (command: 'check-silence' | 'check-lid', deviceId: string): void => {
+    const check = (command: 'check-silence' | 'check-lid' | 'check-offline', deviceId: string): void => {
       checks.push(alertCommandRecord(this.deps.config.alerts.topics.commands, { schema: 'circular.alert-command/v1', command, deviceId, at: now }))
     }
     for (const [deviceId, state] of this.store.entries()) {
@@ -294,6 +323,8 @@ export class AlertsProcessor {
       const lidDue = lidOpenDueAt(state.observations, settings)
       // Once a reading came after the grace ran out, that reading judged the lid already.
       if (settings.tamper.enabled && isIdleAt(state.rules.tamper, now) && lidDue !== undefined && now >= lidDue && (state.latestTime === undefined || lidDue > state.latestTime)) check('check-lid', deviceId)
+      const offlineDue = offlineDueAt(state.observations, settings)
+      if (settings.offline.enabled && isIdleAt(state.rules.offline, now) && offlineDue !== undefined && now >= offlineDue && offlineVerdict(state.observations, now, settings).kind === 'raise') check('check-offline', deviceId)
     }
     await this.deps.bus.publish(checks)
     return checks.length

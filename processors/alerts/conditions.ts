@@ -60,11 +60,53 @@ export function evaluate(rule: RuleName, o: Observations, time: number, s: RuleS
     case 'silence':
       // Evaluated on a reading, which is itself the proof the device is not silent.
       return clear
+    case 'offline':
+      // Judged on the broker's status events and the clock (offlineVerdict), not on readings.
+      return hold
     case 'energy_anomaly':
     case 'mass_balance':
       // Judged on complete hours and windows (energy-baseline.ts, mass-balance.ts), not on one instant.
       return hold
   }
+}
+
+/**
+ * Folds a connection event of the device's broker into what is known of its sessions. The newest
+ * session is the one that started last (its name ends with its start time): an online event of
+ * an older one, or the end of an older one told late by a broker the device has left, changes
+ * nothing; the end of a newer one whose start was never seen is the newest's end.
+ */
+export function observeConnection(o: Observations, event: { connection: string; reason: string; detail: string; session: string }, time: number): void {
+  const startedAt = sessionStart(event.session) ?? time
+  const newer = o.session === undefined || startedAt > o.session.startedAt
+  if (event.connection === 'online') {
+    if (newer) o.session = { name: event.session, startedAt }
+    return
+  }
+  if (newer) o.session = { name: event.session, startedAt }
+  if (o.session!.name === event.session) o.session!.ended = { at: time, reason: event.reason, detail: event.detail }
+}
+
+/** When a session started, from its name `<broker>:<client id>:<started at>`. */
+function sessionStart(name: string): number | undefined {
+  const started = Number(name.slice(name.lastIndexOf(':') + 1))
+  return Number.isSafeInteger(started) ? started : undefined
+}
+
+/** Whether the device is offline past its grace as of `now`: its newest session ended, and not by its own DISCONNECT unless that counts. */
+export function offlineVerdict(o: Observations, now: number, s: RuleSettings): Verdict {
+  const ended = o.session?.ended
+  if (ended === undefined) return o.session === undefined ? hold : clear
+  if (ended.reason === 'disconnected' && !s.offline.onDisconnect) return clear
+  const minutesOffline = (now - ended.at) / minuteMs
+  if (minutesOffline < s.offline.graceMinutes) return hold
+  return { kind: 'raise', value: 'offline', reason: `offline since ${new Date(ended.at).toISOString()}: ${ended.reason.replaceAll('_', ' ')} (${ended.detail})` }
+}
+
+/** When a device whose newest session ended will have been offline for its grace period. */
+export function offlineDueAt(o: Observations, s: RuleSettings): number | undefined {
+  const ended = o.session?.ended
+  return ended === undefined ? undefined : ended.at + s.offline.graceMinutes * minuteMs
 }
 
 /** Whether the device has been silent too long as of `now` (wall clock); see `silence` settings. */

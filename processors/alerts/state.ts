@@ -20,6 +20,18 @@ export interface Observations {
   battery?: number
   /** When the newest reading reached the platform (wall clock), for the silence rule. */
   lastReceivedAt?: number
+  /**
+   * The device's newest MQTT session, from its broker's status events: an older session that ends
+   * later (on a broker the device has left) changes nothing.
+   */
+  session?: SessionObservation
+}
+
+export interface SessionObservation {
+  name: string
+  startedAt: number
+  /** Set once the session ended: when, how (`connection_lost`, …), and what happened. */
+  ended?: { at: number; reason: string; detail: string }
 }
 
 /** Where one (rule, device) pair is in the alert lifecycle. */

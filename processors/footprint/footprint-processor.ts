@@ -23,7 +23,7 @@ import { emptyState, type DeviceState } from './state.js'
 import { parseJsonOrUndefined } from '../../core/json.js'
 import { poisonGuarded } from '../poison-records.js'
 
-export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads', 'devicesForgotten'] as const
+export const footprintCounterNames = ['received', 'applied', 'skippedAlreadyApplied', 'skippedRepeat', 'tooLate', 'points', 'stateReloads', 'devicesForgotten', 'statusEvents'] as const
 
 const stage = 'footprint'
 
@@ -94,6 +94,11 @@ export class FootprintProcessor {
         this.counters.add('received')
         const parsed = readingEnvelope.safeParse(parseJsonOrUndefined(record.value))
         if (!parsed.success) continue // the sink dead-letters malformed envelopes; nothing to derive
+        // Connections coming and going are no telemetry: no footprint, no completeness.
+        if (parsed.data.format === 'device-status') {
+          this.counters.add('statusEvents')
+          continue
+        }
         const previous = this.store.get(parsed.data.deviceId)
         if (previous && previous.partition === record.partition && BigInt(previous.offset) >= BigInt(record.offset)) {
           this.counters.add('skippedAlreadyApplied')

@@ -48,6 +48,7 @@ describe('GET /openapi.json', () => {
       '/v1/devices/{id}',
       '/v1/devices/{id}/latest',
       '/v1/devices/{id}/readings',
+      '/v1/devices/{id}/status',
       '/v1/footprint',
       '/v1/open/{tenant}/footprint',
       '/v1/open/{tenant}/metrics',

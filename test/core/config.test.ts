@@ -16,6 +16,7 @@ describe('config', () => {
       footprintPoints: 'footprint.points',
       footprintState: 'footprint.state',
       devices: 'registry.devices',
+      deviceStatus: 'devices.status',
     })
     expect(config.influx).toMatchObject({ database: 'circular' })
     expect(config.mqtt.port).toBeUndefined()

@@ -37,7 +37,7 @@ describe('ingest onto the embedded bus', () => {
     ])
     expect(raw[0]!.value.equals(payload)).toBe(true)
     expect(raw[0]!.headers).toEqual({ [header.tenant]: 'city', [header.site]: 'north', [header.device]: 'bin-1', [header.format]: 'senml', [header.mqttTopic]: 'devices/bin-1/senml', [header.receivedAt]: String(receivedAt) })
-    expect(ingest.counters.snapshot()).toEqual({ received: 2, accepted: 2, deadLettered: 0 })
+    expect(ingest.counters.snapshot()).toEqual({ received: 2, accepted: 2, deadLettered: 0, connectionEvents: 0 })
   })
 
   test('a refused message should go to the dead-letter topic with the reason, as the ingest stage', async () => {
@@ -50,13 +50,26 @@ describe('ingest onto the embedded bus', () => {
     expect(letter!.headers).toMatchObject({ [header.dlqStage]: 'ingest', [header.dlqCode]: 'DEVICE_UNKNOWN', [header.device]: 'ghost', [header.mqttTopic]: 'devices/ghost/senml', [header.receivedAt]: String(receivedAt) })
     expect(deadLetterReasons(letter!.headers)).toEqual([{ code: 'DEVICE_UNKNOWN', message: 'device "ghost" is not registered' }])
     expect(await bus.readAll(topics.raw)).toEqual([])
-    expect(ingest.counters.snapshot()).toEqual({ received: 1, accepted: 0, deadLettered: 1 })
+    expect(ingest.counters.snapshot()).toEqual({ received: 1, accepted: 0, deadLettered: 1, connectionEvents: 0 })
   })
 
   test('a message the bus does not take should make accept fail and not be counted as accepted, so no acknowledgement goes out', async () => {
     // No raw topic: the bus refuses the record.
     await bus.ensureTopics(pipelineTopics(platform.config.bus).filter((t) => t.topic !== platform.config.bus.topics.raw))
     await expect(ingest.accept({ device: bin, mqttTopic: 'devices/bin-1/senml', format: 'senml', payload: Buffer.from('[]'), receivedAt })).rejects.toMatchObject({ code: 'BUS_TOPIC_UNKNOWN' })
-    expect(ingest.counters.snapshot()).toEqual({ received: 1, accepted: 0, deadLettered: 0 })
+    expect(ingest.counters.snapshot()).toEqual({ received: 1, accepted: 0, deadLettered: 0, connectionEvents: 0 })
+  })
+
+  test('a connection event should go to the device status topic, keyed by device, and never to the raw topic', async () => {
+    const { topics } = platform.config.bus
+    await bus.ensureTopics(pipelineTopics(platform.config.bus))
+    const event = { schema: 'circular.device-status/v1' as const, deviceId: 'bin-1', tenant: 'city', site: 'north', at: receivedAt, connection: 'offline' as const, reason: 'connection_lost' as const, detail: 'keep alive timeout', session: 'b1:bin-1:1' }
+    await ingest.connectionEvent(event)
+    const [told, ...others] = await bus.readAll(topics.deviceStatus)
+    expect(others).toEqual([])
+    expect(told).toMatchObject({ key: 'bin-1', headers: { [header.tenant]: 'city', [header.site]: 'north', [header.device]: 'bin-1' } })
+    expect(JSON.parse(told!.value.toString('utf8'))).toEqual(event)
+    expect(await bus.readAll(topics.raw)).toEqual([])
+    expect(ingest.counters.snapshot()).toEqual({ received: 0, accepted: 0, deadLettered: 0, connectionEvents: 1 })
   })
 })

@@ -6,6 +6,7 @@ describe('topic scheme', () => {
     ['devices/bin-1/ngsi-ld', { deviceId: 'bin-1', format: 'ngsi-ld' }],
     ['devices/bin-1/senml', { deviceId: 'bin-1', format: 'senml' }],
     ['devices/bin-1/attrs', { deviceId: 'bin-1', format: 'auto' }],
+    ['devices/bin-1/status', { deviceId: 'bin-1', format: 'device-status' }],
     ['/json/key1/bin-1/attrs', { deviceId: 'bin-1', apiKey: 'key1', format: 'iota-json' }],
     ['/json/key1/bin-1/attrs/temperature', { deviceId: 'bin-1', apiKey: 'key1', format: 'iota-json', attribute: 'temperature' }],
     ['/ul/key1/bin-1/attrs', { deviceId: 'bin-1', apiKey: 'key1', format: 'ultralight' }],
@@ -24,7 +25,7 @@ describe('topic scheme', () => {
   test('maySubscribe should allow exactly the device’s own command and configuration topics, and no wildcard', () => {
     const device = { id: 'bin-1', apiKey: 'city' }
     for (const topic of ['devices/bin-1/cmd', 'devices/bin-1/config', '/city/bin-1/cmd', '/json/city/bin-1/cmd', '/ul/city/bin-1/cmd', '/json/city/bin-1/configuration/values']) expect(maySubscribe(topic, device), topic).toBe(true)
-    for (const filter of ['devices/bin-1/#', 'devices/bin-1/+', 'devices/bin-1/senml', 'devices/bin-2/cmd', 'devices/bin-10/cmd', 'devices/+/cmd', 'devices/bin-1/', '#', '/other/bin-1/cmd', '/json/city/#', '/json/city/bin-1/#', '/json/city/+/cmd'])
+    for (const filter of ['devices/bin-1/#', 'devices/bin-1/+', 'devices/bin-1/senml', 'devices/bin-1/status', 'devices/bin-2/cmd', 'devices/bin-10/cmd', 'devices/+/cmd', 'devices/bin-1/', '#', '/other/bin-1/cmd', '/json/city/#', '/json/city/bin-1/#', '/json/city/+/cmd'])
       expect(maySubscribe(filter, device), filter).toBe(false)
   })
 
@@ -73,7 +74,7 @@ describe('topic scheme', () => {
 /** Every telemetry topic of a device. */
 function telemetryTopics(d: { id: string; apiKey: string }): string[] {
   const iotAgent = [`/json/${d.apiKey}/${d.id}/attrs`, `/ul/${d.apiKey}/${d.id}/attrs`, `/${d.apiKey}/${d.id}/attrs`]
-  return [`devices/${d.id}/ngsi-ld`, `devices/${d.id}/senml`, `devices/${d.id}/attrs`, ...iotAgent, ...iotAgent.map((t) => `${t}/temperature`)]
+  return [`devices/${d.id}/ngsi-ld`, `devices/${d.id}/senml`, `devices/${d.id}/attrs`, `devices/${d.id}/status`, ...iotAgent, ...iotAgent.map((t) => `${t}/temperature`)]
 }
 
 /** Whether an MQTT topic filter matches a topic (MQTT 3.1.1 §4.7: `+` one level, `#` the rest). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { evaluate, lidOpenDueAt, observe, silenceDueAt, silenceVerdict } from '../../../processors/alerts/conditions.js'
+import { evaluate, lidOpenDueAt, observe, observeConnection, offlineDueAt, offlineVerdict, silenceDueAt, silenceVerdict } from '../../../processors/alerts/conditions.js'
 import { step, type Transition } from '../../../processors/alerts/lifecycle.js'
 import { builtInSettings, type RuleName, type RuleSettings } from '../../../core/alerts/rule-settings.js'
 import { emptyAlertState } from '../../../processors/alerts/state.js'
@@ -129,6 +129,49 @@ describe('silence rule', () => {
     const heard = { recentTemperatures: [], lastReceivedAt: t0 }
     expect(silenceVerdict(heard, t0 + 24 * minute, settings)).toEqual({ kind: 'hold' })
     expect(silenceVerdict(heard, t0 + 25 * minute, settings)).toEqual({ kind: 'raise', value: 25, reason: 'no reading for 25 min' })
+  })
+})
+
+describe('offline rule', () => {
+  const settings: RuleSettings = { ...builtInSettings, offline: { enabled: true, graceMinutes: 5, onDisconnect: false } }
+  const online = (session: string) => ({ connection: 'online', reason: 'connected', detail: '', session })
+  const offline = (session: string, reason = 'connection_lost') => ({ connection: 'offline', reason, detail: 'keep alive timeout', session })
+
+  test('a lost session should raise once the grace has passed without a new one, and a new session should clear it', () => {
+    const o = emptyAlertState().observations
+    expect(offlineVerdict(o, t0, settings)).toEqual({ kind: 'hold' })
+    observeConnection(o, online('b1:bin:1'), t0)
+    expect(offlineVerdict(o, t0, settings)).toEqual({ kind: 'clear' })
+    observeConnection(o, offline('b1:bin:1'), t0 + minute)
+    expect(offlineDueAt(o, settings)).toBe(t0 + 6 * minute)
+    expect(offlineVerdict(o, t0 + 5 * minute, settings)).toEqual({ kind: 'hold' })
+    expect(offlineVerdict(o, t0 + 6 * minute, settings)).toEqual({ kind: 'raise', value: 'offline', reason: `offline since ${new Date(t0 + minute).toISOString()}: connection lost (keep alive timeout)` })
+    observeConnection(o, online('b1:bin:2'), t0 + 7 * minute)
+    expect(offlineVerdict(o, t0 + 8 * minute, settings)).toEqual({ kind: 'clear' })
+    expect(offlineDueAt(o, settings)).toBeUndefined()
+  })
+
+  test('the end of an older session, told after the device moved to another broker, should change nothing', () => {
+    const o = emptyAlertState().observations
+    observeConnection(o, online('b1:bin:1'), t0)
+    observeConnection(o, online('b2:bin:2'), t0 + minute)
+    observeConnection(o, offline('b1:bin:1'), t0 + 2 * minute)
+    expect(offlineVerdict(o, t0 + 60 * minute, settings)).toEqual({ kind: 'clear' })
+    // An online event of the older session arriving late does not displace the newer one.
+    observeConnection(o, online('b1:bin:1'), t0 - minute)
+    expect(o.session?.name).toBe('b2:bin:2')
+  })
+
+  test('a DISCONNECT the device sent should raise nothing unless the city asks for it', () => {
+    const o = emptyAlertState().observations
+    observeConnection(o, online('b1:bin:1'), t0)
+    observeConnection(o, offline('b1:bin:1', 'disconnected'), t0)
+    expect(offlineVerdict(o, t0 + 60 * minute, settings)).toEqual({ kind: 'clear' })
+    expect(offlineVerdict(o, t0 + 60 * minute, { ...settings, offline: { ...settings.offline, onDisconnect: true } })).toMatchObject({ kind: 'raise' })
+  })
+
+  test('per-reading evaluation should leave the rule alone', () => {
+    expect(evaluate('offline', emptyAlertState().observations, t0, settings)).toEqual({ kind: 'hold' })
   })
 })
 

@@ -27,14 +27,14 @@ describe('footprint processor on the embedded bus', () => {
   const drained = (what: string) => waitFor(async () => (await totalLag(bus, group(), [config.bus.topics.readings])) === 0, 15_000, what)
 
   let offset = 0
-  const envelope = (deviceId: string, kind: ReadingEnvelope['kind'], readings: Omit<CanonicalReading, 'unit'>[]): OutgoingRecord => {
+  const envelope = (deviceId: string, kind: ReadingEnvelope['kind'], readings: Omit<CanonicalReading, 'unit'>[], format: ReadingEnvelope['format'] = 'senml'): OutgoingRecord => {
     const value: ReadingEnvelope = {
       schema: 'circular.readings/v1',
       tenant: 'city',
       site: 'north',
       deviceId,
       kind,
-      format: 'senml',
+      format,
       receivedAt: Math.max(...readings.map((r) => r.time)),
       // The raw record it was normalised from; a resend by the device is another raw record.
       source: { topic: config.bus.topics.raw, partition: 0, offset: String(offset++) },
@@ -78,8 +78,11 @@ describe('footprint processor on the embedded bus', () => {
   test('readings should roll up per device and window; a resent message should not count twice; a reading behind the watermark should be dead-lettered', async () => {
     await bus.ensureTopics(pipelineTopics(config.bus))
     const second = fill('bin-1', 0.2, t0 + hour)
+    // The broker's word that the device's session ended: no telemetry, so in no rollup.
+    const offline = envelope('bin-1', 'waste_container', [{ attribute: 'connection', measurement: 'device_status', field: 'connection', value: 'offline', time: t0 + 90 * 60_000 }], 'device-status')
     await bus.publish([
       fill('bin-1', 0.1, t0),
+      offline,
       second,
       fill('bin-1', 0.3, t0 + 2 * hour),
       resend(second),
@@ -95,7 +98,7 @@ describe('footprint processor on the embedded bus', () => {
     await drained('the late reading')
     await consumption.stop()
 
-    expect(p.counters.snapshot()).toEqual({ received: 9, applied: 7, skippedAlreadyApplied: 0, skippedRepeat: 1, tooLate: 1, points: expect.any(Number) as number, stateReloads: 1, devicesForgotten: 0 })
+    expect(p.counters.snapshot()).toEqual({ received: 10, applied: 7, skippedAlreadyApplied: 0, skippedRepeat: 1, tooLate: 1, points: expect.any(Number) as number, stateReloads: 1, devicesForgotten: 0, statusEvents: 1 })
     const points = await emitted()
     expect(p.counters.get('points')).toBe(points.length)
     // One contribution per message applied that day: the resend and the late reading added none.

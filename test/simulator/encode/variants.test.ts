@@ -22,10 +22,12 @@ describe('encode', () => {
       const { topic, payload } = encode(variant, envelope, measures)
       const parsed = parseTelemetryTopic(topic)
       expect(parsed, variant).toMatchObject({ deviceId: 'bin-7' })
+      const format = parsed!.format
+      if (format === 'device-status') throw new Error(`${variant} is encoded for the status topic`)
       const result = decodePayload(Buffer.from(payload), {
         deviceId: 'bin-7',
         kind: 'waste_container',
-        format: parsed!.format,
+        format,
         registeredFormat: registeredFormat(variant),
         topic,
         receivedAt: observedAt + 1000,
