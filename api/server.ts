@@ -16,6 +16,7 @@ import type { ApiDeps, RouteDeps, ZodScope } from './deps.js'
 import { errorHandler, notFoundHandler } from './errors.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { auditRoutes } from './routes/audit.js'
+import { commandRoutes } from './routes/commands.js'
 import { deviceRoutes } from './routes/devices.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -98,6 +99,7 @@ export async function buildApi(apiDeps: ApiDeps): Promise<ZodScope> {
   const factorSets = loadFactorSets(config.footprint.factorSetsDir)
   await app.register(healthRoutes, deps)
   await app.register(deviceRoutes, deps)
+  await app.register(commandRoutes, deps)
   if (deps.pipelineCounters) await app.register(metricsRoutes, { counters: deps.pipelineCounters })
   await app.register(footprintRoutes, { ...deps, factorSets })
   await app.register(siteKpiRoutes, { ...deps, factorSets })

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import type { EventEmitter } from 'node:events'
 import { TLSSocket } from 'node:tls'
-import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes'
+import { Aedes, type AedesOptions, type Client, type PublishPacket, type PubrelPacket, type Subscription } from 'aedes'
+import type { Bus, Consumption } from '../core/bus/bus.js'
+import type { CommandEvent } from '../core/commands/device-command.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import type { Device } from '../core/registry/device.js'
@@ -11,11 +14,15 @@ import { maySubscribe, parseTelemetryTopic, publishRefusal, statusTopic } from '
 import { reportedStatus, type ConnectionEvent } from '../models/device-status.js'
 import { RefusalCounters, type RefusalCounter } from '../ingest/refusal-counters.js'
 import { retry, type RetryPolicy } from '../core/retry.js'
+import { answerTopics, commandOfMessage, parseCommandAnswer } from '../ingest/commands.js'
+import { startCommandDispatch } from './command-dispatch.js'
 import { ConnectionEvents } from './connection-events.js'
+import { sessionBackends } from './session-store.js'
 import { DeviceSessions } from './device-sessions.js'
 import { FailedLogins } from './failed-logins.js'
 import { InboundPublishes } from './inbound-publishes.js'
 import { SecretChecks } from './secret-checks.js'
+import { SecretUpgrades } from './secret-upgrades.js'
 import { startListeners, type Connection } from './listeners.js'
 import { guardPacketSize } from './packet-size-guard.js'
 import { guardProtocolLevel } from './protocol-level-guard.js'
@@ -48,6 +55,8 @@ export interface BrokerDeps {
   readonly config: Config
   readonly registry: DeviceRegistry
   readonly ingest: Ingest
+  /** Where commands to devices come from; without it this broker sends none (it still records deliveries and answers). */
+  readonly bus?: Bus
   readonly logger: Logger
   /** Per-tenant limits; read from `config.auth.tenantsFile` when not given. */
   readonly tenants?: TenantPolicies
@@ -69,6 +78,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   /** What each client came in over: its address (failed attempts are counted per address) and whether over TLS. */
   const connections = new WeakMap<Client, Connection>()
   const checks = new SecretChecks()
+  const upgrades = new SecretUpgrades(registry, logger)
   const logins = new FailedLogins()
   const sessions = new DeviceSessions(config.mqtt.maxSessionsPerDevice, (client, deviceId) => {
     const why = `session taken over: the device opened more than MQTT_MAX_SESSIONS_PER_DEVICE (${config.mqtt.maxSessionsPerDevice})`
@@ -113,6 +123,13 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       return refuse(identifierRejected, `client id must be "${device.id}" or start with "${device.id}:"`, device.tenant)
     }
     const admit = (d: Device): void => {
+      // A Last Will is published when the session ends, perhaps by another broker instance long after: its topic is checked now.
+      const will = (client as unknown as { _will?: { topic?: unknown } })._will
+      const willRefusal = will === undefined || will === null ? undefined : typeof will.topic !== 'string' ? 'a last will without a topic' : will.topic === statusTopic(d.id) ? undefined : publishRefusal(will.topic, d)
+      if (willRefusal !== undefined) {
+        counters.count('acl_refused', d.tenant)
+        return refuse(notAuthorized, `last will refused: ${willRefusal}`, d.tenant)
+      }
       if (!gate.connect(d)) return refuse(serverUnavailable, `tenant "${d.tenant}" has its maximum number of devices connected`, d.tenant)
       devices.set(client, d)
       sessions.opened(d.id, client)
@@ -151,13 +168,27 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
         const now = logins.gate(known.id, address)
         return throttled(now.kind === 'refused' ? now.retryAfterMs : 0)
       }
-      return ok ? succeed() : fail()
+      if (!ok) return fail()
+      succeed()
+      upgrades.proved(known, secret).catch((error: unknown) => logger.warn({ err: error, deviceId: known.id }, 'secret hash not queued for rewriting'))
     }
     check().catch(() => refuse(notAuthorized, 'secret check failed', known.tenant))
   }
 
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, done) => {
-    if (!client) return done(null)
+    // A will stored by a broker instance that stopped (Redis session store), published by this one:
+    // the session it belonged to is gone, and whatever it says is stale, so it is not published.
+    if (isStoredWill(packet) && (client === null || !client.closed)) {
+      const { clientId, brokerId } = packet as unknown as { clientId: string; brokerId: string }
+      logger.info({ clientId, topic: packet.topic }, 'last will of a session on a broker instance that stopped: not published')
+      const store = (aedes as unknown as { persistence: { delWill(will: { id: string; brokerId: string }): Promise<unknown> } }).persistence
+      store.delWill({ id: clientId, brokerId }).then(
+        () => done(new Error('last will of an ended broker instance')),
+        () => done(new Error('last will of an ended broker instance')),
+      )
+      return
+    }
+    if (!client) return done(new Error('a publish without a client'))
     const device = devices.get(client)
     // aedes asks about the Last Will only once the connection is closed; nothing else is authorised then.
     const lastWill = client.closed
@@ -172,7 +203,9 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     }
     if (!device) return done(refuse('acl_refused', 'not authenticated'))
     if (!stillRegistered(device)) return done(refuse('auth_refused', 'the device was revoked or registered again since it connected'))
-    const refusal = publishRefusal(packet.topic, device)
+    // An answer to a command: held to the same limits as a message, recorded instead of handed over as one.
+    const answer = !lastWill && answerTopics(device).includes(packet.topic)
+    const refusal = answer ? undefined : publishRefusal(packet.topic, device)
     if (refusal) return done(refuse('acl_refused', refusal))
     if (lastWill) {
       // A will is a stream event, like telemetry: kept as retained, it would tell a stale status.
@@ -202,6 +235,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
         // which sends the message again after reconnecting, so it must not reach the bus now.
         if (client.closed && !lastWill) throw new Error('connection closed while the publish was held back')
       }
+      if (answer) return recordAnswer(device, packet)
       const topic = parseTelemetryTopic(packet.topic)!
       // Telemetry is a stream, not state: a retained copy would replay old readings to subscribers.
       packet.retain = false
@@ -222,6 +256,23 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     )
   }
 
+  /**
+   * A device's answer to a command, on its `cmdexe` topic: recorded on the commands topic, then
+   * acknowledged; one that cannot be read is acknowledged and dead-lettered with the reason.
+   */
+  const recordAnswer = async (device: Device, packet: PublishPacket): Promise<void> => {
+    const payload = toBuffer(packet.payload)
+    const answer = parseCommandAnswer(packet.topic, payload)
+    packet.retain = false
+    if (answer.kind === 'invalid') {
+      logger.warn({ deviceId: device.id, topic: packet.topic }, `command answer dead-lettered: ${answer.problem}`)
+      return ingest.refuse({ deviceId: device.id, mqttTopic: packet.topic, payload: payload.subarray(0, config.mqtt.maxPayloadBytes), receivedAt: Date.now(), code: 'PAYLOAD_MALFORMED', reason: answer.problem })
+    }
+    await ingest.commandEvent({ ...commandSubject(device), phase: answer.status, ...(answer.commandId !== undefined ? { commandId: answer.commandId } : {}), ...(answer.name !== undefined ? { name: answer.name } : {}), result: answer.result })
+  }
+
+  const commandSubject = (device: Device): Pick<CommandEvent, 'schema' | 'deviceId' | 'tenant' | 'site' | 'at'> => ({ schema: 'circular.device-command/v1', deviceId: device.id, tenant: device.tenant, site: device.site, at: Date.now() })
+
   const deadLetterOversized = async (device: Device, packet: PublishPacket, bytes: number, maxPayloadBytes: number): Promise<void> => {
     counters.count('payload_too_large', device.tenant)
     // Only the first bytes: the whole payload may be more than the bus takes in one record.
@@ -240,13 +291,15 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   }
 
   /**
-   * Whether the connection's device is still registered as it was when it connected: a device
-   * revoked (or registered afresh, with a new secret) while connected is cut off at its next
+   * Whether the connection's device is still registered as it was when it connected (the same
+   * registration, by its time and tenant: a rewritten secret hash is the same registration): a
+   * device revoked, or registered afresh with a new secret, while connected is cut off at its next
    * publish or subscription. The registry notices changes by other processes within a second.
    */
   const stillRegistered = (device: Device): boolean => {
     try {
-      return registry.get(device.id)?.secretHash === device.secretHash
+      const current = registry.get(device.id)
+      return current !== undefined && current.createdAt === device.createdAt && current.tenant === device.tenant
     } catch (error) {
       // An unreadable registry refuses new connections; the connected devices go on as they were.
       logger.error({ err: error, deviceId: device.id }, 'device registry unreadable; keeping the connection as authenticated')
@@ -254,7 +307,29 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     }
   }
 
-  const aedes = await Aedes.createBroker({ id: brokerId, authenticate, authorizePublish, authorizeSubscribe, maxClientsIdLength: 256 })
+  const backends = await sessionBackends(config, logger)
+  // What reaches a device, live or from its queued session: only its own command and configuration topics, while it is registered.
+  const authorizeForward: AedesOptions['authorizeForward'] = (client, packet) => {
+    const device = devices.get(client)
+    return device !== undefined && stillRegistered(device) && maySubscribe(packet.topic, device) ? packet : null
+  }
+  const aedes = await Aedes.createBroker({ ...backends.options, id: brokerId, authenticate, authorizePublish, authorizeSubscribe, authorizeForward, maxClientsIdLength: 256 })
+  // Session store trouble (Redis down) and failed will sweeps: reported, never a crash.
+  const events: EventEmitter = aedes
+  events.on('error', (error: Error) => logger.error({ err: error }, 'MQTT broker error (session store?)'))
+  // The device acknowledged a command message (PUBACK): it is delivered, on whichever instance it is connected to.
+  aedes.on('ack', (packet: PublishPacket | PubrelPacket | undefined, client: Client | null) => {
+    // aedes hands over what the session store had for the packet id: nothing for a clean session.
+    if (!packet || !client || packet.cmd !== 'publish') return
+    const device = devices.get(client)
+    if (device === undefined) return
+    const command = commandOfMessage(packet.topic, toBuffer(packet.payload))
+    if (command === undefined) return
+    retry(() => ingest.commandEvent({ ...commandSubject(device), phase: 'delivered', ...command }), statusRetryPolicy).catch((error: unknown) => {
+      counters.count('command_event_lost', device.tenant)
+      logger.error({ err: error, deviceId: device.id, ...command }, 'command delivery not recorded: the bus did not take it')
+    })
+  })
   aedes.on('clientReady', (client) => {
     const device = devices.get(client)
     // A connection that closed between CONNACK and here has ended already, untold.
@@ -296,9 +371,46 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     connection.client = aedes.handle(socket)
     connections.set(connection.client, incoming)
   }
-  const listeners = await startListeners(config.mqtt, handle)
-  const first = listeners[0]
-  if (!first) throw new Error('no MQTT listener: enable MQTT_PLAIN or configure MQTT_TLS_CERT_FILE')
+  const shutDown = async (listeners: Awaited<ReturnType<typeof startListeners>>, dispatch?: Consumption): Promise<void> => {
+    closing = true
+    upgrades.close()
+    // No command is sent while the broker goes: what is in hand is committed or comes again to the next instance.
+    await dispatch?.stop().catch((error: unknown) => logger.warn({ err: error }, 'command dispatch did not stop cleanly'))
+    for (const l of listeners) {
+      l.webSockets?.close()
+      l.server.close()
+    }
+    // aedes waits for its message exchange to close; with Redis unreachable that may never come.
+    await new Promise<void>((resolve) => {
+      const late = setTimeout(resolve, 5000)
+      aedes.close(() => {
+        clearTimeout(late)
+        resolve()
+      })
+    })
+    await backends.close()
+  }
+  let listeners: Awaited<ReturnType<typeof startListeners>> = []
+  let dispatch: Consumption | undefined
+  try {
+    listeners = await startListeners(config.mqtt, handle)
+    if (listeners.length === 0) throw new Error('no MQTT listener: enable MQTT_PLAIN or configure MQTT_TLS_CERT_FILE')
+    // Commands are taken from the bus only once devices can be reached.
+    dispatch =
+      deps.bus === undefined
+        ? undefined
+        : await startCommandDispatch({
+            config,
+            bus: deps.bus,
+            registry,
+            logger,
+            send: ({ topic, payload }) => new Promise<void>((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve()))),
+          })
+  } catch (error) {
+    await shutDown(listeners, dispatch)
+    throw error
+  }
+  const first = listeners[0]!
   const tlsListener = listeners.find((l) => l.url.startsWith('mqtts:'))
   return {
     port: first.port,
@@ -307,15 +419,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     ...(tlsListener ? { tlsPort: tlsListener.port } : {}),
     moved: listeners.some((l) => l.moved),
     counters,
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing = true
-        for (const l of listeners) {
-          l.webSockets?.close()
-          l.server.close()
-        }
-        aedes.close(() => resolve())
-      }),
+    close: () => shutDown(listeners, dispatch),
   }
 }
 
@@ -328,6 +432,12 @@ function verifiedCertificateName(client: Client): string | undefined {
 }
 
 
+
+/** A will as the session store keeps it (with the client and broker it belongs to), not a PUBLISH a client sent. */
+function isStoredWill(packet: PublishPacket): boolean {
+  const stored = packet as unknown as { clientId?: unknown; brokerId?: unknown }
+  return typeof stored.clientId === 'string' && typeof stored.brokerId === 'string'
+}
 
 function payloadSize(packet: PublishPacket): number {
   return typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length

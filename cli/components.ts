@@ -79,7 +79,7 @@ export async function startBrokerComponent(p: Platform): Promise<Started> {
   const ingest = new Ingest(p.bus, p.config.bus.topics)
   p.counters.push(ingest.counters)
   const logger = p.logger.child({ component: 'broker' })
-  const broker = await startBroker({ config: p.config, registry: p.registry, ingest, logger })
+  const broker = await startBroker({ config: p.config, registry: p.registry, ingest, bus: p.bus, logger })
   p.counters.push(broker.counters)
   const notes = [
     ...(broker.moved ? [`MQTT port 1883 is taken (another MQTT broker?); listening on ${broker.port} instead; set MQTT_PORT to choose`] : []),

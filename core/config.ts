@@ -48,6 +48,7 @@ const environmentSchema = z.object({
   TOPIC_FOOTPRINT_STATE: topicName.default('footprint.state'),
   TOPIC_DEVICES: topicName.default('registry.devices'),
   TOPIC_DEVICE_STATUS: topicName.default('devices.status'),
+  TOPIC_DEVICE_COMMANDS: topicName.default('devices.commands'),
   REGISTRY_MIRROR_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   FOOTPRINT_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(2 * 86_400_000),
   FOOTPRINT_DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. BE').default('BE'),
@@ -85,6 +86,9 @@ const environmentSchema = z.object({
   MQTT_PORT: port.optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(256 * 1024),
   MQTT_MAX_SESSIONS_PER_DEVICE: positiveInt.max(1000).default(1),
+  MQTT_SESSION_STORE: z.enum(['memory', 'redis']).default('memory'),
+  MQTT_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL, e.g. redis://127.0.0.1:6379/0' }).default('redis://127.0.0.1:6379/0'),
+  MQTT_SESSION_MESSAGE_TTL_S: positiveInt.max(30 * 86_400).default(7 * 86_400),
   /** Default: four times MQTT_MAX_PAYLOAD_BYTES, plus room for topic and header. */
   MQTT_MAX_PACKET_BYTES: positiveInt.optional(),
   BUS_MAX_RECORD_BYTES: positiveInt.default(defaultMaxRecordBytes),
@@ -154,6 +158,8 @@ export interface BusTopics {
   readonly devices: string
   /** The brokers' connection events (a device session began or ended), keyed by device. */
   readonly deviceStatus: string
+  /** Commands to devices and what became of them (pending, delivered, answered), keyed by device. */
+  readonly deviceCommands: string
 }
 
 /** The bus in use and what every implementation of it is configured with. */
@@ -223,6 +229,11 @@ export interface Config {
     readonly maxPacketBytes: number
     /** Connections one device may hold at once (client ids `<id>` and `<id>:…`); one more takes over the oldest. */
     readonly maxSessionsPerDevice: number
+    /**
+     * Where MQTT sessions (subscriptions of clean-session-false clients, their queued messages)
+     * are kept: this process's memory, or Redis, shared by broker instances and kept across restarts.
+     */
+    readonly sessionStore: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly messageTtlSeconds: number }
     /** MQTT over WebSocket on this port (path `/mqtt`), with the same authentication and topic checks. */
     readonly wsPort?: number
     /** MQTT over secure WebSocket on this port, with the TLS listener's certificate. */
@@ -367,6 +378,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         footprintState: e.TOPIC_FOOTPRINT_STATE,
         devices: e.TOPIC_DEVICES,
         deviceStatus: e.TOPIC_DEVICE_STATUS,
+        deviceCommands: e.TOPIC_DEVICE_COMMANDS,
       },
     },
     store: e.INFLUX_URL ? { kind: 'influxdb' } : { kind: 'embedded', path: `${e.CIRCULAR_STATE_DIR}/store.sqlite` },
@@ -400,6 +412,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES ?? 4 * e.MQTT_MAX_PAYLOAD_BYTES + mqttPacketOverheadBytes,
       maxSessionsPerDevice: e.MQTT_MAX_SESSIONS_PER_DEVICE,
+      sessionStore: e.MQTT_SESSION_STORE === 'redis' ? { kind: 'redis', url: e.MQTT_REDIS_URL, messageTtlSeconds: e.MQTT_SESSION_MESSAGE_TTL_S } : { kind: 'memory' },
       ...(e.MQTT_WS_PORT !== undefined ? { wsPort: e.MQTT_WS_PORT } : {}),
       ...(e.MQTT_WSS_PORT !== undefined ? { wssPort: e.MQTT_WSS_PORT } : {}),
       plain: e.MQTT_PLAIN,

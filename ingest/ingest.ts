@@ -5,6 +5,7 @@ import { Counters } from '../core/counters.js'
 import type { ErrorCode } from '../models/errors.js'
 import type { Device } from '../core/registry/device.js'
 import type { ConnectionEvent } from '../models/device-status.js'
+import { commandRecord, type CommandEvent } from '../core/commands/device-command.js'
 import type { RecordFormat } from '../models/reading.js'
 
 export const ingestCounterNames = ['received', 'accepted', 'deadLettered', 'connectionEvents'] as const
@@ -63,6 +64,11 @@ export class Ingest {
       },
     ])
     this.counters.add('connectionEvents')
+  }
+
+  /** A step of a command to a device (delivered, answered), on the commands topic; resolves once the bus holds it. */
+  async commandEvent(event: CommandEvent): Promise<void> {
+    await this.bus.publish([commandRecord(this.topics.deviceCommands, event)])
   }
 
   /** A message the broker or bridge took but cannot attribute (e.g. an unknown device on the bridge). */

@@ -7,6 +7,8 @@ import type { Logger } from '../core/logger.js'
 import type { Point, Store } from '../core/store/store.js'
 import { connectionEvent, connectionEventFields, deviceStatusMeasurement, type ConnectionEvent } from '../models/device-status.js'
 import { readingEnvelope } from '../models/reading.js'
+import { commandPoint } from '../core/commands/command-history.js'
+import { commandEvent } from '../core/commands/device-command.js'
 import { pointsRecord } from './points-record.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { groupIds } from './group-ids.js'
@@ -53,7 +55,7 @@ export class StoreSink {
     // Batches share no state, so one partition's store write may overlap another's.
     return bus.consume({
       groupId,
-      topics: [config.bus.topics.readings, config.bus.topics.footprintPoints, config.bus.topics.deviceStatus],
+      topics: [config.bus.topics.readings, config.bus.topics.footprintPoints, config.bus.topics.deviceStatus, config.bus.topics.deviceCommands],
       partitionsInParallel: config.bus.partitions,
       handleBatch: poisonGuarded((records, context) => this.handleBatch(records, context), this.deps, stage),
     })
@@ -94,6 +96,10 @@ export class StoreSink {
   /** The points a record asks to store, or why it cannot be read. Computed points carry no readings of their own. */
   private pointsOf(record: IncomingRecord): CountedPoint[] | string {
     const parsed = parseJsonOrUndefined(record.value)
+    if (record.topic === this.deps.config.bus.topics.deviceCommands) {
+      const event = commandEvent.safeParse(parsed)
+      return event.success ? [{ point: commandPoint(event.data), readings: 0 }] : `not a valid ${record.topic} record: ${event.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
+    }
     if (record.topic === this.deps.config.bus.topics.deviceStatus) {
       const event = connectionEvent.safeParse(parsed)
       return event.success ? [{ point: connectionPoint(event.data), readings: 0 }] : `not a valid ${record.topic} record: ${event.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`

@@ -22,6 +22,8 @@ export const routeAccess: Readonly<Record<string, Access>> = {
   'GET /v1/devices/:id/latest': 'analyst',
   'GET /v1/devices/:id/readings': 'analyst',
   'GET /v1/devices/:id/status': 'analyst',
+  'GET /v1/devices/:id/commands': 'analyst',
+  'POST /v1/devices/:id/commands': 'operator',
   'GET /v1/footprint': 'analyst',
   'GET /v1/sites/:id/kpis': 'analyst',
   'GET /v1/containers/forecast': 'analyst',

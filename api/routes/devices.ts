@@ -189,7 +189,7 @@ function statusEntryOf(fields: Readonly<Record<string, string | number | boolean
  * The device, when the caller may see it. Another tenant's device is answered exactly like an
  * unregistered one, so ids cannot be probed across tenants.
  */
-function visibleDevice(registry: DeviceRegistry, id: string, tenant: string | undefined): Device {
+export function visibleDevice(registry: DeviceRegistry, id: string, tenant: string | undefined): Device {
   const device = registry.get(id)
   if (device === undefined || (tenant !== undefined && device.tenant !== tenant)) throw new PlatformError('DEVICE_UNKNOWN', `no device "${id}" is registered`, { deviceId: id })
   return device

@@ -42,6 +42,7 @@ export function pipelineEnv(ids: BenchIds, registryFile: string, stateDir: strin
     TOPIC_FOOTPRINT_STATE: `${t}footprint-state`,
     TOPIC_DEVICES: `${t}devices`,
     TOPIC_DEVICE_STATUS: `${t}device-status`,
+    TOPIC_DEVICE_COMMANDS: `${t}device-commands`,
     INFLUX_URL: influxUrl,
     INFLUX_DB: ids.database,
   }

@@ -14,6 +14,7 @@ export function pipelineTopics(bus: Pick<Config['bus'], 'topics' | 'partitions'>
     { topic: bus.topics.footprintState, partitions: bus.partitions, compacted: true },
     { topic: bus.topics.devices, partitions: bus.partitions, compacted: true },
     { topic: bus.topics.deviceStatus, partitions: bus.partitions },
+    { topic: bus.topics.deviceCommands, partitions: bus.partitions },
     ...(alerts
       ? [
           { topic: alerts.topics.events, partitions: bus.partitions },

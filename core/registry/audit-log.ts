@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import { z } from 'zod'
 import { parseJsonOrUndefined } from '../json.js'
 
-export const auditActions = ['key.create', 'key.revoke', 'device.add', 'device.remove', 'alert-rules.replace'] as const
+export const auditActions = ['key.create', 'key.revoke', 'device.add', 'device.remove', 'alert-rules.replace', 'device.command'] as const
 
 export const auditEntry = z.strictObject({
   at: z.iso.datetime(),

@@ -39,6 +39,21 @@ export class FileRegistry implements DeviceRegistry {
     })
   }
 
+  upgradeSecretHashes(changes: readonly { readonly id: string; readonly from: string; readonly to: string }[]): number {
+    const byId = new Map(changes.map((c) => [c.id, c]))
+    let replaced = 0
+    this.file.update((current) => {
+      const devices = current.devices.map((d) => {
+        const change = byId.get(d.id)
+        if (change === undefined || d.secretHash !== change.from) return d
+        replaced++
+        return { ...d, secretHash: change.to }
+      })
+      return replaced > 0 ? { version: 1, devices } : undefined
+    })
+    return replaced
+  }
+
   /** Removes a device; returns whether it existed. */
   remove(id: string): boolean {
     return this.take(id) !== undefined

@@ -4,4 +4,9 @@ import type { Device } from './device.js'
 export interface DeviceRegistry {
   get(id: string): Device | undefined
   list(): readonly Device[]
+  /**
+   * Replaces secret hashes where the device still has the one given (`from`), in one change;
+   * returns how many were replaced. Where the registry can be written.
+   */
+  upgradeSecretHashes?(changes: readonly { readonly id: string; readonly from: string; readonly to: string }[]): number
 }

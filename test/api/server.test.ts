@@ -46,6 +46,7 @@ describe('GET /openapi.json', () => {
       '/v1/containers/forecast',
       '/v1/devices',
       '/v1/devices/{id}',
+      '/v1/devices/{id}/commands',
       '/v1/devices/{id}/latest',
       '/v1/devices/{id}/readings',
       '/v1/devices/{id}/status',

@@ -1,7 +1,8 @@
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { RefusalCounters } from '../../ingest/refusal-counters.js'
-import { generateSecret, hashSecretWithScrypt } from '../../core/registry/secret.js'
+import { FileRegistry } from '../../core/registry/file-registry.js'
+import { generateSecret, hashSecretWithScrypt, verifySecret } from '../../core/registry/secret.js'
 import { collectTopic, isolatedConfig, registerDevice, waitFor, type TestDevice } from '../support/pipeline.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { connectPacket, WireClient } from '../support/mqtt-wire.js'
@@ -29,8 +30,17 @@ describe('MQTT broker: secrets, failed attempts and sessions', () => {
   const counters = (): RefusalCounters => pipeline.platform.counters.find((c) => c.component === 'broker') as RefusalCounters
   const connect = (clientId: string, d: TestDevice, password = d.secret) => mqtt.connectAsync(pipeline.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000, clientId, username: d.device.id, password })
 
-  test('a device registered before, with a scrypt hash, connects with its secret, and again', async () => {
-    for (let i = 0; i < 2; i++) await (await connect(legacy.device.id, legacy, legacySecret)).endAsync()
+  test('a device registered before, with a scrypt hash, connects with its secret, and its hash is rewritten to the fast form, the registration kept', async () => {
+    const held = await connect(legacy.device.id, legacy, legacySecret)
+    const stored = () => new FileRegistry(config.registryFile).get(legacy.device.id)!
+    await waitFor(() => stored().secretHash.startsWith('sha256$'), 10_000, 'the hash rewritten')
+    expect(stored()).toEqual({ ...legacy.device, secretHash: stored().secretHash })
+    expect(await verifySecret(legacySecret, stored().secretHash)).toBe(true)
+    // The connection that proved the secret is still the same registration: it goes on publishing.
+    await held.publishAsync(`devices/${legacy.device.id}/senml`, JSON.stringify([{ n: 'temperature', u: 'Cel', v: 4 }]), { qos: 1 })
+    await held.endAsync()
+    await (await connect(legacy.device.id, legacy, legacySecret)).endAsync()
+    await expect(connect(legacy.device.id, legacy, 'not-the-secret')).rejects.toMatchObject({ code: 4 })
   })
 
   test('a flood of wrong secrets for a known device does not stop a device with the right secret; the flood is refused, then refused unchecked', async () => {
@@ -54,7 +64,7 @@ describe('MQTT broker: secrets, failed attempts and sessions', () => {
     expect(answers.filter((code) => code === 5).length).toBe(counters().get('auth_throttled'))
     const raw = await collectTopic(config, config.bus.topics.raw, (records) => records.some((r) => r.value.toString() === marker))
     expect(raw.filter((r) => r.key === fresh.device.id)).toHaveLength(1)
-    // The legacy device's right secret from that address: remembered from its earlier connections, so it checks cheaply and gets in.
+    // The legacy device's right secret from that address: its hash is the fast one now, so it checks cheaply and gets in.
     await (await connect(legacy.device.id, legacy, legacySecret)).endAsync()
   }, 120_000)
 

@@ -17,6 +17,7 @@ describe('config', () => {
       footprintState: 'footprint.state',
       devices: 'registry.devices',
       deviceStatus: 'devices.status',
+      deviceCommands: 'devices.commands',
     })
     expect(config.influx).toMatchObject({ database: 'circular' })
     expect(config.mqtt.port).toBeUndefined()

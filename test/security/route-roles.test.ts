@@ -21,6 +21,8 @@ const samples: Record<string, { url: string; body?: Record<string, unknown> }> =
   'GET /v1/devices/:id/latest': { url: '/v1/devices/a-bin/latest' },
   'GET /v1/devices/:id/readings': { url: '/v1/devices/a-bin/readings' },
   'GET /v1/devices/:id/status': { url: '/v1/devices/a-bin/status' },
+  'GET /v1/devices/:id/commands': { url: '/v1/devices/a-bin/commands' },
+  'POST /v1/devices/:id/commands': { url: '/v1/devices/a-bin/commands', body: { command: 'ping' } },
   'GET /v1/footprint': { url: '/v1/footprint?metric=recycling_rate&tenant=alpha' },
   'GET /v1/sites/:id/kpis': { url: '/v1/sites/north/kpis?tenant=alpha' },
   'GET /v1/containers/forecast': { url: '/v1/containers/forecast?tenant=alpha' },

@@ -34,6 +34,7 @@ export function isolatedConfig(overrides: Record<string, string> = {}): { config
     TOPIC_FOOTPRINT_STATE: `test.${id}.footprint-state`,
     TOPIC_DEVICES: `test.${id}.devices`,
     TOPIC_DEVICE_STATUS: `test.${id}.device-status`,
+    TOPIC_DEVICE_COMMANDS: `test.${id}.device-commands`,
     INFLUX_URL: process.env.INFLUX_URL ?? `http://127.0.0.1:${process.env.INFLUX_PORT ?? '8086'}`,
     INFLUX_DB: `test_${id}`,
     SINK_RETRY_MAX_MS: '1000',

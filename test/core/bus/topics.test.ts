@@ -14,13 +14,14 @@ describe('pipelineTopics', () => {
       { topic: config.bus.topics.footprintState, partitions: 4, compacted: true },
       { topic: config.bus.topics.devices, partitions: 4, compacted: true },
       { topic: config.bus.topics.deviceStatus, partitions: 4 },
+      { topic: config.bus.topics.deviceCommands, partitions: 4 },
     ])
   })
 
   test('should add the alert topics when asked, their state and deliveries compacted', () => {
     const topics = pipelineTopics(config.bus, config.alerts)
-    expect(topics.slice(0, 7)).toEqual(pipelineTopics(config.bus))
-    expect(topics.slice(7)).toEqual([
+    expect(topics.slice(0, 8)).toEqual(pipelineTopics(config.bus))
+    expect(topics.slice(8)).toEqual([
       { topic: config.alerts.topics.events, partitions: 4 },
       { topic: 'city.alerts-state', partitions: 4, compacted: true },
       { topic: config.alerts.topics.commands, partitions: 4 },

@@ -47,6 +47,18 @@ describe('file registry', () => {
     expect(registry.get('bin-1')).toBeUndefined()
   })
 
+  test('upgradeSecretHashes should replace a hash only where the device still has the one that was checked', () => {
+    const file = path()
+    const registry = new FileRegistry(file)
+    registry.add({ ...device('old'), secretHash: 'scrypt$a' })
+    registry.add({ ...device('again'), secretHash: 'sha256$new' })
+    expect(registry.upgradeSecretHashes([{ id: 'old', from: 'scrypt$a', to: 'sha256$fast' }, { id: 'again', from: 'scrypt$b', to: 'sha256$stale' }, { id: 'gone', from: 'scrypt$c', to: 'sha256$x' }])).toBe(1)
+    const reread = new FileRegistry(file)
+    expect(reread.get('old')?.secretHash).toBe('sha256$fast')
+    expect(reread.get('again')?.secretHash).toBe('sha256$new')
+    expect(reread.get('gone')).toBeUndefined()
+  })
+
   test('two processes adding and revoking at once should lose no device and bring back no revoked one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'registry-'))
     const env = { ...process.env, CIRCULAR_STATE_DIR: dir, CIRCULAR_LOG_LEVEL: 'warn' } as Record<string, string>
