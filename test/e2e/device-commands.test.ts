@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { commandDispatchGroup } from '../../broker/command-dispatch.js'
 import { KafkaBus } from '../../core/bus/kafka-bus.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
-import { spawnCircular, type Running } from '../support/circular-process.js'
+import { spawnBroker, type Running } from '../support/circular-process.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { collectTopic, isolatedConfig, registerDevice, testLogger, waitFor, type TestDevice } from '../support/pipeline.js'
 import { header } from '../../core/bus/topics.js'
@@ -25,9 +25,9 @@ describe('device commands over persistent sessions shared by two broker instance
   beforeAll(async () => {
     bin = await registerDevice(config, { id: `cmd-bin-${Date.now().toString(36)}`, format: 'senml' })
     first = await startInProcess(config, ['broker', 'api', 'sink'])
-    second = spawnCircular(['broker'], { ...env, CIRCULAR_LOG_LEVEL: 'info' })
-    await second.waitForOutput(/broker running at mqtt:\/\/127\.0\.0\.1:\d+/, 60_000)
-    secondUrl = /broker running at (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(second.stdout() + second.stderr())?.[1] ?? ''
+    const spawned = await spawnBroker(env)
+    second = spawned.broker
+    secondUrl = spawned.url
   }, 120_000)
   afterAll(async () => {
     await second?.kill('SIGTERM')

@@ -2,7 +2,7 @@ import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { FileRegistry } from '../../core/registry/file-registry.js'
 import { bearer, createTestKey } from '../support/api-auth.js'
-import { spawnCircular, start, type Running } from '../support/circular-process.js'
+import { spawnBroker, start, type Running } from '../support/circular-process.js'
 import { startInProcess, type InProcessPipeline } from '../support/in-process.js'
 import { isolatedConfig } from '../support/pipeline.js'
 
@@ -30,9 +30,9 @@ describe('device registry: two processes writing at once lose nothing and undo n
   beforeAll(async () => {
     pipeline = await startInProcess(config, ['broker', 'api'])
     // Another broker instance in a process of its own, on the same registry file.
-    secondBroker = spawnCircular(['broker'], { ...env, CIRCULAR_LOG_LEVEL: 'info' })
-    await secondBroker.waitForOutput(/broker running at mqtt:\/\/127\.0\.0\.1:\d+/, 60_000)
-    secondUrl = /broker running at (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(secondBroker.stdout() + secondBroker.stderr())?.[1] ?? ''
+    const spawned = await spawnBroker(env)
+    secondBroker = spawned.broker
+    secondUrl = spawned.url
   }, 90_000)
   afterAll(async () => {
     await secondBroker?.kill('SIGTERM')

@@ -93,6 +93,14 @@ export function spawnCircular(args: readonly string[], env: Record<string, strin
   return start(['bin/circular.js', ...args], { ...inherited, ...env }, { echo: true })
 }
 
+/** `circular broker` in a process of its own (another broker instance), with the MQTT URL it listens on once it does. */
+export async function spawnBroker(env: Record<string, string>): Promise<{ broker: Running; url: string }> {
+  const broker = spawnCircular(['broker'], { ...env, CIRCULAR_LOG_LEVEL: 'info' })
+  const running = /broker running at (mqtt:\/\/127\.0\.0\.1:\d+)/
+  await broker.waitForOutput(running, 60_000)
+  return { broker, url: running.exec(broker.stdout() + broker.stderr())?.[1] ?? '' }
+}
+
 /** Parsed pino lines of a process's output. */
 export function logLines(text: string): Record<string, unknown>[] {
   return text
